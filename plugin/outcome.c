@@ -1,0 +1,120 @@
+/* The outcomes' names on the command line, their default states (the Monitoring Plugins
+ * guidelines: network failures are CRITICAL, UNKNOWN is for usage and local failures)
+ * and what a person should look at next when one happens. */
+#include "config.h"
+#include "outcome.h"
+
+#include <netdb.h>
+
+#include <errno.h>
+#include <string.h>
+
+static const struct {
+	const char *key;
+	enum state state;
+	const char *hint;
+} outcomes[OUTCOME_COUNT] = {
+	[OUTCOME_CONNECTED] = {"connected", STATE_OK,
+		"the port accepts connections; compare the time with -w/-c"},
+	[OUTCOME_REFUSED] = {"refused", STATE_CRITICAL,
+		"nothing listens on that port, or a firewall rejects with a TCP reset: on the "
+		"server, check 'ss -ntlp' and the firewall rules"},
+	[OUTCOME_TIMEOUT] = {"timeout", STATE_CRITICAL,
+		"no answer at all: the host is down, or a firewall on the path silently drops "
+		"the packets; try 'ping' and 'traceroute -T -p PORT'"},
+	[OUTCOME_UNREACHABLE] = {"unreachable", STATE_CRITICAL,
+		"a router or firewall said the host cannot be reached: check the local routes "
+		"('ip route get ADDRESS') and firewalls on the path"},
+	[OUTCOME_NAME_UNKNOWN] = {"name-unknown", STATE_CRITICAL,
+		"the name does not exist: check its spelling, then 'getent hosts NAME' here and "
+		"'nslookup NAME' against the DNS server"},
+	[OUTCOME_RESOLVER_FAILED] = {"resolver", STATE_CRITICAL,
+		"name resolution itself failed or did not answer: check /etc/resolv.conf and "
+		"that its nameservers answer ('nslookup NAME')"},
+	[OUTCOME_LOCAL_ERROR] = {"local-error", STATE_UNKNOWN,
+		"this machine could not even try: check its limits (ulimit -n), memory and "
+		"network configuration"},
+};
+
+/* The outcome's name for --state, e.g. "refused". */
+const char *
+outcome_key(enum outcome outcome)
+{
+	return outcomes[outcome].key;
+}
+
+/* Finds the outcome named by the first `len` bytes of `text`. */
+bool
+outcome_parse_key(const char *text, unsigned long len, enum outcome *outcome)
+{
+	for (int i = 0; i < OUTCOME_COUNT; i++) {
+		if (strlen(outcomes[i].key) == len && strncmp(text, outcomes[i].key, len) == 0) {
+			*outcome = (enum outcome)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The state of an outcome when the command line does not choose another. */
+enum state
+outcome_default_state(enum outcome outcome)
+{
+	return outcomes[outcome].state;
+}
+
+/* One sentence for a person at a terminal: what to look at next. */
+const char *
+outcome_hint(enum outcome outcome)
+{
+	return outcomes[outcome].hint;
+}
+
+/* Classifies the error of a failed connect(). */
+enum outcome
+outcome_from_errno(int err)
+{
+	switch (err) {
+	case 0:
+		return OUTCOME_CONNECTED;
+	case ECONNREFUSED:
+	case ECONNRESET:
+		return OUTCOME_REFUSED;
+	case ETIMEDOUT:
+		return OUTCOME_TIMEOUT;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+#ifdef EHOSTDOWN
+	case EHOSTDOWN:
+#endif
+#ifdef ENONET
+	case ENONET:
+#endif
+		return OUTCOME_UNREACHABLE;
+	default:
+		return OUTCOME_LOCAL_ERROR;
+	}
+}
+
+/* Classifies a getaddrinfo failure: the name does not exist, the resolver failed, or
+ * this machine failed (out of memory, a system error). */
+enum outcome
+outcome_from_gai(int gai_error)
+{
+	switch (gai_error) {
+	case EAI_NONAME:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+	case EAI_SERVICE:
+		return OUTCOME_NAME_UNKNOWN;
+	case EAI_AGAIN:
+	case EAI_FAIL:
+		return OUTCOME_RESOLVER_FAILED;
+	default:
+		return OUTCOME_LOCAL_ERROR;
+	}
+}

@@ -1,0 +1,25 @@
+/* What can happen when one tries to open a TCP connection, as a person reads it. */
+#ifndef CHECK_TCPPORT_OUTCOME_H
+#define CHECK_TCPPORT_OUTCOME_H
+
+#include "state.h"
+
+enum outcome {
+	OUTCOME_CONNECTED,	  /* the handshake completed */
+	OUTCOME_REFUSED,	  /* ECONNREFUSED: nothing listens, or a firewall resets */
+	OUTCOME_TIMEOUT,	  /* the deadline passed while connecting */
+	OUTCOME_UNREACHABLE,	  /* EHOSTUNREACH, ENETUNREACH: no route, ICMP reject */
+	OUTCOME_NAME_UNKNOWN,	  /* EAI_NONAME: the name does not exist */
+	OUTCOME_RESOLVER_FAILED,  /* EAI_AGAIN, EAI_FAIL, or no answer before the deadline */
+	OUTCOME_LOCAL_ERROR,	  /* EMFILE, ENOMEM, EADDRNOTAVAIL...: this machine's fault */
+	OUTCOME_COUNT
+};
+
+const char *outcome_key(enum outcome outcome);
+bool outcome_parse_key(const char *text, unsigned long len, enum outcome *outcome);
+enum state outcome_default_state(enum outcome outcome);
+const char *outcome_hint(enum outcome outcome);
+enum outcome outcome_from_errno(int err);
+enum outcome outcome_from_gai(int gai_error);
+
+#endif

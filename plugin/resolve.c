@@ -1,0 +1,267 @@
+/* getaddrinfo has no timeout of its own and can block for (timeout x attempts x servers)
+ * of resolv.conf. It therefore runs in a detached helper thread; the main flow waits on a
+ * condition variable until the run's deadline and then stops waiting. An abandoned lookup
+ * frees its own memory if it ever finishes (reference count of two). Address literals
+ * never reach the thread: they are parsed in place, which costs nothing. */
+#include "config.h"
+#include "resolve.h"
+
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Enough for glibc's NSS modules and its DNS code; far below the default 8 MiB, which
+ * matters under a small `ulimit -v`. */
+#define LOOKUP_STACK_SIZE (512 * 1024)
+
+struct lookup {
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	int refs;		/* the main flow and the thread each hold one */
+	bool done;
+	int family;
+	int error;		/* getaddrinfo's return value */
+	int sys_error;		/* errno, for EAI_SYSTEM */
+	struct addrinfo *result;
+	char host[];
+};
+
+static bool parse_literal(const char *host, int family, struct resolution *res);
+static void take_addresses(const struct addrinfo *list, struct resolution *res);
+static void fail_with(struct resolution *res, int gai_error, int sys_error);
+static void lookup_release(struct lookup *lk);
+static void *lookup_run(void *arg);
+static int lookup_start(struct lookup *lk);
+static bool lookup_wait(struct lookup *lk, const struct deadline *dl);
+
+/* Fills `res` with the addresses of `host` (of `family`, or both for AF_UNSPEC), or with
+ * the outcome of the failure. Returns by the deadline whatever the resolver does. */
+void
+resolve_host(const char *host, int family, const struct deadline *dl, struct resolution *res)
+{
+	int64_t start = clock_now();
+	size_t len = strlen(host);
+
+	memset(res, 0, sizeof *res);
+	res->outcome = OUTCOME_CONNECTED;
+	if (parse_literal(host, family, res))
+		return;
+
+	res->looked_up = true;
+	struct lookup *lk = calloc(1, sizeof *lk + len + 1);
+	if (lk == NULL) {
+		fail_with(res, EAI_MEMORY, ENOMEM);
+		return;
+	}
+	memcpy(lk->host, host, len + 1);
+	lk->family = family;
+	lk->refs = 2;
+
+	int err = lookup_start(lk);
+	if (err != 0) {
+		free(lk);
+		fail_with(res, EAI_SYSTEM, err);
+		res->elapsed = clock_now() - start;
+		return;
+	}
+	if (!lookup_wait(lk, dl)) {
+		res->timed_out = true;
+		res->abandoned = true;
+		res->outcome = OUTCOME_RESOLVER_FAILED;
+		res->gai_error = EAI_AGAIN;
+	} else if (lk->error != 0) {
+		fail_with(res, lk->error, lk->sys_error);
+	} else {
+		take_addresses(lk->result, res);
+		if (res->count == 0)
+			fail_with(res, EAI_NONAME, 0);
+	}
+	res->elapsed = clock_now() - start;
+	lookup_release(lk);
+}
+
+/* Words for a failed resolution: the resolver's own (gai_strerror), or the deadline's. */
+const char *
+resolve_error_text(const struct resolution *res)
+{
+	if (res->timed_out)
+		return "the resolver did not answer";
+	if (res->gai_error == EAI_SYSTEM)
+		return strerror(res->sys_error);
+	return gai_strerror(res->gai_error);
+}
+
+/* Writes the address without its port: "192.0.2.1" or "2001:db8::1". */
+void
+address_format(const struct address *addr, char *buf, size_t size)
+{
+	const void *raw;
+
+	if (addr->sa.ss_family == AF_INET6)
+		raw = &((const struct sockaddr_in6 *)(const void *)&addr->sa)->sin6_addr;
+	else
+		raw = &((const struct sockaddr_in *)(const void *)&addr->sa)->sin_addr;
+	if (inet_ntop(addr->sa.ss_family, raw, buf, (socklen_t)size) == NULL && size > 0)
+		buf[0] = '\0';
+}
+
+/* An IPv4 or IPv6 literal becomes its one address at once. A literal with a zone
+ * ("fe80::1%eth0") goes through getaddrinfo with AI_NUMERICHOST, which does no lookup.
+ * Returns false when `host` is a name. */
+static bool
+parse_literal(const char *host, int family, struct resolution *res)
+{
+	struct address *a = &res->addresses[0];
+	struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&a->sa;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)&a->sa;
+
+	if (family != AF_INET6 && inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		a->len = sizeof *sin;
+		res->count = 1;
+		return true;
+	}
+	if (family != AF_INET && inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		a->len = sizeof *sin6;
+		res->count = 1;
+		return true;
+	}
+	if (strchr(host, '%') != NULL && strchr(host, ':') != NULL) {
+		struct addrinfo hints = {.ai_family = family, .ai_socktype = SOCK_STREAM,
+					 .ai_flags = AI_NUMERICHOST};
+		struct addrinfo *list = NULL;
+		int err = getaddrinfo(host, NULL, &hints, &list);
+		if (err != 0)
+			fail_with(res, err, errno);
+		else
+			take_addresses(list, res);
+		if (list != NULL)
+			freeaddrinfo(list);
+		return true;
+	}
+	return false;
+}
+
+/* Copies the TCP addresses of `list`, in getaddrinfo's order (RFC 6724), without
+ * duplicates, up to RESOLVE_MAX_ADDRESSES. */
+static void
+take_addresses(const struct addrinfo *list, struct resolution *res)
+{
+	for (const struct addrinfo *ai = list; ai != NULL; ai = ai->ai_next) {
+		if (res->count == RESOLVE_MAX_ADDRESSES)
+			break;
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    ai->ai_addrlen > sizeof(struct sockaddr_storage))
+			continue;
+		bool seen = false;
+		for (size_t i = 0; i < res->count && !seen; i++)
+			seen = res->addresses[i].len == ai->ai_addrlen &&
+			       memcmp(&res->addresses[i].sa, ai->ai_addr, ai->ai_addrlen) == 0;
+		if (seen)
+			continue;
+		struct address *a = &res->addresses[res->count++];
+		memcpy(&a->sa, ai->ai_addr, ai->ai_addrlen);
+		a->len = ai->ai_addrlen;
+	}
+}
+
+/* Records a failure of name resolution and the outcome it stands for. */
+static void
+fail_with(struct resolution *res, int gai_error, int sys_error)
+{
+	res->gai_error = gai_error;
+	res->sys_error = sys_error;
+	res->outcome = outcome_from_gai(gai_error);
+	res->count = 0;
+}
+
+/* Drops one reference; the last one frees the lookup and its result. */
+static void
+lookup_release(struct lookup *lk)
+{
+	pthread_mutex_lock(&lk->lock);
+	bool last = --lk->refs == 0;
+	pthread_mutex_unlock(&lk->lock);
+	if (!last)
+		return;
+	if (lk->result != NULL)
+		freeaddrinfo(lk->result);
+	pthread_cond_destroy(&lk->done_cond);
+	pthread_mutex_destroy(&lk->lock);
+	free(lk);
+}
+
+/* The helper thread: one getaddrinfo call, then the news. No AI_ADDRCONFIG: in a
+ * loopback-only namespace it makes "localhost" fail to resolve. */
+static void *
+lookup_run(void *arg)
+{
+	struct lookup *lk = arg;
+	struct addrinfo hints = {.ai_family = lk->family, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *list = NULL;
+
+	int err = getaddrinfo(lk->host, NULL, &hints, &list);
+	int saved = errno;
+
+	pthread_mutex_lock(&lk->lock);
+	lk->error = err;
+	lk->sys_error = saved;
+	lk->result = err == 0 ? list : NULL;
+	lk->done = true;
+	pthread_cond_signal(&lk->done_cond);
+	pthread_mutex_unlock(&lk->lock);
+	lookup_release(lk);
+	return NULL;
+}
+
+/* Starts the detached helper thread. Returns 0, or an errno value. */
+static int
+lookup_start(struct lookup *lk)
+{
+	pthread_condattr_t cattr;
+	pthread_attr_t attr;
+	pthread_t thread;
+	int err;
+
+	if ((err = pthread_mutex_init(&lk->lock, NULL)) != 0)
+		return err;
+	if ((err = pthread_condattr_init(&cattr)) != 0)
+		return err;
+	/* The deadline is on the monotonic clock; so must the wait be. */
+	err = pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	if (err == 0)
+		err = pthread_cond_init(&lk->done_cond, &cattr);
+	pthread_condattr_destroy(&cattr);
+	if (err != 0)
+		return err;
+	if ((err = pthread_attr_init(&attr)) != 0)
+		return err;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, LOOKUP_STACK_SIZE);
+	err = pthread_create(&thread, &attr, lookup_run, lk);
+	pthread_attr_destroy(&attr);
+	return err;
+}
+
+/* Waits for the lookup until the deadline. Returns true when it finished in time. */
+static bool
+lookup_wait(struct lookup *lk, const struct deadline *dl)
+{
+	struct timespec until = clock_to_timespec(dl->end);
+
+	pthread_mutex_lock(&lk->lock);
+	while (!lk->done) {
+		if (pthread_cond_timedwait(&lk->done_cond, &lk->lock, &until) == ETIMEDOUT)
+			break;
+	}
+	bool done = lk->done;
+	pthread_mutex_unlock(&lk->lock);
+	return done;
+}

@@ -1,0 +1,38 @@
+/* Names to addresses, by the deadline even when the resolver hangs. */
+#ifndef CHECK_TCPPORT_RESOLVE_H
+#define CHECK_TCPPORT_RESOLVE_H
+
+#include <sys/socket.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "outcome.h"
+
+#define RESOLVE_MAX_ADDRESSES 32
+
+struct address {
+	struct sockaddr_storage sa;
+	socklen_t len;
+};
+
+struct resolution {
+	struct address addresses[RESOLVE_MAX_ADDRESSES];
+	size_t count;
+	bool looked_up;		/* a name went to getaddrinfo (not an address literal) */
+	bool timed_out;		/* the deadline passed before the resolver answered */
+	bool abandoned;		/* the resolver thread still runs: exit without waiting */
+	enum outcome outcome;	/* OUTCOME_CONNECTED when addresses were found */
+	int gai_error;		/* the EAI_* code of a failure, 0 otherwise */
+	int sys_error;		/* errno behind EAI_SYSTEM or a failed thread start */
+	int64_t elapsed;	/* nanoseconds spent resolving */
+};
+
+void resolve_host(const char *host, int family, const struct deadline *dl,
+		  struct resolution *res);
+const char *resolve_error_text(const struct resolution *res);
+void address_format(const struct address *addr, char *buf, size_t size);
+
+#endif
