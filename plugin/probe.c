@@ -119,6 +119,7 @@ out:
 	for (size_t i = 0; i < next; i++) {
 		if (attempts[i].status == ATTEMPT_CONNECTING) {
 			attempts[i].status = ATTEMPT_CANCELLED;
+			attempts[i].finished = clock_now();
 			close(attempts[i].fd);
 			attempts[i].fd = -1;
 		}

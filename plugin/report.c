@@ -271,7 +271,7 @@ out_attempt(struct out *o, const struct run *run, const struct attempt *a)
 		out_str(o, "not tried, the deadline came first\n");
 		return;
 	case ATTEMPT_CANCELLED:
-		out_str(o, "given up, another address connected first");
+		out_fmt(o, "no answer in %.6f s, given up: another address connected first", took);
 		break;
 	case ATTEMPT_CONNECTING:
 	case ATTEMPT_DONE:

@@ -1,0 +1,183 @@
+#!/usr/bin/env bats
+# The command line: help, version, and every bad input answered with one UNKNOWN line
+# before any network traffic.
+
+load helpers/common
+
+# usage_error ARGS...: the plugin must exit 3 with exactly one line, the UNKNOWN state
+# word, and a pointer to --help.
+usage_error() {
+	run -3 --separate-stderr "$PLUGIN" "$@"
+	[ "${#lines[@]}" -eq 1 ]
+	assert_first_line "^TCP UNKNOWN - .+ \(see 'check_tcpport --help'\)$"
+	[ -z "$stderr" ]
+}
+
+@test "--help documents every option, the outcomes and the examples" {
+	run -0 "$PLUGIN" --help
+	for opt in --hostname --port --use-ipv4 --use-ipv6 --warning --critical --timeout \
+		--refuse --state --verbose --help --version; do
+		assert_output_has "$opt"
+	done
+	for outcome in connected refused timeout unreachable name-unknown resolver local-error; do
+		assert_output_has "$outcome"
+	done
+	assert_output_has "--state connected=critical,refused=ok,timeout=ok"
+	assert_output_has "-vv"
+	assert_output_has " -6"
+}
+
+@test "-h is --help" {
+	run -0 "$PLUGIN" -h
+	assert_output_has "Usage:"
+}
+
+@test "--version prints check_tcpport vX.Y.Z" {
+	run -0 "$PLUGIN" --version
+	[[ $output =~ ^check_tcpport\ v[0-9]+\.[0-9]+\.[0-9]+$ ]]
+	run -0 "$PLUGIN" -V
+	[[ $output =~ ^check_tcpport\ v[0-9]+\.[0-9]+\.[0-9]+$ ]]
+}
+
+@test "no arguments at all is UNKNOWN and names the missing host" {
+	usage_error
+	assert_output_has "no host given"
+}
+
+@test "missing -H is UNKNOWN" {
+	usage_error -p 80
+	assert_output_has "no host given: use -H HOST"
+}
+
+@test "missing -p is UNKNOWN" {
+	usage_error -H 127.0.0.1
+	assert_output_has "no port given: use -p PORT"
+}
+
+@test "port 0 is UNKNOWN" {
+	usage_error -H 127.0.0.1 -p 0
+	assert_output_has "invalid port '0'"
+}
+
+@test "port above 65535 is UNKNOWN" {
+	usage_error -H 127.0.0.1 -p 65536
+	assert_output_has "invalid port '65536'"
+	usage_error -H 127.0.0.1 -p 99999999999999999999
+}
+
+@test "negative, empty and partly numeric ports are UNKNOWN" {
+	usage_error -H 127.0.0.1 -p -1
+	usage_error -H 127.0.0.1 -p ''
+	usage_error -H 127.0.0.1 -p 80x
+	assert_output_has "invalid port '80x'"
+}
+
+@test "an unknown service name is UNKNOWN" {
+	usage_error -H 127.0.0.1 -p no-such-service
+	assert_output_has "invalid port 'no-such-service': not a number 1-65535 nor a tcp service"
+}
+
+@test "a service name from /etc/services gives its port" {
+	[ -r /etc/services ] || { [ "${CI:-}" != true ] || false; skip "no /etc/services (netbase)"; }
+	run -2 "$PLUGIN" -H 127.0.0.1 -p tcpmux -t 2
+	assert_first_line "port 1: Connection refused$"
+}
+
+@test "junk in -w is UNKNOWN" {
+	for bad in foo 10x 5:2 @ : nan inf 0x10 ' 1' '1 ' 1e999 '~' '@~'; do
+		usage_error -H 127.0.0.1 -p 80 -w "$bad"
+		assert_output_has "invalid -w"
+	done
+}
+
+@test "junk in -c is UNKNOWN" {
+	for bad in bar 1..2 '2:1' '--1' '1:2:3'; do
+		usage_error -H 127.0.0.1 -p 80 -c "$bad"
+		assert_output_has "invalid -c"
+	done
+}
+
+@test "junk, zero and negative -t are UNKNOWN" {
+	for bad in 0 -1 abc 10x '' 0.0 1e999 :critical 0.0001; do
+		usage_error -H 127.0.0.1 -p 80 -t "$bad"
+		assert_output_has "invalid -t"
+	done
+}
+
+@test "an unknown state after -t is UNKNOWN" {
+	usage_error -H 127.0.0.1 -p 80 -t 5:bogus
+	assert_output_has "invalid state in -t '5:bogus'"
+	usage_error -H 127.0.0.1 -p 80 -t 5:
+}
+
+@test "an unknown -r state is UNKNOWN" {
+	usage_error -H 127.0.0.1 -p 80 -r bogus
+	assert_output_has "invalid -r 'bogus'"
+}
+
+@test "--state with an unknown outcome or state is UNKNOWN" {
+	usage_error -H 127.0.0.1 -p 80 --state bogus=ok
+	assert_output_has "invalid --state 'bogus=ok'"
+	usage_error -H 127.0.0.1 -p 80 --state refused=bogus
+	assert_output_has "invalid state 'bogus' in --state"
+	usage_error -H 127.0.0.1 -p 80 --state refused
+	usage_error -H 127.0.0.1 -p 80 --state refused=
+	usage_error -H 127.0.0.1 -p 80 --state refused=ok,
+	usage_error -H 127.0.0.1 -p 80 --state ''
+}
+
+@test "-4 with -6 is UNKNOWN" {
+	usage_error -H localhost -p 80 -4 -6
+	assert_output_has "-4 and -6 exclude each other"
+}
+
+@test "-4 with an IPv6 address, -6 with an IPv4 address are UNKNOWN" {
+	usage_error -H ::1 -p 80 -4
+	assert_output_has "-4 given, but ::1 is an IPv6 address"
+	usage_error -H 127.0.0.1 -p 80 -6
+	assert_output_has "-6 given, but 127.0.0.1 is an IPv4 address"
+}
+
+@test "an unknown option is UNKNOWN" {
+	usage_error -H 127.0.0.1 -p 80 -x
+	assert_output_has "unknown option '-x'"
+	usage_error -H 127.0.0.1 -p 80 --bogus
+	assert_output_has "unknown option '--bogus'"
+}
+
+@test "an option without its value is UNKNOWN" {
+	usage_error -H 127.0.0.1 -p
+	assert_output_has "option '-p' needs a value"
+	usage_error -H 127.0.0.1 -p 80 --timeout
+	assert_output_has "option '--timeout' needs a value"
+}
+
+@test "an extra argument is UNKNOWN" {
+	usage_error -H 127.0.0.1 -p 80 extra
+	assert_output_has "unexpected argument 'extra'"
+}
+
+@test "-H twice, an empty host or a blank in the host is UNKNOWN" {
+	usage_error -H 127.0.0.1 -H 127.0.0.2 -p 80
+	assert_output_has "-H given twice"
+	usage_error -H '' -p 80
+	usage_error -H 'a b' -p 80
+	usage_error -H $'a\nb' -p 80
+	assert_output_has 'a\nb'
+}
+
+@test "a host name longer than 255 bytes is UNKNOWN" {
+	usage_error -H "$(printf 'a%.0s' {1..300})" -p 80
+	assert_output_has "host name too long"
+}
+
+@test "a usage error never opens a socket nor looks up a name" {
+	command -v strace >/dev/null || { [ "${CI:-}" != true ] || false; skip "strace not installed"; }
+	for args in "-H localhost -p 80 -w junk" "-H localhost -p 0" "-H localhost -p 80 -t 0" \
+		"-H localhost -p 80 -4 -6" "-H localhost -p 80 -x" "-H localhost -p 80 extra"; do
+		# shellcheck disable=SC2086
+		run -3 strace -f -qq -e trace=socket,connect -o "$BATS_TEST_TMPDIR/trace" "$PLUGIN" $args
+		run -0 cat "$BATS_TEST_TMPDIR/trace"
+		[ -z "$output" ]
+	done
+}
