@@ -29,14 +29,28 @@ deadline_left(const struct deadline *dl, int64_t now)
 	return now >= dl->end ? 0 : dl->end - now;
 }
 
-/* A poll() timeout that wakes at `until` or just after it, never before: rounding up to
- * the next millisecond costs at most 1 ms, rounding down would spin on a 0 timeout. */
-int
-deadline_poll_ms(int64_t until, int64_t now)
+/* How long to sleep in poll() for waking at `until`. Linux lets poll() oversleep by 0.1%
+ * of its timeout (0.5% for a niced process, up to 100 ms): a 10 s poll may wake 10 ms
+ * late. So a long wait stops 1/16 short of `until` and the caller polls again; the slack
+ * of each step is smaller than the margin left, and the last step (under 16 ms) oversleeps
+ * by microseconds. 10 s take four wake-ups. */
+int64_t
+deadline_wait(int64_t until, int64_t now)
 {
 	if (until <= now)
 		return 0;
-	int64_t ms = (until - now + NS_PER_MSEC - 1) / NS_PER_MSEC;
+	int64_t wait = until - now;
+	if (wait > 16 * NS_PER_MSEC)
+		wait -= wait / 16;
+	return wait;
+}
+
+/* deadline_wait() for poll(), in milliseconds: rounding up costs at most 1 ms; rounding
+ * down would spin on a zero timeout. */
+int
+deadline_poll_ms(int64_t until, int64_t now)
+{
+	int64_t ms = (deadline_wait(until, now) + NS_PER_MSEC - 1) / NS_PER_MSEC;
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 

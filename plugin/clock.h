@@ -16,6 +16,7 @@ struct deadline {
 int64_t clock_now(void);
 struct deadline deadline_make(int64_t start, int64_t budget);
 int64_t deadline_left(const struct deadline *dl, int64_t now);
+int64_t deadline_wait(int64_t until, int64_t now);
 int deadline_poll_ms(int64_t until, int64_t now);
 struct timespec clock_to_timespec(int64_t ns);
 double clock_seconds(int64_t ns);

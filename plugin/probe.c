@@ -21,6 +21,7 @@
 static void attempt_start(struct attempt *a);
 static void attempt_finish(struct attempt *a, int err, int64_t now);
 static int open_socket(int family);
+static int wait_events(struct pollfd *fds, size_t nfds, int64_t until, int64_t now);
 
 /* Prepares an attempt to connect to `addr` (its port already set). */
 void
@@ -79,7 +80,7 @@ probe_run(struct attempt *attempts, size_t count, const struct deadline *dl)
 			break;
 
 		int64_t wake = next < count && next_start < dl->end ? next_start : dl->end;
-		int n = poll(fds, (nfds_t)nfds, deadline_poll_ms(wake, now));
+		int n = wait_events(fds, nfds, wake, now);
 		now = clock_now();
 		if (n < 0 && errno != EINTR) {
 			int err = errno;
@@ -192,5 +193,18 @@ open_socket(int family)
 		return -1;
 	}
 	return fd;
+#endif
+}
+
+/* poll() until `until` at the latest; ppoll() where there is one, for a deadline kept to
+ * the microsecond rather than the millisecond. */
+static int
+wait_events(struct pollfd *fds, size_t nfds, int64_t until, int64_t now)
+{
+#ifdef HAVE_PPOLL
+	struct timespec ts = clock_to_timespec(deadline_wait(until, now));
+	return ppoll(fds, (nfds_t)nfds, &ts, NULL);
+#else
+	return poll(fds, (nfds_t)nfds, deadline_poll_ms(until, now));
 #endif
 }
