@@ -1,57 +1,113 @@
-/* Decides the state of the run. No I/O: everything it needs is in its arguments. */
+/* Decides the state of every target and of the run. No I/O: everything it needs is in its
+ * arguments. */
 #include "config.h"
 #include "evaluate.h"
 
-static enum state judge_time(const struct options *opts, double seconds);
+#include "clock.h"
 
-/* The verdict: a failed resolution speaks for itself; a connection is judged by its time;
- * when no address connected, the attempt whose outcome maps to the worst state speaks
- * (the first such one, i.e. the most preferred address). */
-struct verdict
-evaluate(const struct options *opts, const struct resolution *res, const struct attempt *attempts,
-	 size_t count, long winner)
+static void judge_target(const struct options *opts, const struct resolution *res,
+			 struct target *t);
+static enum state judge(const struct range *warning, const struct range *critical,
+			double value);
+static double square_root(double x);
+
+/* Fills each target's verdict and returns the run's: by default every target must be OK
+ * and the run takes the worst state; with --min-ok it is OK when enough targets are, and
+ * otherwise takes the worst state of those that are not. */
+struct summary
+evaluate(const struct options *opts, const struct resolution *resolutions,
+	 struct target *targets, size_t count)
 {
-	struct verdict v = {.attempt = -1};
+	struct summary sum = {.state = STATE_OK, .total = count, .needed = count};
+	enum state worst = STATE_OK;
 
-	if (res->outcome != OUTCOME_CONNECTED) {
-		v.outcome = res->outcome;
-		v.state = opts->states[v.outcome];
-		return v;
-	}
-	if (winner >= 0) {
-		const struct attempt *a = &attempts[winner];
-		v.outcome = OUTCOME_CONNECTED;
-		v.attempt = winner;
-		v.seconds = clock_seconds(a->finished - a->started);
-		v.state = state_worst(opts->states[OUTCOME_CONNECTED], judge_time(opts, v.seconds));
-		return v;
-	}
 	for (size_t i = 0; i < count; i++) {
-		if (attempts[i].status != ATTEMPT_DONE)
-			continue;
-		enum state s = opts->states[attempts[i].outcome];
-		if (v.attempt < 0 || (state_worst(s, v.state) == s && s != v.state)) {
-			v.attempt = (long)i;
-			v.state = s;
-			v.outcome = attempts[i].outcome;
-		}
+		judge_target(opts, &resolutions[targets[i].host], &targets[i]);
+		enum state s = targets[i].verdict.state;
+		worst = state_worst(worst, s);
+		if (s == STATE_OK)
+			sum.ok++;
 	}
-	if (v.attempt < 0) {
-		/* The deadline came before the first connect could even start. */
-		v.attempt = 0;
-		v.outcome = OUTCOME_TIMEOUT;
-		v.state = opts->states[OUTCOME_TIMEOUT];
+	if (opts->min_ok > 0) {
+		size_t need = opts->min_ok_percent ? (count * opts->min_ok + 99) / 100 : opts->min_ok;
+		sum.needed = need < count ? need : count;
 	}
-	return v;
+	sum.state = sum.ok >= sum.needed ? STATE_OK : worst;
+	return sum;
 }
 
-/* The state of a connect time against -c and -w; critical wins. */
-static enum state
-judge_time(const struct options *opts, double seconds)
+/* One target: a connection is judged by its (average) time and its loss; a target that
+ * never connected by the failure whose outcome maps to the worst state, the first such
+ * one on a tie (the most preferred address, the earliest probe). */
+static void
+judge_target(const struct options *opts, const struct resolution *res, struct target *t)
 {
-	if (range_alerts(&opts->critical, seconds))
+	struct verdict *v = &t->verdict;
+	const struct tally *tl = &t->tally;
+	unsigned probes = tl->probes > 0 ? tl->probes : 1;
+
+	*v = (struct verdict){.loss = 100.0};
+	if (t->naddr == 0) {
+		v->outcome = res->outcome;
+		v->state = opts->states[v->outcome];
+		return;
+	}
+	v->loss = 100.0 * (double)(probes - tl->connected) / (double)probes;
+	enum state loss_state = judge(&opts->warning_loss, &opts->critical_loss, v->loss);
+	v->lossy = loss_state != STATE_OK;
+	if (tl->connected > 0) {
+		double n = (double)tl->connected;
+		v->outcome = OUTCOME_CONNECTED;
+		v->seconds = tl->sum / n;
+		v->min = clock_seconds(tl->min);
+		v->max = clock_seconds(tl->max);
+		v->jitter = square_root(tl->sumsq / n - v->seconds * v->seconds);
+		enum state time_state = judge(&opts->warning, &opts->critical, v->seconds);
+		v->slow = time_state != STATE_OK;
+		v->state = state_worst(state_worst(opts->states[OUTCOME_CONNECTED], time_state),
+				       loss_state);
+		return;
+	}
+	int best = -1;
+	for (int o = 0; o < OUTCOME_COUNT; o++) {
+		if (tl->failed[o] == 0)
+			continue;
+		int r = state_rank(opts->states[o]);
+		if (best < 0 || r > state_rank(opts->states[best]) ||
+		    (r == state_rank(opts->states[best]) && tl->first[o].order < tl->first[best].order))
+			best = o;
+	}
+	if (best < 0)
+		best = OUTCOME_TIMEOUT; /* cannot happen: a probe that ends has an outcome */
+	v->outcome = (enum outcome)best;
+	v->failure = &tl->first[best];
+	v->state = state_worst(opts->states[best], loss_state);
+}
+
+/* The state of a value against a warning and a critical range; critical wins. */
+static enum state
+judge(const struct range *warning, const struct range *critical, double value)
+{
+	if (range_alerts(critical, value))
 		return STATE_CRITICAL;
-	if (range_alerts(&opts->warning, seconds))
+	if (range_alerts(warning, value))
 		return STATE_WARNING;
 	return STATE_OK;
+}
+
+/* sqrt() without libm (the plugin links libc only): Newton's iteration, enough for a
+ * standard deviation printed to the microsecond. */
+static double
+square_root(double x)
+{
+	if (!(x > 0))
+		return 0;
+	double r = x > 1 ? x : 1;
+	for (int i = 0; i < 64; i++) {
+		double next = 0.5 * (r + x / r);
+		if (next >= r)
+			break;
+		r = next;
+	}
+	return r;
 }

@@ -5,19 +5,19 @@
 #include <stddef.h>
 
 #include "options.h"
-#include "outcome.h"
-#include "probe.h"
 #include "resolve.h"
 #include "state.h"
+#include "target.h"
 
-struct verdict {
+/* The state of the whole run. */
+struct summary {
 	enum state state;
-	enum outcome outcome;
-	long attempt;	/* the attempt the message speaks of; -1 when resolution failed */
-	double seconds; /* the connect time, when connected */
+	size_t total;	/* targets */
+	size_t ok;	/* targets whose state is OK */
+	size_t needed;	/* targets that must be OK: all, or --min-ok */
 };
 
-struct verdict evaluate(const struct options *opts, const struct resolution *res,
-			const struct attempt *attempts, size_t count, long winner);
+struct summary evaluate(const struct options *opts, const struct resolution *resolutions,
+			struct target *targets, size_t count);
 
 #endif

@@ -3,6 +3,7 @@
  * report. This file only calls the stages in order and owns the exit code. */
 #include "config.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -36,18 +37,37 @@ main(int argc, char *argv[])
 	case OPTIONS_RUN:
 		break;
 	}
-	run.deadline = deadline_make(start, run.opts.timeout_ns);
-	resolve_host(run.opts.host, run.opts.family, &run.deadline, &run.resolution);
-	run.count = plan_attempts(&run.resolution, run.opts.port, run.attempts,
-				  RESOLVE_MAX_ADDRESSES);
-	run.winner = probe_run(run.attempts, run.count, &run.deadline);
-	run.verdict = evaluate(&run.opts, &run.resolution, run.attempts, run.count, run.winner);
+	/* A reader that went away must not kill the run: the exit code still tells. */
+	signal(SIGPIPE, SIG_IGN);
+	const struct options *opts = &run.opts;
+	run.deadline = deadline_make(start, opts->timeout_ns);
+	resolve_hosts(opts->hosts, opts->nhosts, opts->family, &run.deadline, run.resolutions);
+	run.error = plan_targets(opts, run.resolutions, &run.plan);
+
+	struct probe_config cfg = {
+		.resolutions = run.resolutions,
+		.count = opts->count,
+		.interval = opts->interval_ns,
+		.probe_timeout = opts->probe_timeout_ns,
+		.max_parallel = opts->max_parallel,
+		.source = opts->has_source ? &opts->source : NULL,
+		/* ping-style lines only for a person watching */
+		.hook = opts->verbose > 0 && opts->count > 1 && isatty(STDOUT_FILENO)
+				? verbose_probe
+				: NULL,
+		.hook_ctx = &run,
+	};
+	if (run.error == 0)
+		run.error = probe_run(run.plan.targets, run.plan.count, &cfg, &run.deadline);
+	if (run.error == 0)
+		run.summary = evaluate(opts, run.resolutions, run.plan.targets, run.plan.count);
 	report_run(&run);
-	probe_close(run.attempts, run.count);
+	plan_free(&run.plan);
 
 	/* A resolver thread still blocked in getaddrinfo may hold libc locks that exit()'s
 	 * clean-up would wait for: leave at once, the output is already written. */
-	if (run.resolution.abandoned)
-		_exit((int)run.verdict.state);
-	return (int)run.verdict.state;
+	for (size_t h = 0; h < opts->nhosts; h++)
+		if (run.resolutions[h].abandoned)
+			_exit(run.error != 0 ? STATE_UNKNOWN : (int)run.summary.state);
+	return run.error != 0 ? STATE_UNKNOWN : (int)run.summary.state;
 }

@@ -5,11 +5,9 @@
 
 #include <sys/socket.h>
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 
 #include <getopt.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,10 +17,18 @@
 
 #define TIMEOUT_MAX_SECONDS 86400.0
 
-enum { OPT_STATE = 256 };
+enum {
+	OPT_STATE = 256,
+	OPT_ADDRESSES,
+	OPT_MIN_OK,
+	OPT_PROBE_TIMEOUT,
+	OPT_WARNING_LOSS,
+	OPT_CRITICAL_LOSS,
+	OPT_MAX_PARALLEL,
+};
 
 /* The leading colon makes getopt report a missing value apart from an unknown option. */
-static const char short_options[] = ":H:p:46w:c:t:r:vhV";
+static const char short_options[] = ":H:p:46w:c:t:r:n:i:b:vhV";
 
 static const struct option long_options[] = {
 	{"hostname", required_argument, NULL, 'H'},
@@ -34,6 +40,15 @@ static const struct option long_options[] = {
 	{"timeout", required_argument, NULL, 't'},
 	{"refuse", required_argument, NULL, 'r'},
 	{"state", required_argument, NULL, OPT_STATE},
+	{"addresses", required_argument, NULL, OPT_ADDRESSES},
+	{"min-ok", required_argument, NULL, OPT_MIN_OK},
+	{"count", required_argument, NULL, 'n'},
+	{"interval", required_argument, NULL, 'i'},
+	{"probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT},
+	{"warning-loss", required_argument, NULL, OPT_WARNING_LOSS},
+	{"critical-loss", required_argument, NULL, OPT_CRITICAL_LOSS},
+	{"max-parallel", required_argument, NULL, OPT_MAX_PARALLEL},
+	{"source-address", required_argument, NULL, 'b'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -42,12 +57,20 @@ static const struct option long_options[] = {
 
 static bool fail(char *err, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static bool parse_host(const char *text, struct options *opts, char *err, size_t size);
-static bool parse_port(const char *text, struct options *opts, char *err, size_t size);
-static bool parse_threshold(const char *text, char letter, struct range *range, char *err,
-			    size_t size);
+static bool parse_option(int c, char *arg, struct options *opts, char *err, size_t size);
+static bool parse_host(char *text, struct options *opts, char *err, size_t size);
+static bool parse_family(int c, struct options *opts, char *err, size_t size);
+static bool parse_threshold(const char *text, const char *name, bool percent,
+			    struct range *range, char *err, size_t size);
+static bool parse_seconds(const char *text, size_t len, const char *name, int64_t *ns,
+			  char *err, size_t size);
 static bool parse_timeout(const char *text, struct options *opts, char *err, size_t size);
 static bool parse_state_map(const char *text, struct options *opts, char *err, size_t size);
+static bool parse_whole(const char *text, const char *name, long min, long max, unsigned *value,
+			char *err, size_t size);
+static bool parse_min_ok(const char *text, struct options *opts, char *err, size_t size);
+static bool parse_source(char *text, struct options *opts, char *err, size_t size);
+static bool check_run(struct options *opts, bool interval_given, char *err, size_t size);
 static bool check_family(const struct options *opts, char *err, size_t size);
 
 /* Fills `opts` from argv. On a usage error returns OPTIONS_USAGE_ERROR with one sentence
@@ -55,79 +78,105 @@ static bool check_family(const struct options *opts, char *err, size_t size);
 enum options_action
 options_parse(int argc, char *argv[], struct options *opts, char *err, size_t err_size)
 {
+	bool interval_given = false;
 	int c;
 
-	memset(opts, 0, sizeof *opts);
+	memset(opts, 0, offsetof(struct options, ports));
+	ports_init(&opts->ports);
 	opts->family = AF_UNSPEC;
 	opts->timeout_ns = DEFAULT_TIMEOUT_NS;
+	opts->count = 1;
 	for (int i = 0; i < OUTCOME_COUNT; i++)
 		opts->states[i] = outcome_default_state((enum outcome)i);
 
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
-		bool ok = true;
 		switch (c) {
-		case 'H':
-			ok = parse_host(optarg, opts, err, err_size);
-			break;
-		case 'p':
-			ok = parse_port(optarg, opts, err, err_size);
-			break;
-		case '4':
-		case '6':
-			if (opts->family != AF_UNSPEC && opts->family != (c == '4' ? AF_INET : AF_INET6))
-				return fail(err, err_size, "-4 and -6 exclude each other"),
-				       OPTIONS_USAGE_ERROR;
-			opts->family = c == '4' ? AF_INET : AF_INET6;
-			break;
-		case 'w':
-		case 'c':
-			ok = parse_threshold(optarg, (char)c, c == 'w' ? &opts->warning
-								       : &opts->critical,
-					     err, err_size);
-			break;
-		case 't':
-			ok = parse_timeout(optarg, opts, err, err_size);
-			break;
-		case 'r':
-			if (!state_parse_prefix(optarg, &opts->states[OUTCOME_REFUSED]))
-				ok = fail(err, err_size,
-					  "invalid -r '%s': use ok, warn, crit or unknown", optarg);
-			break;
-		case OPT_STATE:
-			ok = parse_state_map(optarg, opts, err, err_size);
-			break;
-		case 'v':
-			opts->verbose++;
-			break;
 		case 'h':
 			return OPTIONS_HELP;
 		case 'V':
 			return OPTIONS_VERSION;
 		case ':':
-			ok = fail(err, err_size, "option '%s' needs a value", argv[optind - 1]);
+			fail(err, err_size, "option '%s' needs a value", argv[optind - 1]);
+			return OPTIONS_USAGE_ERROR;
+		case '?':
+			if (optopt > 0 && optopt < 128)
+				fail(err, err_size, "unknown option '-%c'", optopt);
+			else
+				fail(err, err_size, "unknown option '%s'", argv[optind - 1]);
+			return OPTIONS_USAGE_ERROR;
+		case 'i':
+			interval_given = true;
 			break;
 		default:
-			if (optopt > 0 && optopt < 128)
-				ok = fail(err, err_size, "unknown option '-%c'", optopt);
-			else
-				ok = fail(err, err_size, "unknown option '%s'", argv[optind - 1]);
 			break;
 		}
-		if (!ok)
+		if (!parse_option(c, optarg, opts, err, err_size))
 			return OPTIONS_USAGE_ERROR;
 	}
 	if (optind < argc)
 		return fail(err, err_size, "unexpected argument '%s'", argv[optind]),
 		       OPTIONS_USAGE_ERROR;
-	if (opts->host == NULL)
-		return fail(err, err_size, "no host given: use -H HOST"), OPTIONS_USAGE_ERROR;
-	if (opts->port == 0)
-		return fail(err, err_size, "no port given: use -p PORT"), OPTIONS_USAGE_ERROR;
-	if (!check_family(opts, err, err_size))
+	if (!check_run(opts, interval_given, err, err_size))
 		return OPTIONS_USAGE_ERROR;
 	return OPTIONS_RUN;
+}
+
+/* One option and its value. */
+static bool
+parse_option(int c, char *arg, struct options *opts, char *err, size_t size)
+{
+	switch (c) {
+	case 'H':
+		return parse_host(arg, opts, err, size);
+	case 'p':
+		return ports_parse(&opts->ports, arg, err, size);
+	case '4':
+	case '6':
+		return parse_family(c, opts, err, size);
+	case 'w':
+		return parse_threshold(arg, "-w", false, &opts->warning, err, size);
+	case 'c':
+		return parse_threshold(arg, "-c", false, &opts->critical, err, size);
+	case OPT_WARNING_LOSS:
+		return parse_threshold(arg, "--warning-loss", true, &opts->warning_loss, err, size);
+	case OPT_CRITICAL_LOSS:
+		return parse_threshold(arg, "--critical-loss", true, &opts->critical_loss, err,
+				       size);
+	case 't':
+		return parse_timeout(arg, opts, err, size);
+	case 'r':
+		if (!state_parse_prefix(arg, &opts->states[OUTCOME_REFUSED]))
+			return fail(err, size, "invalid -r '%s': use ok, warn, crit or unknown", arg);
+		return true;
+	case OPT_STATE:
+		return parse_state_map(arg, opts, err, size);
+	case OPT_ADDRESSES:
+		if (strcmp(arg, "first") != 0 && strcmp(arg, "all") != 0)
+			return fail(err, size, "invalid --addresses '%s': use first or all", arg);
+		opts->all_addresses = strcmp(arg, "all") == 0;
+		return true;
+	case OPT_MIN_OK:
+		return parse_min_ok(arg, opts, err, size);
+	case 'n':
+		return parse_whole(arg, "-n", 1, MAX_COUNT, &opts->count, err, size);
+	case 'i':
+		return parse_seconds(arg, strlen(arg), "-i", &opts->interval_ns, err, size);
+	case OPT_PROBE_TIMEOUT:
+		return parse_seconds(arg, strlen(arg), "--probe-timeout", &opts->probe_timeout_ns,
+				     err, size);
+	case OPT_MAX_PARALLEL:
+		return parse_whole(arg, "--max-parallel", 1, 1000000, &opts->max_parallel, err,
+				   size);
+	case 'b':
+		return parse_source(arg, opts, err, size);
+	case 'v':
+		opts->verbose++;
+		return true;
+	default:
+		return fail(err, size, "unknown option");
+	}
 }
 
 /* Formats a usage error into `err`; always returns false so callers can `return fail()`. */
@@ -142,19 +191,20 @@ fail(char *err, size_t size, const char *fmt, ...)
 	return false;
 }
 
-/* "-H": a name, an IPv4 address, an IPv6 address with or without brackets. */
+/* "-H": a name, an IPv4 address, an IPv6 address with or without brackets; repeatable.
+ * Brackets are removed in place (argv is the program's to change). */
 static bool
-parse_host(const char *text, struct options *opts, char *err, size_t size)
+parse_host(char *text, struct options *opts, char *err, size_t size)
 {
 	size_t len = strlen(text);
 
-	if (opts->host != NULL)
-		return fail(err, size, "-H given twice: one host per run");
+	if (opts->nhosts == MAX_HOSTS)
+		return fail(err, size, "too many -H: at most %d hosts", MAX_HOSTS);
 	if (len == 0)
 		return fail(err, size, "empty host name after -H");
-	if (len >= sizeof opts->host_buf)
-		return fail(err, size, "host name too long (%zu bytes, at most %zu)", len,
-			    sizeof opts->host_buf - 1);
+	if (len > HOST_NAME_MAX_LEN)
+		return fail(err, size, "host name too long (%zu bytes, at most %d)", len,
+			    HOST_NAME_MAX_LEN);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)text[i];
 		if (ch <= ' ' || ch == 0x7f)
@@ -162,80 +212,85 @@ parse_host(const char *text, struct options *opts, char *err, size_t size)
 				    text);
 	}
 	if (text[0] == '[' && text[len - 1] == ']' && len > 2) {
-		memcpy(opts->host_buf, text + 1, len - 2);
-		opts->host_buf[len - 2] = '\0';
-		opts->host = opts->host_buf;
-	} else {
-		opts->host = text;
+		text[len - 1] = '\0';
+		text++;
 	}
+	opts->hosts[opts->nhosts++] = text;
 	return true;
 }
 
-/* "-p": 1-65535, or a service name known to /etc/services for tcp. */
+/* "-4" and "-6". */
 static bool
-parse_port(const char *text, struct options *opts, char *err, size_t size)
+parse_family(int c, struct options *opts, char *err, size_t size)
 {
-	long port;
+	int family = c == '4' ? AF_INET : AF_INET6;
 
-	if (opts->port != 0)
-		return fail(err, size, "-p given twice: one port per run");
-	if (text[0] >= '0' && text[0] <= '9') {
-		if (!number_parse_long(text, 1, 65535, &port))
-			return fail(err, size, "invalid port '%s': use 1-65535 or a service name",
-				    text);
-	} else {
-		struct servent *se = text[0] != '\0' ? getservbyname(text, "tcp") : NULL;
-		if (se == NULL)
-			return fail(err, size,
-				    "invalid port '%s': not a number 1-65535 nor a tcp service in "
-				    "/etc/services",
-				    text);
-		port = ntohs((unsigned short)se->s_port);
-	}
-	opts->port = (unsigned)port;
-	opts->port_text = text;
+	if (opts->family != AF_UNSPEC && opts->family != family)
+		return fail(err, size, "-4 and -6 exclude each other");
+	opts->family = family;
 	return true;
 }
 
-/* "-w" and "-c": a range of seconds. An empty value means no threshold, as monitoring
- * cores pass an unset optional macro. */
+/* "-w", "-c" (seconds) and the loss thresholds (percent, a trailing '%' allowed). An
+ * empty value means no threshold, as monitoring cores pass an unset optional macro. */
 static bool
-parse_threshold(const char *text, char letter, struct range *range, char *err, size_t size)
+parse_threshold(const char *text, const char *name, bool percent, struct range *range,
+		char *err, size_t size)
 {
-	if (text[0] == '\0') {
+	char buf[RANGE_TEXT_MAX];
+	size_t len = strlen(text);
+
+	if (len == 0) {
 		range->set = false;
 		return true;
 	}
+	if (percent && len < sizeof buf && text[len - 1] == '%') {
+		memcpy(buf, text, len - 1);
+		buf[len - 1] = '\0';
+		text = buf;
+	}
 	if (!range_parse(text, range))
 		return fail(err, size,
-			    "invalid -%c '%s': use seconds or a range such as 0.5, 0.5:, ~:0.5, "
-			    "0.2:0.5 or @0.2:0.5",
-			    letter, text);
+			    "invalid %s '%s': use %s or a range such as %s", name, text,
+			    percent ? "a percentage" : "seconds",
+			    percent ? "20, 20%, 10:50 or @0:5" : "0.5, 0.5:, ~:0.5, 0.2:0.5 or @0.2:0.5");
 	return true;
 }
 
-/* "-t SECONDS[:STATE]": fractional seconds, and the state of a timeout while connecting. */
+/* Fractional seconds, greater than 0, at most a day, kept to the nanosecond. */
 static bool
-parse_timeout(const char *text, struct options *opts, char *err, size_t size)
+parse_seconds(const char *text, size_t len, const char *name, int64_t *ns, char *err,
+	      size_t size)
 {
-	const char *colon = strchr(text, ':');
-	size_t len = colon != NULL ? (size_t)(colon - text) : strlen(text);
 	double seconds;
 
 	if (!number_parse_double(text, len, &seconds) || seconds <= 0 ||
 	    seconds > TIMEOUT_MAX_SECONDS)
 		return fail(err, size,
+			    "invalid %s '%s': use seconds greater than 0 (fractions allowed)", name,
+			    text);
+	*ns = (int64_t)(seconds * 1e9 + 0.5); /* no libm: seconds > 0 here */
+	if (*ns < NS_PER_MSEC)
+		return fail(err, size, "invalid %s '%s': the shortest is 0.001 seconds", name,
+			    text);
+	return true;
+}
+
+/* "-t SECONDS[:STATE]": the whole run's budget, and the state of a connect timeout. */
+static bool
+parse_timeout(const char *text, struct options *opts, char *err, size_t size)
+{
+	const char *colon = strchr(text, ':');
+	size_t len = colon != NULL ? (size_t)(colon - text) : strlen(text);
+
+	if (!parse_seconds(text, len, "-t", &opts->timeout_ns, err, size))
+		return fail(err, size,
 			    "invalid -t '%s': use seconds greater than 0 (fractions allowed), "
 			    "optionally followed by :STATE",
-			    text);
-	int64_t ns = (int64_t)(seconds * 1e9 + 0.5); /* no libm: seconds > 0 here */
-	if (ns < NS_PER_MSEC)
-		return fail(err, size, "invalid -t '%s': the shortest timeout is 0.001 seconds",
 			    text);
 	if (colon != NULL && !state_parse(colon + 1, &opts->states[OUTCOME_TIMEOUT]))
 		return fail(err, size,
 			    "invalid state in -t '%s': use ok, warning, critical or unknown", text);
-	opts->timeout_ns = ns;
 	return true;
 }
 
@@ -275,15 +330,126 @@ parse_state_map(const char *text, struct options *opts, char *err, size_t size)
 	return true;
 }
 
+/* A whole number within [min, max]. */
+static bool
+parse_whole(const char *text, const char *name, long min, long max, unsigned *value, char *err,
+	    size_t size)
+{
+	long v;
+
+	if (!number_parse_long(text, min, max, &v))
+		return fail(err, size, "invalid %s '%s': use a whole number from %ld to %ld", name,
+			    text, min, max);
+	*value = (unsigned)v;
+	return true;
+}
+
+/* "--min-ok=N" or "--min-ok=P%". */
+static bool
+parse_min_ok(const char *text, struct options *opts, char *err, size_t size)
+{
+	size_t len = strlen(text);
+	char buf[16];
+	long v;
+
+	opts->min_ok_percent = len > 1 && text[len - 1] == '%';
+	if (opts->min_ok_percent && len < sizeof buf) {
+		memcpy(buf, text, len - 1);
+		buf[len - 1] = '\0';
+		text = buf;
+	}
+	if (!number_parse_long(text, 1, opts->min_ok_percent ? 100 : 10000000, &v))
+		return fail(err, size,
+			    "invalid --min-ok '%s': use a number of targets (1 or more) or a "
+			    "percentage (1%%-100%%)",
+			    opts->min_ok_percent ? buf : text);
+	opts->min_ok = (unsigned)v;
+	return true;
+}
+
+/* "-b ADDR": the local address to connect from, an address literal; it also chooses the
+ * address family, as only addresses of its family can be reached from it. */
+static bool
+parse_source(char *text, struct options *opts, char *err, size_t size)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&opts->source.sa;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)&opts->source.sa;
+	size_t len = strlen(text);
+
+	if (opts->has_source)
+		return fail(err, size, "-b given twice: one source address per run");
+	if (len > 2 && text[0] == '[' && text[len - 1] == ']') {
+		text[len - 1] = '\0';
+		text++;
+	}
+	if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		opts->source.len = sizeof *sin;
+	} else if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		opts->source.len = sizeof *sin6;
+	} else {
+		return fail(err, size, "invalid -b '%s': use an IPv4 or IPv6 address of this machine",
+			    text);
+	}
+	opts->has_source = true;
+	return true;
+}
+
+/* What can only be checked once every option is known. */
+static bool
+check_run(struct options *opts, bool interval_given, char *err, size_t size)
+{
+	if (opts->nhosts == 0)
+		return fail(err, size, "no host given: use -H HOST");
+	if (opts->ports.count == 0)
+		return fail(err, size, "no port given: use -p PORT");
+	if (opts->has_source) {
+		int family = opts->source.sa.ss_family;
+		if (opts->family != AF_UNSPEC && opts->family != family)
+			return fail(err, size, "-b %s address given with %s",
+				    family == AF_INET ? "an IPv4" : "an IPv6",
+				    opts->family == AF_INET ? "-4" : "-6");
+		opts->family = family;
+	}
+	if (!check_family(opts, err, size))
+		return false;
+
+	/* -n probes share the budget: each waits at most -t / -n unless told otherwise, and
+	 * they start -i apart (default 1 s, less when that does not fit). */
+	int64_t share = opts->timeout_ns / opts->count;
+	if (opts->probe_timeout_ns == 0)
+		opts->probe_timeout_ns = share;
+	if (opts->probe_timeout_ns > opts->timeout_ns)
+		return fail(err, size, "--probe-timeout is longer than -t");
+	if (!interval_given)
+		opts->interval_ns = DEFAULT_INTERVAL_NS < share ? DEFAULT_INTERVAL_NS : share;
+	if (opts->count > 1 &&
+	    (int64_t)(opts->count - 1) * opts->interval_ns + opts->probe_timeout_ns >
+		    opts->timeout_ns + NS_PER_MSEC)
+		return fail(err, size,
+			    "%u probes %.3g s apart, each waiting up to %.3g s, do not fit in -t "
+			    "%.3g s: raise -t, or lower -i or --probe-timeout",
+			    opts->count, clock_seconds(opts->interval_ns),
+			    clock_seconds(opts->probe_timeout_ns), clock_seconds(opts->timeout_ns));
+	return true;
+}
+
 /* "-4 -H ::1" cannot work: say so now rather than after a lookup. */
 static bool
 check_family(const struct options *opts, char *err, size_t size)
 {
 	unsigned char buf[sizeof(struct in6_addr)];
+	const char *flag = opts->has_source ? "-b" : opts->family == AF_INET ? "-4" : "-6";
 
-	if (opts->family == AF_INET && inet_pton(AF_INET6, opts->host, buf) == 1)
-		return fail(err, size, "-4 given, but %s is an IPv6 address", opts->host);
-	if (opts->family == AF_INET6 && inet_pton(AF_INET, opts->host, buf) == 1)
-		return fail(err, size, "-6 given, but %s is an IPv4 address", opts->host);
+	for (size_t i = 0; i < opts->nhosts; i++) {
+		const char *host = opts->hosts[i];
+		if (opts->family == AF_INET && inet_pton(AF_INET6, host, buf) == 1)
+			return fail(err, size, "%s given, but %s is an IPv6 address",
+				    opts->has_source ? "-b with an IPv4 address" : flag, host);
+		if (opts->family == AF_INET6 && inet_pton(AF_INET, host, buf) == 1)
+			return fail(err, size, "%s given, but %s is an IPv4 address",
+				    opts->has_source ? "-b with an IPv6 address" : flag, host);
+	}
 	return true;
 }

@@ -2,26 +2,45 @@
 #ifndef CHECK_TCPPORT_OPTIONS_H
 #define CHECK_TCPPORT_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "outcome.h"
+#include "ports.h"
 #include "range.h"
+#include "resolve.h"
 #include "state.h"
 
-#define DEFAULT_TIMEOUT_NS (INT64_C(10) * 1000000000)
+#define DEFAULT_TIMEOUT_NS  (INT64_C(10) * NS_PER_SEC)
+#define DEFAULT_INTERVAL_NS NS_PER_SEC
+#define MAX_HOSTS	    64
+#define MAX_COUNT	    10000
+#define HOST_NAME_MAX_LEN   255
 
 struct options {
-	const char *host;	      /* name or address literal, brackets removed */
-	char host_buf[256];	      /* storage for a host that needed rewriting */
-	unsigned port;		      /* 1-65535 */
-	const char *port_text;	      /* as given: a number or a service name */
-	int family;		      /* AF_UNSPEC, AF_INET (-4) or AF_INET6 (-6) */
-	struct range warning;	      /* -w, on the response time in seconds */
-	struct range critical;	      /* -c */
-	int64_t timeout_ns;	      /* -t: the budget of the whole run */
+	const char *hosts[MAX_HOSTS];	/* names or address literals, brackets removed */
+	size_t nhosts;
+	int family;			/* AF_UNSPEC, AF_INET (-4) or AF_INET6 (-6) */
+	bool all_addresses;		/* --addresses=all: every address must connect */
+	struct range warning;		/* -w, on the response time in seconds */
+	struct range critical;		/* -c */
+	struct range warning_loss;	/* --warning-loss, on the loss in percent */
+	struct range critical_loss;	/* --critical-loss */
+	int64_t timeout_ns;		/* -t: the budget of the whole run */
+	unsigned count;			/* -n: probes per target */
+	int64_t interval_ns;		/* -i: from the start of one probe to the next */
+	int64_t probe_timeout_ns;	/* --probe-timeout, else timeout / count */
+	unsigned min_ok;		/* --min-ok: targets that must be OK, 0 = all */
+	bool min_ok_percent;		/* min_ok is a percentage */
+	unsigned max_parallel;		/* --max-parallel: sockets in flight, 0 = no cap */
+	bool has_source;		/* -b */
+	struct address source;		/* -b, port 0 */
 	enum state states[OUTCOME_COUNT]; /* the state each outcome maps to */
-	int verbose;		      /* -v, repeatable */
+	int verbose;			/* -v, repeatable */
+	/* Last, and not cleared as a whole: 128 KiB of it are only touched as ports are
+	 * added, and clearing them would cost more than the rest of a run. */
+	struct port_list ports;		/* -p, every port once */
 };
 
 enum options_action {

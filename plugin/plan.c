@@ -1,35 +1,94 @@
-/* Orders the resolved addresses into attempts. getaddrinfo already sorts by RFC 6724
- * preference; as RFC 8305 asks, the families are then interleaved (first preferred
- * address, first of the other family, second preferred...) so that a broken IPv6 path
- * costs one stagger delay, not one per IPv6 address. */
+/* Turns hosts, their addresses and the ports into targets, in a stable order (hosts as
+ * given, then ports as given, then addresses), so that output and perfdata labels keep
+ * their places from run to run.
+ *
+ * getaddrinfo sorts a host's addresses by RFC 6724 preference; as RFC 8305 asks, the
+ * families are then interleaved (first preferred address, first of the other family,
+ * second preferred...) so that a broken IPv6 path costs one stagger delay, not one per
+ * IPv6 address. */
 #include "config.h"
 #include "plan.h"
 
 #include <sys/socket.h>
-#include <netinet/in.h>
 
-/* Sets the port of an address, for either family. */
-static void
-set_port(struct address *addr, unsigned port)
+#include <errno.h>
+#include <stdlib.h>
+
+static void interleave_families(struct resolution *res);
+
+/* Fills `plan` from the options and the resolutions (whose address order it changes).
+ * Returns 0, or an errno value: ENOMEM, or E2BIG past PLAN_MAX_TARGETS. */
+int
+plan_targets(const struct options *opts, struct resolution *resolutions, struct plan *plan)
 {
-	if (addr->sa.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)(void *)&addr->sa)->sin6_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in *)(void *)&addr->sa)->sin_port = htons((uint16_t)port);
+	size_t ntargets = 0, nattempts = 0;
+
+	for (size_t h = 0; h < opts->nhosts; h++) {
+		struct resolution *res = &resolutions[h];
+		size_t per_port = opts->all_addresses && res->count > 0 ? res->count : 1;
+		interleave_families(res);
+		ntargets += per_port * opts->ports.count;
+		nattempts += res->count * opts->ports.count;
+	}
+	if (ntargets > PLAN_MAX_TARGETS)
+		return E2BIG;
+	plan->targets = calloc(ntargets, sizeof *plan->targets);
+	plan->attempts = calloc(nattempts > 0 ? nattempts : 1, sizeof *plan->attempts);
+	if (plan->targets == NULL || plan->attempts == NULL) {
+		plan_free(plan);
+		return ENOMEM;
+	}
+
+	struct attempt *next_attempts = plan->attempts;
+	size_t n = 0;
+	for (size_t h = 0; h < opts->nhosts; h++) {
+		const struct resolution *res = &resolutions[h];
+		size_t groups = opts->all_addresses && res->count > 0 ? res->count : 1;
+		for (size_t p = 0; p < opts->ports.count; p++) {
+			for (size_t g = 0; g < groups; g++) {
+				struct target *t = &plan->targets[n++];
+				t->host = (unsigned)h;
+				t->port = opts->ports.ports[p];
+				t->first_addr = opts->all_addresses ? (unsigned)g : 0;
+				t->naddr = (unsigned)(opts->all_addresses ? (res->count > 0)
+									  : res->count);
+				t->attempts = next_attempts;
+				t->winner = -1;
+				for (unsigned i = 0; i < t->naddr; i++) {
+					t->attempts[i].addr = t->first_addr + i;
+					t->attempts[i].fd = -1;
+					t->attempts[i].slot = -1;
+				}
+				next_attempts += t->naddr;
+			}
+		}
+	}
+	plan->count = n;
+	return 0;
 }
 
-/* Fills `out` with one attempt per address of `res`, families interleaved, all on `port`.
- * Returns the number of attempts. */
-size_t
-plan_attempts(const struct resolution *res, unsigned port, struct attempt *out, size_t max)
+/* Frees what plan_targets() allocated. */
+void
+plan_free(struct plan *plan)
 {
-	bool used[RESOLVE_MAX_ADDRESSES] = {false};
-	size_t n = 0;
+	free(plan->targets);
+	free(plan->attempts);
+	plan->targets = NULL;
+	plan->attempts = NULL;
+	plan->count = 0;
+}
 
-	if (res->count == 0)
-		return 0;
+/* Reorders the addresses: families alternate, each family in its own order. */
+static void
+interleave_families(struct resolution *res)
+{
+	struct address sorted[RESOLVE_MAX_ADDRESSES];
+	bool used[RESOLVE_MAX_ADDRESSES] = {false};
+
+	if (res->count < 2)
+		return;
 	int family = res->addresses[0].sa.ss_family;
-	while (n < res->count && n < max) {
+	for (size_t n = 0; n < res->count; n++) {
 		size_t pick = res->count;
 		for (size_t i = 0; i < res->count && pick == res->count; i++)
 			if (!used[i] && res->addresses[i].sa.ss_family == family)
@@ -38,10 +97,9 @@ plan_attempts(const struct resolution *res, unsigned port, struct attempt *out, 
 			if (!used[i])
 				pick = i;
 		used[pick] = true;
-		struct address addr = res->addresses[pick];
-		set_port(&addr, port);
-		probe_init(&out[n++], &addr);
-		family = addr.sa.ss_family == AF_INET6 ? AF_INET : AF_INET6;
+		sorted[n] = res->addresses[pick];
+		family = sorted[n].sa.ss_family == AF_INET6 ? AF_INET : AF_INET6;
 	}
-	return n;
+	for (size_t n = 0; n < res->count; n++)
+		res->addresses[n] = sorted[n];
 }

@@ -1,186 +1,427 @@
-/* Connect to the attempts of a plan until one connects (the fallback between the addresses
- * of one name), following RFC 8305: the next address starts when the previous one failed,
- * or after PROBE_STAGGER_NS without an answer. Every connect runs concurrently in one poll
- * loop bounded by the run's deadline, so a silent address never gets more than its share,
- * and the loop never sleeps past the deadline. */
+/* The probe engine. Every target runs its probes (-n of them, -i apart) and every probe
+ * its attempts (one per address, RFC 8305: the next starts when one fails or after
+ * PROBE_STAGGER_NS without an answer); all of them run concurrently as non-blocking
+ * connects in one poll loop, bounded by each probe's timeout and by the run's deadline.
+ * The loop never sleeps past the next thing due, and never holds more sockets than the
+ * cap (--max-parallel, and the descriptors the process may open), so a thousand ports of
+ * which half are silently dropped take one timeout, not five hundred. */
 #include "config.h"
 #include "probe.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "resolve.h"
+/* Descriptors kept free for stdio and libc (resolver, /etc/services). */
+#define FD_RESERVE 16
 
-#define PROBE_MAX_FDS RESOLVE_MAX_ADDRESSES
+struct engine {
+	struct target *targets;
+	size_t count;
+	const struct probe_config *cfg;
+	const struct deadline *dl;
+	struct pollfd *fds;
+	struct attempt **owners;    /* the attempt of each poll slot, NULL once finished */
+	struct target **owner_targets;
+	size_t nfds;
+	size_t cap;
+	unsigned long order;	    /* numbers the attempts as they end, for "first failure" */
+};
 
-static void attempt_start(struct attempt *a);
-static void attempt_finish(struct attempt *a, int err, int64_t now);
-static int open_socket(int family);
+static size_t socket_budget(const struct target *targets, size_t count, unsigned max_parallel);
+static void step_target(struct engine *e, struct target *t, int64_t now, int64_t *wake);
+static void start_probe(struct engine *e, struct target *t, int64_t now);
+static void start_attempts(struct engine *e, struct target *t, int64_t now);
+static void end_probe(struct engine *e, struct target *t, int64_t now, long winner);
+static void expire_probe(struct engine *e, struct target *t, int64_t now);
+static void handle_events(struct engine *e, int64_t now);
+static void attempt_start(struct engine *e, struct target *t, struct attempt *a);
+static void attempt_finish(struct engine *e, struct target *t, struct attempt *a, int err,
+			   int64_t now);
+static void slot_add(struct engine *e, struct target *t, struct attempt *a);
+static void slot_drop(struct engine *e, struct attempt *a);
+static void slots_compact(struct engine *e);
+static int open_socket(int family, const struct address *source, bool *at_bind);
 static int wait_events(struct pollfd *fds, size_t nfds, int64_t until, int64_t now);
 
-/* Prepares an attempt to connect to `addr` (its port already set). */
-void
-probe_init(struct attempt *attempt, const struct address *addr)
+/* Runs every probe of every target until all are done or the deadline has passed, and
+ * leaves the results in the targets' attempts and tallies. Returns 0, or an errno value
+ * when the engine could not even start (no memory). */
+int
+probe_run(struct target *targets, size_t count, const struct probe_config *cfg,
+	  const struct deadline *dl)
 {
-	memset(attempt, 0, sizeof *attempt);
-	attempt->addr = *addr;
-	attempt->fd = -1;
-	attempt->status = ATTEMPT_WAITING;
-	attempt->outcome = OUTCOME_TIMEOUT;
-}
+	struct engine e = {.targets = targets, .count = count, .cfg = cfg, .dl = dl};
 
-/* Runs the attempts in order until one connects or all have failed or the deadline has
- * passed. Attempts still connecting at the deadline end as OUTCOME_TIMEOUT; those the
- * deadline kept from starting stay ATTEMPT_WAITING. Returns the index of the attempt that
- * connected (its socket left open), or -1. */
-long
-probe_run(struct attempt *attempts, size_t count, const struct deadline *dl)
-{
-	struct pollfd fds[PROBE_MAX_FDS];
-	size_t idx[PROBE_MAX_FDS];
-	size_t next = 0;
-	int64_t next_start = 0;
-	long winner = -1;
-
-	if (count > PROBE_MAX_FDS)
-		count = PROBE_MAX_FDS;
+	e.cap = socket_budget(targets, count, cfg->max_parallel);
+	if (e.cap > 0) {
+		e.fds = malloc(e.cap * sizeof *e.fds);
+		e.owners = malloc(e.cap * sizeof *e.owners);
+		e.owner_targets = malloc(e.cap * sizeof *e.owner_targets);
+		if (e.fds == NULL || e.owners == NULL || e.owner_targets == NULL) {
+			free(e.fds);
+			free(e.owners);
+			free(e.owner_targets);
+			return ENOMEM;
+		}
+	}
 	for (;;) {
 		int64_t now = clock_now();
-		size_t nfds = 0;
+		int64_t wake = dl->end;
+		bool busy = false;
 
-		/* Start the next address when it is due, and at once after a failure. */
-		while (next < count && now >= next_start && now < dl->end) {
-			struct attempt *a = &attempts[next++];
-			attempt_start(a);
-			if (a->status == ATTEMPT_DONE && a->outcome == OUTCOME_CONNECTED) {
-				winner = (long)(a - attempts);
-				goto out;
-			}
-			if (a->status == ATTEMPT_CONNECTING) {
-				next_start = a->started + PROBE_STAGGER_NS;
-				break;
-			}
-		}
-		for (size_t i = 0; i < next; i++) {
-			if (attempts[i].status != ATTEMPT_CONNECTING)
-				continue;
-			fds[nfds].fd = attempts[i].fd;
-			fds[nfds].events = POLLOUT;
-			fds[nfds].revents = 0;
-			idx[nfds++] = i;
-		}
-		if (nfds == 0 && (next == count || now >= dl->end))
-			goto out;
 		if (now >= dl->end)
 			break;
-
-		int64_t wake = next < count && next_start < dl->end ? next_start : dl->end;
-		int n = wait_events(fds, nfds, wake, now);
-		now = clock_now();
-		if (n < 0 && errno != EINTR) {
-			int err = errno;
-			for (size_t k = 0; k < nfds; k++)
-				attempt_finish(&attempts[idx[k]], err, now);
-			goto out;
-		}
-		for (size_t k = 0; n > 0 && k < nfds; k++) {
-			if (fds[k].revents == 0)
+		for (size_t i = 0; i < count; i++) {
+			struct target *t = &targets[i];
+			if (t->naddr == 0 || (!t->in_probe && t->started == cfg->count))
 				continue;
-			struct attempt *a = &attempts[idx[k]];
-			int err = 0;
-			socklen_t len = sizeof err;
-			if (getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-				err = errno;
-			attempt_finish(a, err, now);
-			if (err == 0) {
-				winner = (long)idx[k];
-				goto out;
-			}
-			next_start = now; /* a failure starts the next address at once */
+			busy = true;
+			step_target(&e, t, now, &wake);
 		}
-		if (now >= dl->end)
+		if (!busy)
 			break;
+		int n = wait_events(e.fds, e.nfds, wake, now);
+		if (n > 0)
+			handle_events(&e, clock_now());
+		slots_compact(&e);
 	}
-	/* The deadline passed: whatever is still connecting timed out. */
-	for (size_t i = 0; i < next; i++) {
-		if (attempts[i].status == ATTEMPT_CONNECTING) {
-			attempts[i].status = ATTEMPT_DONE;
-			attempts[i].outcome = OUTCOME_TIMEOUT;
-			attempts[i].finished = clock_now();
-			close(attempts[i].fd);
-			attempts[i].fd = -1;
-		}
-	}
-out:
-	for (size_t i = 0; i < next; i++) {
-		if (attempts[i].status == ATTEMPT_CONNECTING) {
-			attempts[i].status = ATTEMPT_CANCELLED;
-			attempts[i].finished = clock_now();
-			close(attempts[i].fd);
-			attempts[i].fd = -1;
-		}
-	}
-	return winner;
-}
 
-/* Closes every socket still open, the winner's included. */
-void
-probe_close(struct attempt *attempts, size_t count)
-{
+	/* The deadline: what still waits has timed out; what never started counts so. */
+	int64_t now = clock_now();
 	for (size_t i = 0; i < count; i++) {
-		if (attempts[i].fd >= 0) {
-			close(attempts[i].fd);
-			attempts[i].fd = -1;
+		struct target *t = &targets[i];
+		if (t->naddr == 0)
+			continue;
+		if (t->in_probe)
+			expire_probe(&e, t, now);
+		while (t->started < cfg->count) {
+			t->started++;
+			t->tally.probes++;
+			t->tally.not_run++;
+			if (t->tally.failed[OUTCOME_TIMEOUT]++ == 0)
+				t->tally.first[OUTCOME_TIMEOUT] =
+					(struct failure){.order = e.order++, .addr = t->first_addr};
+			if (cfg->hook != NULL)
+				cfg->hook(cfg->hook_ctx, t, t->started, false, -1);
+		}
+	}
+	free(e.fds);
+	free(e.owners);
+	free(e.owner_targets);
+	return 0;
+}
+
+/* How many sockets may be in flight: no more than are needed, --max-parallel, and what
+ * RLIMIT_NOFILE allows once its soft limit is raised to the hard one. */
+static size_t
+socket_budget(const struct target *targets, size_t count, unsigned max_parallel)
+{
+	size_t need = 0;
+
+	for (size_t i = 0; i < count; i++)
+		need += targets[i].naddr;
+	if (max_parallel > 0 && need > max_parallel)
+		need = max_parallel;
+	if (need + FD_RESERVE > 64) {
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			if (rl.rlim_cur < need + FD_RESERVE && rl.rlim_cur < rl.rlim_max) {
+				rl.rlim_cur = rl.rlim_max;
+				setrlimit(RLIMIT_NOFILE, &rl);
+				getrlimit(RLIMIT_NOFILE, &rl);
+			}
+			if (rl.rlim_cur != RLIM_INFINITY && need + FD_RESERVE > rl.rlim_cur)
+				need = rl.rlim_cur > 2 * FD_RESERVE ? rl.rlim_cur - FD_RESERVE
+								    : FD_RESERVE;
+		}
+	}
+	return need;
+}
+
+/* Moves one target along: starts its next probe when due, expires a probe past its time,
+ * starts the attempts that are due, and lowers *wake to the next thing it waits for. */
+static void
+step_target(struct engine *e, struct target *t, int64_t now, int64_t *wake)
+{
+	bool room = e->nfds < e->cap;
+
+	if (!t->in_probe) {
+		if (t->next_probe_at > now) {
+			if (t->next_probe_at < *wake)
+				*wake = t->next_probe_at;
+			return;
+		}
+		if (!room)
+			return; /* a socket will free up: an event or a timeout wakes the loop */
+		start_probe(e, t, now);
+	}
+	if (now >= t->probe_end)
+		expire_probe(e, t, now);
+	else
+		start_attempts(e, t, now);
+
+	if (t->in_probe) {
+		if (t->probe_end < *wake)
+			*wake = t->probe_end;
+		if (t->next < t->naddr && e->nfds < e->cap && t->next_attempt_at < *wake)
+			*wake = t->next_attempt_at;
+	} else if (t->started < e->cfg->count && t->next_probe_at < *wake) {
+		*wake = t->next_probe_at;
+	}
+}
+
+/* Begins a probe: every attempt waiting, the first due now. */
+static void
+start_probe(struct engine *e, struct target *t, int64_t now)
+{
+	int64_t end = now + e->cfg->probe_timeout;
+
+	t->in_probe = true;
+	t->started++;
+	t->next = 0;
+	t->winner = -1;
+	t->probe_started = now;
+	t->probe_end = end < e->dl->end ? end : e->dl->end;
+	t->next_attempt_at = now;
+	for (unsigned i = 0; i < t->naddr; i++) {
+		struct attempt *a = &t->attempts[i];
+		a->status = ATTEMPT_WAITING;
+		a->fd = -1;
+		a->err = 0;
+		a->at_bind = false;
+		a->outcome = OUTCOME_TIMEOUT;
+		a->started = a->finished = 0;
+	}
+}
+
+/* Starts the attempts of a probe that are due: the next address now after a failure,
+ * or when the stagger delay has passed. Ends the probe when an attempt connected at once
+ * or every address has failed. */
+static void
+start_attempts(struct engine *e, struct target *t, int64_t now)
+{
+	while (t->next < t->naddr && t->next_attempt_at <= now && e->nfds < e->cap) {
+		struct attempt *a = &t->attempts[t->next++];
+		attempt_start(e, t, a);
+		if (a->status == ATTEMPT_DONE && a->err == 0) {
+			end_probe(e, t, a->finished, (long)(a - t->attempts));
+			return;
+		}
+		if (a->status == ATTEMPT_CONNECTING) {
+			t->next_attempt_at = a->started + PROBE_STAGGER_NS;
+			break;
+		}
+	}
+	if (t->next == t->naddr) {
+		for (unsigned i = 0; i < t->naddr; i++)
+			if (t->attempts[i].status == ATTEMPT_CONNECTING)
+				return;
+		end_probe(e, t, now, -1);
+	}
+}
+
+/* Ends the current probe: with `winner` connected, or failed. Attempts still connecting
+ * are given up; the tally counts the probe; the next probe is due -i after this one
+ * started. */
+static void
+end_probe(struct engine *e, struct target *t, int64_t now, long winner)
+{
+	struct tally *tl = &t->tally;
+	long speaker = winner;
+
+	for (unsigned i = 0; i < t->naddr; i++) {
+		struct attempt *a = &t->attempts[i];
+		if (a->status != ATTEMPT_CONNECTING)
+			continue;
+		slot_drop(e, a);
+		close(a->fd);
+		a->fd = -1;
+		a->status = ATTEMPT_CANCELLED;
+		a->finished = now;
+	}
+	if (winner >= 0) {
+		struct attempt *a = &t->attempts[winner];
+		int64_t took = a->finished - a->started;
+		double s = clock_seconds(took);
+		if (tl->connected == 0 || took < tl->min)
+			tl->min = took;
+		if (tl->connected == 0 || took > tl->max)
+			tl->max = took;
+		tl->connected++;
+		tl->sum += s;
+		tl->sumsq += s * s;
+		tl->last_addr = a->addr;
+		close(a->fd);
+		a->fd = -1;
+	} else {
+		for (unsigned i = 0; i < t->naddr && speaker < 0; i++)
+			if (t->attempts[i].status == ATTEMPT_DONE)
+				speaker = (long)i;
+	}
+	t->winner = winner;
+	t->tally.probes++;
+	t->in_probe = false;
+	t->next_probe_at = t->probe_started + e->cfg->interval;
+	if (e->cfg->hook != NULL)
+		e->cfg->hook(e->cfg->hook_ctx, t, t->started, winner >= 0, speaker);
+}
+
+/* A probe past its time: the attempts still connecting have timed out. */
+static void
+expire_probe(struct engine *e, struct target *t, int64_t now)
+{
+	for (unsigned i = 0; i < t->naddr; i++) {
+		struct attempt *a = &t->attempts[i];
+		if (a->status == ATTEMPT_CONNECTING)
+			attempt_finish(e, t, a, ETIMEDOUT, now);
+	}
+	end_probe(e, t, now, -1);
+}
+
+/* The sockets that answered: a handshake completed, or failed with SO_ERROR. */
+static void
+handle_events(struct engine *e, int64_t now)
+{
+	for (size_t k = 0; k < e->nfds; k++) {
+		struct attempt *a = e->owners[k];
+		struct target *t = e->owner_targets[k];
+		if (a == NULL || e->fds[k].revents == 0)
+			continue;
+		int err = 0;
+		socklen_t len = sizeof err;
+		if (getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		attempt_finish(e, t, a, err, now);
+		if (err == 0) {
+			end_probe(e, t, now, (long)(a - t->attempts));
+			continue;
+		}
+		/* A failure starts the next address at once (the loop does it). */
+		t->next_attempt_at = now;
+		if (t->next == t->naddr) {
+			bool waiting = false;
+			for (unsigned i = 0; i < t->naddr; i++)
+				waiting |= t->attempts[i].status == ATTEMPT_CONNECTING;
+			if (!waiting)
+				end_probe(e, t, now, -1);
 		}
 	}
 }
 
-/* Opens a non-blocking socket and sends the SYN. The attempt is then CONNECTING, or DONE
- * when connect() answered at once (loopback can) or the socket could not be made. */
+/* Opens a non-blocking socket (bound to -b) and sends the SYN. The attempt is then
+ * CONNECTING, or DONE when connect() answered at once (loopback can) or failed. */
 static void
-attempt_start(struct attempt *a)
+attempt_start(struct engine *e, struct target *t, struct attempt *a)
 {
-	a->fd = open_socket(a->addr.sa.ss_family);
+	const struct resolution *res = &e->cfg->resolutions[t->host];
+	struct address to;
+	bool at_bind = false;
+
+	address_with_port(&res->addresses[a->addr], t->port, &to);
+	a->fd = open_socket(to.sa.ss_family, e->cfg->source, &at_bind);
+	a->started = clock_now();
 	if (a->fd < 0) {
-		a->started = clock_now();
-		attempt_finish(a, errno, a->started);
+		a->at_bind = at_bind;
+		attempt_finish(e, t, a, errno, a->started);
 		return;
 	}
-	a->started = clock_now();
-	if (connect(a->fd, (const struct sockaddr *)&a->addr.sa, a->addr.len) == 0) {
-		attempt_finish(a, 0, clock_now());
+	if (connect(a->fd, (const struct sockaddr *)&to.sa, to.len) == 0) {
+		a->finished = clock_now();
+		a->status = ATTEMPT_DONE;
+		a->outcome = OUTCOME_CONNECTED;
+		a->err = 0;
 	} else if (errno == EINPROGRESS || errno == EINTR) {
 		a->status = ATTEMPT_CONNECTING;
+		slot_add(e, t, a);
 	} else {
-		attempt_finish(a, errno, clock_now());
+		attempt_finish(e, t, a, errno, clock_now());
 	}
 }
 
-/* Records the outcome of an attempt; a failed one closes its socket (errno kept). */
+/* Records the outcome of an attempt. A failure closes its socket and is tallied; the
+ * socket of a connection stays open for end_probe(). */
 static void
-attempt_finish(struct attempt *a, int err, int64_t now)
+attempt_finish(struct engine *e, struct target *t, struct attempt *a, int err, int64_t now)
 {
+	if (a->status == ATTEMPT_CONNECTING)
+		slot_drop(e, a);
 	a->status = ATTEMPT_DONE;
 	a->err = err;
 	a->outcome = outcome_from_errno(err);
 	a->finished = now;
-	if (err != 0 && a->fd >= 0) {
+	if (err == 0)
+		return;
+	if (a->fd >= 0) {
 		close(a->fd);
 		a->fd = -1;
 	}
+	if (err == ETIMEDOUT)
+		a->err = 0; /* our deadline, not the kernel's: there is no error to show */
+	if (t->tally.failed[a->outcome]++ == 0)
+		t->tally.first[a->outcome] = (struct failure){
+			.order = e->order, .addr = a->addr, .err = a->err, .at_bind = a->at_bind};
+	e->order++;
 }
 
-/* A non-blocking, close-on-exec stream socket, or -1 with errno set. */
+/* Puts a connecting socket into the poll set. */
+static void
+slot_add(struct engine *e, struct target *t, struct attempt *a)
+{
+	a->slot = (int)e->nfds;
+	e->fds[e->nfds].fd = a->fd;
+	e->fds[e->nfds].events = POLLOUT;
+	e->fds[e->nfds].revents = 0;
+	e->owners[e->nfds] = a;
+	e->owner_targets[e->nfds] = t;
+	e->nfds++;
+}
+
+/* Takes a socket out of the poll set; the slot is reused after slots_compact(), so that
+ * the loop over the events never sees a slot move under it. */
+static void
+slot_drop(struct engine *e, struct attempt *a)
+{
+	e->fds[a->slot].fd = -1;
+	e->fds[a->slot].revents = 0;
+	e->owners[a->slot] = NULL;
+	a->slot = -1;
+}
+
+/* Closes the gaps slot_drop() left. */
+static void
+slots_compact(struct engine *e)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < e->nfds; k++) {
+		if (e->owners[k] == NULL)
+			continue;
+		e->fds[n] = e->fds[k];
+		e->owners[n] = e->owners[k];
+		e->owner_targets[n] = e->owner_targets[k];
+		e->owners[n]->slot = (int)n;
+		n++;
+	}
+	e->nfds = n;
+}
+
+/* A non-blocking, close-on-exec stream socket, bound to `source` when it is of the same
+ * family; -1 with errno set (and *at_bind when bind() failed). */
 static int
-open_socket(int family)
+open_socket(int family, const struct address *source, bool *at_bind)
 {
 #if HAVE_DECL_SOCK_NONBLOCK && HAVE_DECL_SOCK_CLOEXEC
-	return socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
 #else
 	int fd = socket(family, SOCK_STREAM, 0);
 	if (fd < 0)
@@ -192,8 +433,23 @@ open_socket(int family)
 		errno = saved;
 		return -1;
 	}
-	return fd;
 #endif
+	if (source != NULL && source->sa.ss_family == family) {
+#ifdef IP_BIND_ADDRESS_NO_PORT
+		/* Leave the choice of the local port to connect(): thousands of probes from one
+		 * source address must not run out of ports at bind() time. */
+		int one = 1;
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+#endif
+		if (bind(fd, (const struct sockaddr *)&source->sa, source->len) < 0) {
+			int saved = errno;
+			close(fd);
+			errno = saved;
+			*at_bind = true;
+			return -1;
+		}
+	}
+	return fd;
 }
 
 /* poll() until `until` at the latest; ppoll() where there is one, for a deadline kept to

@@ -1,4 +1,4 @@
-/* The engine: non-blocking connects to a set of addresses, one poll loop, one deadline. */
+/* The engine: non-blocking connects for every target, one poll loop, one deadline. */
 #ifndef CHECK_TCPPORT_PROBE_H
 #define CHECK_TCPPORT_PROBE_H
 
@@ -6,32 +6,30 @@
 #include <stdint.h>
 
 #include "clock.h"
-#include "outcome.h"
 #include "resolve.h"
+#include "target.h"
 
 /* RFC 8305's "Connection Attempt Delay": an address that has not answered after this long
  * does not hold up the next one, which starts beside it. */
 #define PROBE_STAGGER_NS (250 * NS_PER_MSEC)
 
-enum attempt_status {
-	ATTEMPT_WAITING,    /* not started (yet) */
-	ATTEMPT_CONNECTING, /* connect() sent, no answer yet */
-	ATTEMPT_DONE,	    /* outcome known */
-	ATTEMPT_CANCELLED,  /* stopped because another address connected first */
+/* Told after each probe; `attempt` is the attempt that connected or failed first, or -1
+ * for a probe the deadline kept from starting. */
+typedef void probe_hook(void *ctx, const struct target *target, unsigned probe, bool connected,
+			long attempt);
+
+struct probe_config {
+	const struct resolution *resolutions; /* indexed by target->host */
+	unsigned count;			      /* probes per target */
+	int64_t interval;		      /* from the start of a probe to the next */
+	int64_t probe_timeout;		      /* how long one probe may wait */
+	unsigned max_parallel;		      /* sockets in flight at most, 0 = no cap */
+	const struct address *source;	      /* bind to it before connecting, or NULL */
+	probe_hook *hook;		      /* or NULL */
+	void *hook_ctx;
 };
 
-struct attempt {
-	struct address addr;	    /* with the port set */
-	int fd;			    /* -1 once closed */
-	enum attempt_status status;
-	enum outcome outcome;
-	int err;		    /* errno of a failure, 0 otherwise */
-	int64_t started;	    /* clock_now() just before connect() */
-	int64_t finished;	    /* clock_now() when the outcome was seen */
-};
-
-void probe_init(struct attempt *attempt, const struct address *addr);
-long probe_run(struct attempt *attempts, size_t count, const struct deadline *dl);
-void probe_close(struct attempt *attempts, size_t count);
+int probe_run(struct target *targets, size_t count, const struct probe_config *cfg,
+	      const struct deadline *dl);
 
 #endif

@@ -1,58 +1,73 @@
 /* The output of a run, as the Monitoring Plugins guidelines shape it:
  *   TCP <STATE> - <what happened, in words>|<perfdata>
- *   <long output: one line per phase and a hint, with -v>
- * built in one buffer and written with one write(2), so that a monitoring core never
- * reads half a line. Every byte that did not come from this program is escaped. */
+ *   <long output: one line per target when there are several; -v explains>
+ * One target keeps the words people grep for ("second response time on", "Connection
+ * refused", "Socket timeout after"); several get a summary that names the failures.
+ * Every byte that did not come from this program is escaped. */
 #include "config.h"
 #include "report.h"
 
 #include <sys/socket.h>
-#include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
-#include <unistd.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "number.h"
 
-#define OUT_SIZE      16384
-#define HOST_SHOW_MAX 255 /* bytes of a host name echoed before it is cut */
+#define HOST_SHOW_MAX	 255 /* bytes of a host name echoed before it is cut */
+#define SUMMARY_FAILURES 10  /* failures named on the first line */
 
-struct out {
-	char buf[OUT_SIZE];
-	size_t len;
-};
-
-static void out_str(struct out *o, const char *s);
-static void out_fmt(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void out_escaped(struct out *o, const char *s);
-static void out_flush(const struct out *o);
-static void out_target(struct out *o, const struct run *run, const struct attempt *a);
-static void out_seconds(struct out *o, double seconds);
-static void out_message(struct out *o, const struct run *run);
-static void out_perfdata(struct out *o, const struct run *run);
-static void out_verbose(struct out *o, const struct run *run);
-static void out_settings(struct out *o, const struct run *run);
-static void out_attempt(struct out *o, const struct run *run, const struct attempt *a);
-static const char *errno_name(int err);
-static const char *gai_name(int err);
+static void target_message(struct outbuf *o, const struct run *run, const struct target *t);
+static void failure_message(struct outbuf *o, const struct run *run, const struct target *t);
+static void summary_message(struct outbuf *o, const struct run *run);
+static void short_words(struct outbuf *o, const struct run *run, const struct target *t);
+static const char *noun(const struct run *run);
+static void perfdata(struct outbuf *o, const struct run *run);
+static void perf_target(struct outbuf *o, const struct run *run, const struct target *t,
+			bool quoted, bool *first);
+static void perf_label(struct outbuf *o, const char *metric, const struct run *run,
+		       const struct target *t, bool quoted, bool *first);
+static void perf_label_text(struct outbuf *o, const char *text, size_t len);
+static void perf_begin(struct outbuf *o, bool *first);
+static void format_percent(char *buf, size_t size, double value);
+static void address_text(const struct run *run, const struct target *t, unsigned addr,
+			 char *buf, size_t size);
 
 /* Writes the whole report of a run to stdout. */
 void
 report_run(const struct run *run)
 {
-	static struct out o;
+	static struct outbuf o;
+	const struct plan *plan = &run->plan;
 
 	o.len = 0;
-	out_fmt(&o, "TCP %s - ", state_name(run->verdict.state));
-	out_message(&o, run);
-	out_perfdata(&o, run);
+	if (run->error != 0) {
+		out_fmt(&o, "TCP %s - cannot run the check: %s\n", state_name(STATE_UNKNOWN),
+			strerror(run->error));
+		out_flush(&o);
+		return;
+	}
+	out_fmt(&o, "TCP %s - ", state_name(run->summary.state));
+	if (plan->count == 1)
+		target_message(&o, run, &plan->targets[0]);
+	else
+		summary_message(&o, run);
+	perfdata(&o, run);
 	out_str(&o, "\n");
+	if (plan->count > 1) {
+		for (size_t i = 0; i < plan->count; i++) {
+			const struct target *t = &plan->targets[i];
+			report_target_label(&o, run, t);
+			out_fmt(&o, ": %s - ", state_name(t->verdict.state));
+			target_message(&o, run, t);
+			out_str(&o, "\n");
+		}
+	}
 	if (run->opts.verbose > 0)
-		out_verbose(&o, run);
+		verbose_report(&o, run);
 	out_flush(&o);
 }
 
@@ -60,350 +75,351 @@ report_run(const struct run *run)
 void
 report_usage_error(const char *message)
 {
-	static struct out o;
+	static struct outbuf o;
 
 	o.len = 0;
 	out_fmt(&o, "TCP %s - ", state_name(STATE_UNKNOWN));
-	out_escaped(&o, message);
+	out_escaped(&o, message, 400);
 	out_str(&o, " (see 'check_tcpport --help')\n");
 	out_flush(&o);
 }
 
-/* Copies at most `cap` bytes of `src` into `dst` (NUL-terminated, never more than `size`
- * bytes) with everything that could break a monitoring core's parser escaped: control
- * bytes and newlines as \n \r \t \xNN, '|' (the perfdata separator) as \x7c, '\' as '\\',
- * bytes >= 0x80 as \xNN. A cut is marked with "...". Returns the length written. */
-size_t
-report_escape(char *dst, size_t size, const char *src, size_t len, size_t cap)
+/* A target's name in long output and perfdata: the port, preceded by the address with
+ * --addresses=all ("[::1]:443") and by the host when there are several ("web1:443",
+ * "web1/[::1]:443"). */
+void
+report_target_label(struct outbuf *o, const struct run *run, const struct target *t)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t n = 0;
+	bool show_addr = run->opts.all_addresses && t->naddr > 0;
 
-	if (size == 0)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)src[i];
-		char esc[5];
-		size_t k = 0;
-
-		if (i == cap) {
-			if (n + 3 < size) {
-				memcpy(dst + n, "...", 3);
-				n += 3;
-			}
-			break;
-		}
-		if (c == '\n' || c == '\r' || c == '\t' || c == '\\') {
-			esc[k++] = '\\';
-			esc[k++] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '\\';
-		} else if (c < 0x20 || c >= 0x7f || c == '|') {
-			esc[k++] = '\\';
-			esc[k++] = 'x';
-			esc[k++] = hex[c >> 4];
-			esc[k++] = hex[c & 15];
-		} else {
-			esc[k++] = (char)c;
-		}
-		if (n + k >= size)
-			break;
-		memcpy(dst + n, esc, k);
-		n += k;
+	if (run->opts.nhosts > 1) {
+		out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
+		out_str(o, show_addr ? "/" : ":");
 	}
-	dst[n] = '\0';
-	return n;
+	if (show_addr) {
+		char addr[INET6_ADDRSTRLEN];
+		address_format(&run->resolutions[t->host].addresses[t->first_addr], addr,
+			       sizeof addr);
+		if (strchr(addr, ':') != NULL)
+			out_fmt(o, "[%s]:", addr);
+		else
+			out_fmt(o, "%s:", addr);
+	}
+	out_fmt(o, "%u", t->port);
 }
 
-/* The words of the first line, after "TCP STATE - ". */
-static void
-out_message(struct out *o, const struct run *run)
+/* "host (address)" for a name, just the address for a literal. */
+void
+report_target_host(struct outbuf *o, const struct run *run, const struct target *t,
+		   unsigned addr)
 {
-	const struct verdict *v = &run->verdict;
-	const struct resolution *res = &run->resolution;
-	const struct attempt *a = v->attempt >= 0 ? &run->attempts[v->attempt] : NULL;
-	unsigned port = run->opts.port;
+	char text[INET6_ADDRSTRLEN];
 
-	if (a == NULL) {
+	out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
+	if (!run->resolutions[t->host].looked_up)
+		return;
+	address_text(run, t, addr, text, sizeof text);
+	out_fmt(o, " (%s)", text);
+}
+
+/* What happened to one target, in words. */
+static void
+target_message(struct outbuf *o, const struct run *run, const struct target *t)
+{
+	const struct verdict *v = &t->verdict;
+	const struct tally *tl = &t->tally;
+	char loss[16];
+
+	if (v->outcome != OUTCOME_CONNECTED) {
+		failure_message(o, run, t);
+		return;
+	}
+	if (run->opts.count == 1) {
+		out_fmt(o, "%.6f second response time on ", v->seconds);
+		report_target_host(o, run, t, t->attempts[t->winner].addr);
+		out_fmt(o, " port %u", t->port);
+		return;
+	}
+	format_percent(loss, sizeof loss, v->loss);
+	out_fmt(o, "%.6f second average response time on ", v->seconds);
+	report_target_host(o, run, t, tl->last_addr);
+	out_fmt(o, " port %u: %u of %u probes connected, %s%% loss", t->port, tl->connected,
+		tl->probes, loss);
+}
+
+/* The words of a target that never connected: check_tcp's where they were right. */
+static void
+failure_message(struct outbuf *o, const struct run *run, const struct target *t)
+{
+	const struct resolution *res = &run->resolutions[t->host];
+	const struct failure *f = t->verdict.failure;
+	const char *host = run->opts.hosts[t->host];
+
+	if (t->naddr == 0) {
 		if (res->timed_out) {
 			out_str(o, "Timeout after ");
 			out_seconds(o, clock_seconds(run->opts.timeout_ns));
 			out_str(o, " seconds while resolving ");
-			out_escaped(o, run->opts.host);
-			out_fmt(o, ": %s", resolve_error_text(res));
+			out_escaped(o, host, HOST_SHOW_MAX);
 		} else {
 			out_str(o, "cannot resolve ");
-			out_escaped(o, run->opts.host);
-			out_fmt(o, ": %s", resolve_error_text(res));
+			out_escaped(o, host, HOST_SHOW_MAX);
 		}
+		out_fmt(o, ": %s", resolve_error_text(res));
 		return;
 	}
-	switch (v->outcome) {
-	case OUTCOME_CONNECTED:
-		out_fmt(o, "%.6f second response time on ", v->seconds);
-		out_target(o, run, a);
-		out_fmt(o, " port %u", port);
-		return;
+	switch (t->verdict.outcome) {
 	case OUTCOME_TIMEOUT:
 		out_str(o, "Socket timeout after ");
-		out_seconds(o, clock_seconds(run->opts.timeout_ns));
+		out_seconds(o, clock_seconds(run->opts.probe_timeout_ns));
 		out_str(o, " seconds while connecting to ");
-		out_target(o, run, a);
-		out_fmt(o, " port %u", port);
+		report_target_host(o, run, t, f->addr);
+		out_fmt(o, " port %u", t->port);
 		break;
 	case OUTCOME_LOCAL_ERROR:
-		out_str(o, "cannot connect to ");
-		out_target(o, run, a);
-		out_fmt(o, " port %u: %s", port, strerror(a->err));
+		if (f->at_bind) {
+			char src[INET6_ADDRSTRLEN];
+			address_format(&run->opts.source, src, sizeof src);
+			out_fmt(o, "cannot bind to source address %s: %s", src, strerror(f->err));
+		} else {
+			out_str(o, "cannot connect to ");
+			report_target_host(o, run, t, f->addr);
+			out_fmt(o, " port %u: %s", t->port, strerror(f->err));
+		}
 		break;
 	default:
 		out_str(o, "connect to address ");
-		out_target(o, run, a);
-		out_fmt(o, " and port %u: %s", port, strerror(a->err));
+		report_target_host(o, run, t, f->addr);
+		out_fmt(o, " and port %u: %s", t->port, strerror(f->err));
 		break;
 	}
-	if (run->count > 1)
-		out_fmt(o, " (%zu addresses tried)", run->count);
+	if (run->opts.count > 1)
+		out_fmt(o, " (%u of %u probes failed)", t->tally.probes, t->tally.probes);
+	else if (t->naddr > 1)
+		out_fmt(o, " (%u addresses tried)", t->naddr);
 }
 
-/* "host (address)" for a name, just the address for a literal. */
+/* The first line for several targets: how many failed and which, or how many are OK. */
 static void
-out_target(struct out *o, const struct run *run, const struct attempt *a)
+summary_message(struct outbuf *o, const struct run *run)
 {
-	char addr[INET6_ADDRSTRLEN];
+	const struct summary *s = &run->summary;
+	const struct plan *plan = &run->plan;
+	size_t failed = s->total - s->ok, named = 0;
+	const struct target *slowest = NULL;
 
-	out_escaped(o, run->opts.host);
-	if (!run->resolution.looked_up)
-		return;
-	address_format(&a->addr, addr, sizeof addr);
-	out_fmt(o, " (%s)", addr);
-}
-
-/* perfdata: 'time' of a connection judged by -w/-c, 'dns' when a name was resolved. */
-static void
-out_perfdata(struct out *o, const struct run *run)
-{
-	char warn[RANGE_TEXT_MAX], crit[RANGE_TEXT_MAX], max[32];
-	const struct resolution *res = &run->resolution;
-	bool time = run->winner >= 0;
-	bool dns = res->looked_up && res->count > 0;
-
-	if (!time && !dns)
-		return;
-	number_format(max, sizeof max, clock_seconds(run->opts.timeout_ns), 3);
-	out_str(o, "|");
-	if (time) {
-		range_perfdata(&run->opts.warning, warn, sizeof warn);
-		range_perfdata(&run->opts.critical, crit, sizeof crit);
-		out_fmt(o, "time=%.6fs;%s;%s;0;%s", run->verdict.seconds, warn, crit, max);
-	}
-	if (dns)
-		out_fmt(o, "%sdns=%.6fs;;;0;%s", time ? " " : "", clock_seconds(res->elapsed),
-			max);
-}
-
-/* The long output of -v: each phase with its time, each address with its errno, and what
- * to look at next. -vv adds the settings the run used. */
-static void
-out_verbose(struct out *o, const struct run *run)
-{
-	const struct resolution *res = &run->resolution;
-	char addr[INET6_ADDRSTRLEN];
-
-	if (run->opts.verbose > 1)
-		out_settings(o, run);
-	out_str(o, "resolve: ");
-	out_escaped(o, run->opts.host);
-	if (!res->looked_up && res->count > 0) {
-		out_str(o, " is an address, nothing to resolve\n");
-	} else if (res->timed_out) {
-		out_str(o, ": no answer from the resolver before the deadline (");
-		out_seconds(o, clock_seconds(res->elapsed));
-		out_str(o, " s)\n");
-	} else if (res->count == 0) {
-		out_fmt(o, ": %s (%s) after %.6f s\n", resolve_error_text(res),
-			gai_name(res->gai_error), clock_seconds(res->elapsed));
-	} else {
-		out_str(o, " ->");
-		for (size_t i = 0; i < res->count; i++) {
-			address_format(&res->addresses[i], addr, sizeof addr);
-			out_fmt(o, "%s %s", i > 0 ? "," : "", addr);
+	if (failed == 0) {
+		out_fmt(o, "%zu of %zu %s OK", s->ok, s->total, noun(run));
+		for (size_t i = 0; i < plan->count; i++) {
+			const struct target *t = &plan->targets[i];
+			if (t->verdict.outcome == OUTCOME_CONNECTED &&
+			    (slowest == NULL || t->verdict.seconds > slowest->verdict.seconds))
+				slowest = t;
 		}
-		out_fmt(o, " in %.6f s\n", clock_seconds(res->elapsed));
+		if (slowest != NULL) {
+			out_fmt(o, ", slowest %.6f s (", slowest->verdict.seconds);
+			report_target_label(o, run, slowest);
+			out_str(o, ")");
+		}
+		return;
 	}
-	for (size_t i = 0; i < run->count; i++)
-		out_attempt(o, run, &run->attempts[i]);
-	out_fmt(o, "hint: %s\n", outcome_hint(run->verdict.outcome));
+	if (s->needed < s->total)
+		out_fmt(o, "%zu of %zu %s OK, %zu needed; %zu failed: ", s->ok, s->total,
+			noun(run), s->needed, failed);
+	else
+		out_fmt(o, "%zu of %zu %s failed: ", failed, s->total, noun(run));
+	for (size_t i = 0; i < plan->count && named < SUMMARY_FAILURES; i++) {
+		const struct target *t = &plan->targets[i];
+		if (t->verdict.state == STATE_OK)
+			continue;
+		if (named++ > 0)
+			out_str(o, ", ");
+		report_target_label(o, run, t);
+		out_str(o, " ");
+		short_words(o, run, t);
+	}
+	if (failed > named)
+		out_fmt(o, ", and %zu more", failed - named);
 }
 
-/* -vv: what the run was asked to do. */
+/* A failed target's outcome in a word or two, for the summary. */
 static void
-out_settings(struct out *o, const struct run *run)
+short_words(struct outbuf *o, const struct run *run, const struct target *t)
+{
+	const struct verdict *v = &t->verdict;
+	char pct[16];
+
+	switch (v->outcome) {
+	case OUTCOME_CONNECTED:
+		format_percent(pct, sizeof pct, v->loss);
+		if (v->slow)
+			out_fmt(o, "slow (%.6f s)", v->seconds);
+		else if (v->lossy)
+			out_fmt(o, "%s%% loss", pct);
+		else
+			out_str(o, "connected");
+		return;
+	case OUTCOME_REFUSED:
+		out_str(o, "refused");
+		return;
+	case OUTCOME_TIMEOUT:
+		out_str(o, "timed out");
+		return;
+	case OUTCOME_UNREACHABLE:
+		out_str(o, v->failure->err == ENETUNREACH ? "network unreachable" : "no route");
+		return;
+	case OUTCOME_NAME_UNKNOWN:
+		out_str(o, "name not known");
+		return;
+	case OUTCOME_RESOLVER_FAILED:
+		out_str(o, run->resolutions[t->host].timed_out ? "resolver timed out"
+							       : "resolver failed");
+		return;
+	case OUTCOME_LOCAL_ERROR:
+	default:
+		if (t->naddr == 0)
+			out_fmt(o, "local error (%s)", resolve_error_text(&run->resolutions[t->host]));
+		else if (v->failure->at_bind)
+			out_fmt(o, "cannot bind (%s)", strerror(v->failure->err));
+		else
+			out_fmt(o, "local error (%s)", strerror(v->failure->err));
+		return;
+	}
+}
+
+/* What the targets are, named by what varies between them. */
+static const char *
+noun(const struct run *run)
 {
 	const struct options *opts = &run->opts;
-	char warn[RANGE_TEXT_MAX], crit[RANGE_TEXT_MAX];
+	bool addrs = false;
 
-	range_perfdata(&opts->warning, warn, sizeof warn);
-	range_perfdata(&opts->critical, crit, sizeof crit);
-	out_str(o, "settings: timeout ");
-	out_seconds(o, clock_seconds(opts->timeout_ns));
-	out_fmt(o, " s for the whole run, %s, warning %s, critical %s\n",
-		opts->family == AF_INET	   ? "IPv4 only"
-		: opts->family == AF_INET6 ? "IPv6 only"
-					   : "IPv4 and IPv6",
-		warn[0] ? warn : "none", crit[0] ? crit : "none");
-	out_str(o, "states:");
-	for (int i = 0; i < OUTCOME_COUNT; i++)
-		out_fmt(o, " %s=%s", outcome_key((enum outcome)i), state_name(opts->states[i]));
-	out_str(o, "\n");
+	for (size_t h = 0; h < opts->nhosts && opts->all_addresses; h++)
+		addrs |= run->resolutions[h].count > 1;
+	int varied = (opts->nhosts > 1) + (opts->ports.count > 1) + addrs;
+	if (varied != 1)
+		return "targets";
+	return opts->nhosts > 1 ? "hosts" : addrs ? "addresses" : "ports";
 }
 
-/* One -v line for one attempt: "connect 127.0.0.1 port 80: ECONNREFUSED (...) after T s". */
+/* perfdata: the connect time of each target (the average, minimum, maximum, jitter and
+ * loss with -n) and the time spent resolving each name. One target keeps the plain labels
+ * (time=, dns=); several get quoted labels named after the target ('time_443'). */
 static void
-out_attempt(struct out *o, const struct run *run, const struct attempt *a)
+perfdata(struct outbuf *o, const struct run *run)
 {
-	char addr[INET6_ADDRSTRLEN];
-	double at = clock_seconds(a->started - run->deadline.start);
-	double took = clock_seconds(a->finished - a->started);
+	const struct options *opts = &run->opts;
+	const struct plan *plan = &run->plan;
+	bool first = true;
+	char max[32];
 
-	address_format(&a->addr, addr, sizeof addr);
-	out_fmt(o, "connect %s port %u: ", addr, run->opts.port);
-	switch (a->status) {
-	case ATTEMPT_WAITING:
-		out_str(o, "not tried, the deadline came first\n");
-		return;
-	case ATTEMPT_CANCELLED:
-		out_fmt(o, "no answer in %.6f s, given up: another address connected first", took);
-		break;
-	case ATTEMPT_CONNECTING:
-	case ATTEMPT_DONE:
-		if (a->outcome == OUTCOME_CONNECTED)
-			out_fmt(o, "connected in %.6f s", took);
-		else if (a->outcome == OUTCOME_TIMEOUT && a->err == 0)
-			out_fmt(o, "no answer in %.6f s", took);
-		else
-			out_fmt(o, "%s (%s) after %.6f s", errno_name(a->err), strerror(a->err),
-				took);
-		break;
-	}
-	out_fmt(o, ", started at +%.6f s\n", at);
-}
-
-/* Appends a string, silently cut at the end of the buffer. */
-static void
-out_str(struct out *o, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n > sizeof o->buf - o->len)
-		n = sizeof o->buf - o->len;
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-}
-
-/* Appends printf output; numbers use '.' whatever the environment (no setlocale). */
-static void
-out_fmt(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	size_t room = sizeof o->buf - o->len;
-
-	va_start(ap, fmt);
-	int n = vsnprintf(o->buf + o->len, room, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	o->len += (size_t)n < room ? (size_t)n : (room > 0 ? room - 1 : 0);
-}
-
-/* Appends text that did not come from this program, escaped and capped. */
-static void
-out_escaped(struct out *o, const char *s)
-{
-	size_t room = sizeof o->buf - o->len;
-
-	if (room > 0)
-		o->len += report_escape(o->buf + o->len, room, s, strlen(s), HOST_SHOW_MAX);
-}
-
-/* Seconds as people write them: "2.5", "10", "0.001". */
-static void
-out_seconds(struct out *o, double seconds)
-{
-	char buf[32];
-
-	number_format(buf, sizeof buf, seconds, 3);
-	out_str(o, buf);
-}
-
-/* One write(2) of the whole output. A closed or full stdout cannot be reported anywhere;
- * the exit code still carries the state. */
-static void
-out_flush(const struct out *o)
-{
-	size_t done = 0;
-
-	while (done < o->len) {
-		ssize_t n = write(STDOUT_FILENO, o->buf + done, o->len - done);
-		if (n < 0 && errno == EINTR)
+	number_format(max, sizeof max, clock_seconds(opts->timeout_ns), 3);
+	for (size_t i = 0; i < plan->count; i++)
+		perf_target(o, run, &plan->targets[i], plan->count > 1, &first);
+	for (size_t h = 0; h < opts->nhosts; h++) {
+		const struct resolution *res = &run->resolutions[h];
+		if (!res->looked_up || res->count == 0)
 			continue;
-		if (n <= 0)
-			return;
-		done += (size_t)n;
+		perf_begin(o, &first);
+		if (opts->nhosts == 1) {
+			out_str(o, "dns");
+		} else {
+			static struct outbuf host;
+			host.len = 0;
+			out_escaped(&host, opts->hosts[h], HOST_SHOW_MAX);
+			out_str(o, "'dns_");
+			perf_label_text(o, host.buf, host.len);
+			out_str(o, "'");
+		}
+		out_fmt(o, "=%.6fs;;;0;%s", clock_seconds(res->elapsed), max);
 	}
 }
 
-/* The symbolic name of the errno values a connect can meet, for -v. */
-static const char *
-errno_name(int err)
+/* The perfdata of one target; nothing for a target that did not resolve. */
+static void
+perf_target(struct outbuf *o, const struct run *run, const struct target *t, bool quoted,
+	    bool *first)
 {
-	static const struct {
-		int err;
-		const char *name;
-	} names[] = {
-		{ECONNREFUSED, "ECONNREFUSED"}, {ECONNRESET, "ECONNRESET"},
-		{ETIMEDOUT, "ETIMEDOUT"},	{EHOSTUNREACH, "EHOSTUNREACH"},
-		{ENETUNREACH, "ENETUNREACH"},	{EHOSTDOWN, "EHOSTDOWN"},
-		{EMFILE, "EMFILE"},		{ENFILE, "ENFILE"},
-		{ENOBUFS, "ENOBUFS"},		{ENOMEM, "ENOMEM"},
-		{EADDRNOTAVAIL, "EADDRNOTAVAIL"}, {EAFNOSUPPORT, "EAFNOSUPPORT"},
-		{EACCES, "EACCES"},		{EPERM, "EPERM"},
-		{EINVAL, "EINVAL"},		{ENETDOWN, "ENETDOWN"},
-		{EPROTO, "EPROTO"},		{EADDRINUSE, "EADDRINUSE"},
-	};
+	const struct options *opts = &run->opts;
+	const struct verdict *v = &t->verdict;
+	char warn[RANGE_TEXT_MAX], crit[RANGE_TEXT_MAX], max[32], pct[16];
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (names[i].err == err)
-			return names[i].name;
-	return "errno";
+	if (t->naddr == 0)
+		return;
+	number_format(max, sizeof max, clock_seconds(opts->timeout_ns), 3);
+	if (v->outcome == OUTCOME_CONNECTED) {
+		range_perfdata(&opts->warning, warn, sizeof warn);
+		range_perfdata(&opts->critical, crit, sizeof crit);
+		perf_label(o, "time", run, t, quoted, first);
+		out_fmt(o, "=%.6fs;%s;%s;0;%s", v->seconds, warn, crit, max);
+		if (opts->count > 1) {
+			perf_label(o, "time_min", run, t, quoted, first);
+			out_fmt(o, "=%.6fs;;;0;%s", v->min, max);
+			perf_label(o, "time_max", run, t, quoted, first);
+			out_fmt(o, "=%.6fs;;;0;%s", v->max, max);
+			perf_label(o, "jitter", run, t, quoted, first);
+			out_fmt(o, "=%.6fs;;;0;", v->jitter);
+		}
+	}
+	if (opts->count > 1) {
+		range_perfdata(&opts->warning_loss, warn, sizeof warn);
+		range_perfdata(&opts->critical_loss, crit, sizeof crit);
+		format_percent(pct, sizeof pct, v->loss);
+		perf_label(o, "loss", run, t, quoted, first);
+		out_fmt(o, "=%s%%;%s;%s;0;100", pct, warn, crit);
+	}
 }
 
-/* The symbolic name of a getaddrinfo error, for -v. */
-static const char *
-gai_name(int err)
+/* Starts one perfdata item with its label, quoted as the guidelines ask when it names a
+ * target ("'time_[::1]:443'"). */
+static void
+perf_label(struct outbuf *o, const char *metric, const struct run *run, const struct target *t,
+	   bool quoted, bool *first)
 {
-	switch (err) {
-	case EAI_NONAME:
-		return "EAI_NONAME";
-	case EAI_AGAIN:
-		return "EAI_AGAIN";
-	case EAI_FAIL:
-		return "EAI_FAIL";
-	case EAI_MEMORY:
-		return "EAI_MEMORY";
-	case EAI_FAMILY:
-		return "EAI_FAMILY";
-	case EAI_SERVICE:
-		return "EAI_SERVICE";
-	case EAI_SYSTEM:
-		return "EAI_SYSTEM";
-#ifdef EAI_NODATA
-	case EAI_NODATA:
-		return "EAI_NODATA";
-#endif
-#ifdef EAI_ADDRFAMILY
-	case EAI_ADDRFAMILY:
-		return "EAI_ADDRFAMILY";
-#endif
-	default:
-		return "EAI_?";
+	perf_begin(o, first);
+	if (!quoted) {
+		out_str(o, metric);
+		return;
 	}
+	static struct outbuf label;
+	label.len = 0;
+	report_target_label(&label, run, t);
+	out_fmt(o, "'%s_", metric);
+	perf_label_text(o, label.buf, label.len);
+	out_str(o, "'");
+}
+
+/* Label text: a label may not hold '=', and a quote is written twice. */
+static void
+perf_label_text(struct outbuf *o, const char *text, size_t len)
+{
+	char buf[2] = {0, 0};
+
+	for (size_t i = 0; i < len; i++) {
+		buf[0] = text[i] == '=' ? '_' : text[i];
+		out_str(o, text[i] == '\'' ? "''" : buf);
+	}
+}
+
+/* Writes "|" before the first perfdata item and " " before the others. */
+static void
+perf_begin(struct outbuf *o, bool *first)
+{
+	out_str(o, *first ? "|" : " ");
+	*first = false;
+}
+
+/* A percentage with up to two decimals: "0", "33.33", "100". */
+static void
+format_percent(char *buf, size_t size, double value)
+{
+	number_format(buf, size, value, 2);
+}
+
+/* One address of a target's host, as text. */
+static void
+address_text(const struct run *run, const struct target *t, unsigned addr, char *buf,
+	     size_t size)
+{
+	address_format(&run->resolutions[t->host].addresses[addr], buf, size);
 }

@@ -1,13 +1,22 @@
-/* What the monitoring system and the person read: the state line, perfdata, -v lines. */
+/* What the monitoring system and the person read: the state line, perfdata, long output. */
 #ifndef CHECK_TCPPORT_REPORT_H
 #define CHECK_TCPPORT_REPORT_H
 
-#include <stddef.h>
+#include <stdbool.h>
 
+#include "outbuf.h"
 #include "run.h"
+#include "target.h"
 
 void report_run(const struct run *run);
 void report_usage_error(const char *message);
-size_t report_escape(char *dst, size_t size, const char *src, size_t len, size_t cap);
+void report_target_label(struct outbuf *o, const struct run *run, const struct target *t);
+void report_target_host(struct outbuf *o, const struct run *run, const struct target *t,
+			unsigned addr);
+
+/* -v: the lines that explain the run (verbose.c). */
+void verbose_report(struct outbuf *o, const struct run *run);
+void verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
+		   long attempt);
 
 #endif

@@ -32,6 +32,8 @@ struct lookup {
 	char host[];
 };
 
+static struct lookup *resolve_start(const char *host, int family, struct resolution *res);
+static void resolve_finish(struct lookup *lk, const struct deadline *dl, struct resolution *res);
 static bool parse_literal(const char *host, int family, struct resolution *res);
 static void take_addresses(const struct addrinfo *list, struct resolution *res);
 static void fail_with(struct resolution *res, int gai_error, int sys_error);
@@ -40,24 +42,42 @@ static void *lookup_run(void *arg);
 static int lookup_start(struct lookup *lk);
 static bool lookup_wait(struct lookup *lk, const struct deadline *dl);
 
-/* Fills `res` with the addresses of `host` (of `family`, or both for AF_UNSPEC), or with
- * the outcome of the failure. Returns by the deadline whatever the resolver does. */
+/* Fills res[i] with the addresses of hosts[i] (of `family`, or both for AF_UNSPEC), or
+ * with the outcome of its failure. The names are looked up concurrently, one helper
+ * thread each; the call returns by the deadline whatever the resolvers do. */
 void
-resolve_host(const char *host, int family, const struct deadline *dl, struct resolution *res)
+resolve_hosts(const char *const *hosts, size_t count, int family, const struct deadline *dl,
+	      struct resolution *res)
 {
-	int64_t start = clock_now();
+	struct lookup *lookups[RESOLVE_MAX_HOSTS] = {NULL};
+
+	if (count > RESOLVE_MAX_HOSTS)
+		count = RESOLVE_MAX_HOSTS;
+	for (size_t i = 0; i < count; i++)
+		lookups[i] = resolve_start(hosts[i], family, &res[i]);
+	for (size_t i = 0; i < count; i++)
+		if (lookups[i] != NULL)
+			resolve_finish(lookups[i], dl, &res[i]);
+}
+
+/* Starts resolving one host: a literal is done at once (NULL is returned); a name gets a
+ * helper thread, whose lookup is returned for resolve_finish(). */
+static struct lookup *
+resolve_start(const char *host, int family, struct resolution *res)
+{
 	size_t len = strlen(host);
 
 	memset(res, 0, sizeof *res);
 	res->outcome = OUTCOME_CONNECTED;
+	res->started = clock_now();
 	if (parse_literal(host, family, res))
-		return;
+		return NULL;
 
 	res->looked_up = true;
 	struct lookup *lk = calloc(1, sizeof *lk + len + 1);
 	if (lk == NULL) {
 		fail_with(res, EAI_MEMORY, ENOMEM);
-		return;
+		return NULL;
 	}
 	memcpy(lk->host, host, len + 1);
 	lk->family = family;
@@ -67,9 +87,16 @@ resolve_host(const char *host, int family, const struct deadline *dl, struct res
 	if (err != 0) {
 		free(lk);
 		fail_with(res, EAI_SYSTEM, err);
-		res->elapsed = clock_now() - start;
-		return;
+		res->elapsed = clock_now() - res->started;
+		return NULL;
 	}
+	return lk;
+}
+
+/* Waits for a lookup until the deadline and takes its result. */
+static void
+resolve_finish(struct lookup *lk, const struct deadline *dl, struct resolution *res)
+{
 	if (!lookup_wait(lk, dl)) {
 		res->timed_out = true;
 		res->abandoned = true;
@@ -82,7 +109,7 @@ resolve_host(const char *host, int family, const struct deadline *dl, struct res
 		if (res->count == 0)
 			fail_with(res, EAI_NONAME, 0);
 	}
-	res->elapsed = clock_now() - start;
+	res->elapsed = clock_now() - res->started;
 	lookup_release(lk);
 }
 
@@ -264,4 +291,15 @@ lookup_wait(struct lookup *lk, const struct deadline *dl)
 	bool done = lk->done;
 	pthread_mutex_unlock(&lk->lock);
 	return done;
+}
+
+/* `addr` with its port set to `port`, for either family. */
+void
+address_with_port(const struct address *addr, unsigned port, struct address *out)
+{
+	*out = *addr;
+	if (out->sa.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)(void *)&out->sa)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)(void *)&out->sa)->sin_port = htons((uint16_t)port);
 }

@@ -12,6 +12,7 @@
 #include "outcome.h"
 
 #define RESOLVE_MAX_ADDRESSES 32
+#define RESOLVE_MAX_HOSTS     64
 
 struct address {
 	struct sockaddr_storage sa;
@@ -27,12 +28,14 @@ struct resolution {
 	enum outcome outcome;	/* OUTCOME_CONNECTED when addresses were found */
 	int gai_error;		/* the EAI_* code of a failure, 0 otherwise */
 	int sys_error;		/* errno behind EAI_SYSTEM or a failed thread start */
+	int64_t started;	/* clock_now() when resolution began */
 	int64_t elapsed;	/* nanoseconds spent resolving */
 };
 
-void resolve_host(const char *host, int family, const struct deadline *dl,
-		  struct resolution *res);
+void resolve_hosts(const char *const *hosts, size_t count, int family,
+		   const struct deadline *dl, struct resolution *res);
 const char *resolve_error_text(const struct resolution *res);
 void address_format(const struct address *addr, char *buf, size_t size);
+void address_with_port(const struct address *addr, unsigned port, struct address *out);
 
 #endif

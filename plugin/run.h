@@ -7,17 +7,16 @@
 #include "clock.h"
 #include "evaluate.h"
 #include "options.h"
-#include "probe.h"
+#include "plan.h"
 #include "resolve.h"
 
 struct run {
 	struct options opts;
 	struct deadline deadline;
-	struct resolution resolution;
-	struct attempt attempts[RESOLVE_MAX_ADDRESSES];
-	size_t count;	/* attempts planned */
-	long winner;	/* the attempt that connected, or -1 */
-	struct verdict verdict;
+	struct resolution resolutions[RESOLVE_MAX_HOSTS];
+	struct plan plan;
+	int error;		/* errno of a local failure before any target was tried */
+	struct summary summary;
 };
 
 #endif

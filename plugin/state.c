@@ -69,10 +69,18 @@ state_parse_prefix(const char *text, enum state *state)
 	return false;
 }
 
-/* The Monitoring Plugins order of severity: CRITICAL > WARNING > UNKNOWN > OK. */
+/* The Monitoring Plugins order of severity as a number: OK 0 < UNKNOWN 1 < WARNING 2 <
+ * CRITICAL 3. */
+int
+state_rank(enum state state)
+{
+	static const int rank[] = {0, 2, 3, 1};
+	return (unsigned)state > STATE_UNKNOWN ? rank[STATE_UNKNOWN] : rank[state];
+}
+
+/* The worse of two states, in that order. */
 enum state
 state_worst(enum state a, enum state b)
 {
-	static const int rank[] = {0, 2, 3, 1};
-	return rank[a] >= rank[b] ? a : b;
+	return state_rank(a) >= state_rank(b) ? a : b;
 }

@@ -14,6 +14,7 @@ enum state {
 const char *state_name(enum state state);
 bool state_parse(const char *text, enum state *state);
 bool state_parse_prefix(const char *text, enum state *state);
+int state_rank(enum state state);
 enum state state_worst(enum state a, enum state b);
 
 #endif

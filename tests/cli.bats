@@ -72,9 +72,76 @@ usage_error() {
 	assert_output_has "invalid port '80x'"
 }
 
+@test "bad port lists are UNKNOWN: reversed ranges, zero, empty items" {
+	usage_error -H 127.0.0.1 -p 80-20
+	assert_output_has "invalid port '80-20'"
+	usage_error -H 127.0.0.1 -p 0-10
+	usage_error -H 127.0.0.1 -p 1-65536
+	usage_error -H 127.0.0.1 -p ,
+	assert_output_has "invalid port list ','"
+	usage_error -H 127.0.0.1 -p 22,
+	usage_error -H 127.0.0.1 -p ,22
+	usage_error -H 127.0.0.1 -p 22,,80
+	usage_error -H 127.0.0.1 -p 80--1
+	usage_error -H 127.0.0.1 -p 22 -p 0
+	assert_output_has "invalid port '0'"
+}
+
+@test "too many hosts is UNKNOWN" {
+	args=()
+	for i in $(seq 1 65); do args+=(-H "127.0.0.$i"); done
+	usage_error "${args[@]}" -p 80
+	assert_output_has "too many -H: at most 64 hosts"
+}
+
+@test "junk in the options of many ports and repeated probes is UNKNOWN" {
+	usage_error -H 127.0.0.1 -p 80 --addresses=some
+	assert_output_has "invalid --addresses 'some': use first or all"
+	for bad in 0 -1 x 1.5 10001; do
+		usage_error -H 127.0.0.1 -p 80 -n "$bad"
+		assert_output_has "invalid -n"
+	done
+	for bad in 0 x -1; do
+		usage_error -H 127.0.0.1 -p 80 -n 2 -i "$bad"
+		assert_output_has "invalid -i"
+		usage_error -H 127.0.0.1 -p 80 --probe-timeout "$bad"
+		assert_output_has "invalid --probe-timeout"
+		usage_error -H 127.0.0.1 -p 80 --max-parallel "$bad"
+		assert_output_has "invalid --max-parallel"
+	done
+	for bad in 0 x 101% 0% -5 %; do
+		usage_error -H 127.0.0.1 -p 80 --min-ok "$bad"
+		assert_output_has "invalid --min-ok"
+	done
+	for bad in x 10x 5:2; do
+		usage_error -H 127.0.0.1 -p 80 -n 2 --warning-loss "$bad"
+		assert_output_has "invalid --warning-loss"
+		usage_error -H 127.0.0.1 -p 80 -n 2 --critical-loss "$bad"
+		assert_output_has "invalid --critical-loss"
+	done
+}
+
+@test "probes that cannot fit in -t are UNKNOWN" {
+	usage_error -H 127.0.0.1 -p 80 -n 5 -i 1 -t 2
+	assert_output_has "5 probes 1 s apart, each waiting up to 0.4 s, do not fit in -t 2 s"
+	usage_error -H 127.0.0.1 -p 80 --probe-timeout 3 -t 2
+	assert_output_has "--probe-timeout is longer than -t"
+}
+
+@test "a bad -b is UNKNOWN, and -b must agree with -4/-6 and the host" {
+	usage_error -H 127.0.0.1 -p 80 -b not-an-address
+	assert_output_has "invalid -b 'not-an-address'"
+	usage_error -H 127.0.0.1 -p 80 -b 127.0.0.1 -b 127.0.0.2
+	assert_output_has "-b given twice"
+	usage_error -H 127.0.0.1 -p 80 -b 127.0.0.1 -6
+	assert_output_has "-b an IPv4 address given with -6"
+	usage_error -H ::1 -p 80 -b 127.0.0.1
+	assert_output_has "-b with an IPv4 address given, but ::1 is an IPv6 address"
+}
+
 @test "an unknown service name is UNKNOWN" {
 	usage_error -H 127.0.0.1 -p no-such-service
-	assert_output_has "invalid port 'no-such-service': not a number 1-65535 nor a tcp service"
+	assert_output_has "invalid port 'no-such-service': use 1-65535, a range LOW-HIGH, or a tcp service name"
 }
 
 @test "a service name from /etc/services gives its port" {
@@ -157,9 +224,7 @@ usage_error() {
 	assert_output_has "unexpected argument 'extra'"
 }
 
-@test "-H twice, an empty host or a blank in the host is UNKNOWN" {
-	usage_error -H 127.0.0.1 -H 127.0.0.2 -p 80
-	assert_output_has "-H given twice"
+@test "an empty host or a blank in the host is UNKNOWN" {
 	usage_error -H '' -p 80
 	usage_error -H 'a b' -p 80
 	usage_error -H $'a\nb' -p 80

@@ -1,0 +1,85 @@
+/* A target is one thing to check: a host and a port, and the addresses tried for it (all
+ * of the host's with --addresses=first, one with --addresses=all). Each probe of a target
+ * is one connection check made of attempts, one per address, staggered as RFC 8305 says.
+ * The probe engine fills the attempts and the tally; evaluate() fills the verdict. */
+#ifndef CHECK_TCPPORT_TARGET_H
+#define CHECK_TCPPORT_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "outcome.h"
+#include "state.h"
+
+enum attempt_status {
+	ATTEMPT_WAITING,    /* not started (yet) */
+	ATTEMPT_CONNECTING, /* connect() sent, no answer yet */
+	ATTEMPT_DONE,	    /* outcome known */
+	ATTEMPT_CANCELLED,  /* stopped because another address connected first */
+};
+
+struct attempt {
+	unsigned addr;		    /* index into the host's resolution */
+	int fd;			    /* -1 when closed */
+	int slot;		    /* index in the engine's poll set while connecting */
+	enum attempt_status status;
+	enum outcome outcome;
+	int err;		    /* errno of a failure, 0 otherwise */
+	bool at_bind;		    /* err came from bind() to the -b address */
+	int64_t started;	    /* clock_now() just before connect() */
+	int64_t finished;	    /* clock_now() when the outcome was seen */
+};
+
+/* What one failure looked like, the first time an outcome was met. */
+struct failure {
+	unsigned long order;	    /* when it happened, in the order of the attempts */
+	unsigned addr;
+	int err;
+	bool at_bind;
+};
+
+/* All probes of a target, counted. */
+struct tally {
+	unsigned probes;	    /* probes finished, with those the deadline cut */
+	unsigned connected;
+	unsigned not_run;	    /* probes the deadline kept from starting */
+	int64_t min, max;	    /* connect times in ns, of the probes that connected */
+	double sum, sumsq;	    /* of the connect times in seconds */
+	unsigned failed[OUTCOME_COUNT];	/* attempts that ended with each outcome */
+	struct failure first[OUTCOME_COUNT];
+	unsigned last_addr;	    /* the address that connected last */
+};
+
+/* The state of a target, decided by evaluate(). */
+struct verdict {
+	enum state state;
+	enum outcome outcome;	    /* OUTCOME_CONNECTED when a probe connected */
+	double seconds;		    /* the connect time; the average with -n */
+	double min, max, jitter;    /* with -n: of the connect times, jitter = stddev */
+	double loss;		    /* percent of probes that did not connect */
+	const struct failure *failure; /* the failure that speaks, when none connected */
+	bool slow;		    /* the time crossed -w or -c */
+	bool lossy;		    /* the loss crossed --warning-loss or --critical-loss */
+};
+
+struct target {
+	unsigned host;		    /* index into the options' hosts and the resolutions */
+	unsigned port;
+	unsigned first_addr;	    /* the addresses tried: [first_addr, first_addr + naddr) */
+	unsigned naddr;		    /* 0 when the host did not resolve */
+	struct attempt *attempts;   /* naddr of them: those of the current or last probe */
+	/* the engine's schedule */
+	unsigned started;	    /* probes started */
+	bool in_probe;
+	unsigned next;		    /* the next attempt of the probe to start */
+	int64_t probe_started;
+	int64_t probe_end;	    /* when the probe gives up */
+	int64_t next_attempt_at;
+	int64_t next_probe_at;
+	long winner;		    /* the attempt of the last probe that connected, or -1 */
+	struct tally tally;
+	struct verdict verdict;
+};
+
+#endif

@@ -1,0 +1,298 @@
+/* -v: what a person at a terminal needs at 3 a.m. Each phase with its time: the addresses
+ * a name resolved to, every connect attempt with its errno, and what to look at next;
+ * -vv adds the settings of the run. With -n at a terminal, each probe is printed as it
+ * happens, as ping does. */
+#include "config.h"
+#include "report.h"
+
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "number.h"
+
+static void settings(struct outbuf *o, const struct run *run);
+static void resolution(struct outbuf *o, const struct run *run, size_t host);
+static void attempt_line(struct outbuf *o, const struct run *run, const struct target *t,
+			 const struct attempt *a);
+static void probe_stats(struct outbuf *o, const struct run *run, const struct target *t);
+static void hints(struct outbuf *o, const struct run *run);
+static void attempt_result(struct outbuf *o, const struct attempt *a);
+static const char *errno_name(int err);
+static const char *gai_name(int err);
+
+/* The lines of -v, after the state line (and the targets' lines). */
+void
+verbose_report(struct outbuf *o, const struct run *run)
+{
+	const struct plan *plan = &run->plan;
+
+	if (run->opts.verbose > 1)
+		settings(o, run);
+	for (size_t h = 0; h < run->opts.nhosts; h++)
+		resolution(o, run, h);
+	for (size_t i = 0; i < plan->count; i++) {
+		const struct target *t = &plan->targets[i];
+		if (run->opts.count > 1) {
+			probe_stats(o, run, t);
+			continue;
+		}
+		for (unsigned k = 0; k < t->naddr; k++)
+			attempt_line(o, run, t, &t->attempts[k]);
+	}
+	hints(o, run);
+}
+
+/* The hook of the probe engine: one line per probe as it ends, flushed at once. */
+void
+verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected, long attempt)
+{
+	const struct run *run = ctx;
+	static struct outbuf o;
+	char addr[INET6_ADDRSTRLEN];
+
+	o.len = 0;
+	out_fmt(&o, "probe %u/%u ", probe, run->opts.count);
+	if (run->plan.count > 1) {
+		report_target_label(&o, run, t);
+	} else {
+		out_escaped(&o, run->opts.hosts[t->host], 255);
+		out_fmt(&o, " port %u", t->port);
+	}
+	if (attempt < 0) {
+		out_str(&o, ": not run, the deadline came first\n");
+		out_flush(&o);
+		return;
+	}
+	const struct attempt *a = &t->attempts[attempt];
+	address_format(&run->resolutions[t->host].addresses[a->addr], addr, sizeof addr);
+	if (connected)
+		out_fmt(&o, ": connected to %s in %.6f s\n", addr,
+			clock_seconds(a->finished - a->started));
+	else {
+		out_fmt(&o, ": %s ", addr);
+		attempt_result(&o, a);
+		out_str(&o, "\n");
+	}
+	out_flush(&o);
+}
+
+/* -vv: what the run was asked to do. */
+static void
+settings(struct outbuf *o, const struct run *run)
+{
+	const struct options *opts = &run->opts;
+	char warn[RANGE_TEXT_MAX], crit[RANGE_TEXT_MAX];
+
+	range_perfdata(&opts->warning, warn, sizeof warn);
+	range_perfdata(&opts->critical, crit, sizeof crit);
+	out_str(o, "settings: timeout ");
+	out_seconds(o, clock_seconds(opts->timeout_ns));
+	out_fmt(o, " s for the whole run, %s, warning %s, critical %s\n",
+		opts->family == AF_INET	   ? "IPv4 only"
+		: opts->family == AF_INET6 ? "IPv6 only"
+					   : "IPv4 and IPv6",
+		warn[0] ? warn : "none", crit[0] ? crit : "none");
+	out_str(o, "states:");
+	for (int i = 0; i < OUTCOME_COUNT; i++)
+		out_fmt(o, " %s=%s", outcome_key((enum outcome)i), state_name(opts->states[i]));
+	out_str(o, "\n");
+	if (opts->count == 1 && run->plan.count == 1)
+		return;
+	out_fmt(o, "probes: %u per target, ", opts->count);
+	out_seconds(o, clock_seconds(opts->interval_ns));
+	out_str(o, " s apart, each waiting up to ");
+	out_seconds(o, clock_seconds(opts->probe_timeout_ns));
+	out_fmt(o, " s; %zu targets, addresses %s, ", run->plan.count,
+		opts->all_addresses ? "all" : "first");
+	if (opts->max_parallel > 0)
+		out_fmt(o, "at most %u sockets at once, ", opts->max_parallel);
+	out_fmt(o, "%zu must be OK\n", run->summary.needed);
+}
+
+/* "resolve: HOST -> ADDR, ADDR in T s", or why it failed. */
+static void
+resolution(struct outbuf *o, const struct run *run, size_t host)
+{
+	const struct resolution *res = &run->resolutions[host];
+	char addr[INET6_ADDRSTRLEN];
+
+	out_str(o, "resolve: ");
+	out_escaped(o, run->opts.hosts[host], 255);
+	if (!res->looked_up && res->count > 0) {
+		out_str(o, " is an address, nothing to resolve\n");
+	} else if (res->timed_out) {
+		out_str(o, ": no answer from the resolver before the deadline (");
+		out_seconds(o, clock_seconds(res->elapsed));
+		out_str(o, " s)\n");
+	} else if (res->count == 0) {
+		out_fmt(o, ": %s (%s) after %.6f s\n", resolve_error_text(res),
+			gai_name(res->gai_error), clock_seconds(res->elapsed));
+	} else {
+		out_str(o, " ->");
+		for (size_t i = 0; i < res->count; i++) {
+			address_format(&res->addresses[i], addr, sizeof addr);
+			out_fmt(o, "%s %s", i > 0 ? "," : "", addr);
+		}
+		out_fmt(o, " in %.6f s\n", clock_seconds(res->elapsed));
+	}
+}
+
+/* One attempt: "connect 127.0.0.1 port 80: ECONNREFUSED (...) after T s, started at +T s". */
+static void
+attempt_line(struct outbuf *o, const struct run *run, const struct target *t,
+	     const struct attempt *a)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	address_format(&run->resolutions[t->host].addresses[a->addr], addr, sizeof addr);
+	out_fmt(o, "connect %s port %u", addr, t->port);
+	if (run->opts.nhosts > 1) {
+		out_str(o, " (");
+		out_escaped(o, run->opts.hosts[t->host], 255);
+		out_str(o, ")");
+	}
+	out_str(o, ": ");
+	if (a->status == ATTEMPT_WAITING) {
+		out_str(o, "not tried, the deadline came first\n");
+		return;
+	}
+	attempt_result(o, a);
+	out_fmt(o, ", started at +%.6f s\n", clock_seconds(a->started - run->deadline.start));
+}
+
+/* How an attempt ended, with its time. */
+static void
+attempt_result(struct outbuf *o, const struct attempt *a)
+{
+	double took = clock_seconds(a->finished - a->started);
+
+	if (a->status == ATTEMPT_CANCELLED)
+		out_fmt(o, "no answer in %.6f s, given up: another address connected first", took);
+	else if (a->outcome == OUTCOME_CONNECTED)
+		out_fmt(o, "connected in %.6f s", took);
+	else if (a->outcome == OUTCOME_TIMEOUT && a->err == 0)
+		out_fmt(o, "no answer in %.6f s", took);
+	else if (a->at_bind)
+		out_fmt(o, "bind: %s (%s)", errno_name(a->err), strerror(a->err));
+	else
+		out_fmt(o, "%s (%s) after %.6f s", errno_name(a->err), strerror(a->err), took);
+}
+
+/* With -n: one line of figures per target. */
+static void
+probe_stats(struct outbuf *o, const struct run *run, const struct target *t)
+{
+	const struct tally *tl = &t->tally;
+	const struct verdict *v = &t->verdict;
+	char loss[16];
+
+	if (t->naddr == 0)
+		return;
+	number_format(loss, sizeof loss, v->loss, 2);
+	out_str(o, "probes ");
+	report_target_label(o, run, t);
+	out_fmt(o, ": %u sent, %u connected, %s%% loss", tl->probes - tl->not_run, tl->connected,
+		loss);
+	if (tl->not_run > 0)
+		out_fmt(o, ", %u not run (deadline)", tl->not_run);
+	if (tl->connected > 0)
+		out_fmt(o, ", time min/avg/max/jitter %.6f/%.6f/%.6f/%.6f s", v->min, v->seconds,
+			v->max, v->jitter);
+	for (int k = OUTCOME_REFUSED; k < OUTCOME_COUNT; k++)
+		if (tl->failed[k] > 0)
+			out_fmt(o, ", %s %u", outcome_key((enum outcome)k), tl->failed[k]);
+	out_str(o, "\n");
+}
+
+/* What to look at next: the hint of the outcome that speaks, or with several targets one
+ * per outcome among those that failed. */
+static void
+hints(struct outbuf *o, const struct run *run)
+{
+	const struct plan *plan = &run->plan;
+	bool seen[OUTCOME_COUNT] = {false};
+	bool any = false;
+
+	if (plan->count == 1) {
+		out_fmt(o, "hint: %s\n", outcome_hint(plan->targets[0].verdict.outcome));
+		return;
+	}
+	for (size_t i = 0; i < plan->count; i++) {
+		const struct target *t = &plan->targets[i];
+		if (t->verdict.state != STATE_OK)
+			seen[t->verdict.outcome] = any = true;
+	}
+	if (!any) {
+		out_fmt(o, "hint: %s\n", outcome_hint(OUTCOME_CONNECTED));
+		return;
+	}
+	for (int k = 0; k < OUTCOME_COUNT; k++)
+		if (seen[k])
+			out_fmt(o, "hint (%s): %s\n", outcome_key((enum outcome)k),
+				outcome_hint((enum outcome)k));
+}
+
+/* The symbolic name of the errno values a connect can meet. */
+static const char *
+errno_name(int err)
+{
+	static const struct {
+		int err;
+		const char *name;
+	} names[] = {
+		{ECONNREFUSED, "ECONNREFUSED"},	  {ECONNRESET, "ECONNRESET"},
+		{ETIMEDOUT, "ETIMEDOUT"},	  {EHOSTUNREACH, "EHOSTUNREACH"},
+		{ENETUNREACH, "ENETUNREACH"},	  {EMFILE, "EMFILE"},
+		{ENFILE, "ENFILE"},		  {ENOBUFS, "ENOBUFS"},
+		{ENOMEM, "ENOMEM"},		  {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
+		{EAFNOSUPPORT, "EAFNOSUPPORT"},	  {EACCES, "EACCES"},
+		{EPERM, "EPERM"},		  {EINVAL, "EINVAL"},
+		{ENETDOWN, "ENETDOWN"},		  {EPROTO, "EPROTO"},
+		{EADDRINUSE, "EADDRINUSE"},
+#ifdef EHOSTDOWN
+		{EHOSTDOWN, "EHOSTDOWN"},
+#endif
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].err == err)
+			return names[i].name;
+	return "errno";
+}
+
+/* The symbolic name of a getaddrinfo error. */
+static const char *
+gai_name(int err)
+{
+	switch (err) {
+	case EAI_NONAME:
+		return "EAI_NONAME";
+	case EAI_AGAIN:
+		return "EAI_AGAIN";
+	case EAI_FAIL:
+		return "EAI_FAIL";
+	case EAI_MEMORY:
+		return "EAI_MEMORY";
+	case EAI_FAMILY:
+		return "EAI_FAMILY";
+	case EAI_SERVICE:
+		return "EAI_SERVICE";
+	case EAI_SYSTEM:
+		return "EAI_SYSTEM";
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+		return "EAI_NODATA";
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+		return "EAI_ADDRFAMILY";
+#endif
+	default:
+		return "EAI_?";
+	}
+}
