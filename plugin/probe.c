@@ -30,7 +30,8 @@ struct engine {
 	struct pollfd *fds;
 	struct attempt **owners;    /* the attempt of each poll slot, NULL once finished */
 	struct target **owner_targets;
-	size_t nfds;
+	size_t nfds;		    /* slots in use, gaps included until slots_compact() */
+	size_t live;		    /* sockets connecting: what the cap limits */
 	size_t cap;
 	unsigned long order;	    /* numbers the attempts as they end, for "first failure" */
 };
@@ -151,7 +152,7 @@ socket_budget(const struct target *targets, size_t count, unsigned max_parallel)
 static void
 step_target(struct engine *e, struct target *t, int64_t now, int64_t *wake)
 {
-	bool room = e->nfds < e->cap;
+	bool room = e->live < e->cap;
 
 	if (!t->in_probe) {
 		if (t->next_probe_at > now) {
@@ -171,7 +172,7 @@ step_target(struct engine *e, struct target *t, int64_t now, int64_t *wake)
 	if (t->in_probe) {
 		if (t->probe_end < *wake)
 			*wake = t->probe_end;
-		if (t->next < t->naddr && e->nfds < e->cap && t->next_attempt_at < *wake)
+		if (t->next < t->naddr && e->live < e->cap && t->next_attempt_at < *wake)
 			*wake = t->next_attempt_at;
 	} else if (t->started < e->cfg->count && t->next_probe_at < *wake) {
 		*wake = t->next_probe_at;
@@ -197,6 +198,7 @@ start_probe(struct engine *e, struct target *t, int64_t now)
 		a->fd = -1;
 		a->err = 0;
 		a->at_bind = false;
+		a->at_deadline = false;
 		a->outcome = OUTCOME_TIMEOUT;
 		a->started = a->finished = 0;
 	}
@@ -208,7 +210,7 @@ start_probe(struct engine *e, struct target *t, int64_t now)
 static void
 start_attempts(struct engine *e, struct target *t, int64_t now)
 {
-	while (t->next < t->naddr && t->next_attempt_at <= now && e->nfds < e->cap) {
+	while (t->next < t->naddr && t->next_attempt_at <= now && e->live < e->cap) {
 		struct attempt *a = &t->attempts[t->next++];
 		attempt_start(e, t, a);
 		if (a->status == ATTEMPT_DONE && a->err == 0) {
@@ -280,8 +282,10 @@ expire_probe(struct engine *e, struct target *t, int64_t now)
 {
 	for (unsigned i = 0; i < t->naddr; i++) {
 		struct attempt *a = &t->attempts[i];
-		if (a->status == ATTEMPT_CONNECTING)
+		if (a->status == ATTEMPT_CONNECTING) {
+			a->at_deadline = t->probe_end >= e->dl->end;
 			attempt_finish(e, t, a, ETIMEDOUT, now);
+		}
 	}
 	end_probe(e, t, now, -1);
 }
@@ -367,7 +371,8 @@ attempt_finish(struct engine *e, struct target *t, struct attempt *a, int err, i
 		a->err = 0; /* our deadline, not the kernel's: there is no error to show */
 	if (t->tally.failed[a->outcome]++ == 0)
 		t->tally.first[a->outcome] = (struct failure){
-			.order = e->order, .addr = a->addr, .err = a->err, .at_bind = a->at_bind};
+			.order = e->order, .addr = a->addr, .err = a->err, .at_bind = a->at_bind,
+			.at_deadline = a->at_deadline};
 	e->order++;
 }
 
@@ -375,6 +380,8 @@ attempt_finish(struct engine *e, struct target *t, struct attempt *a, int err, i
 static void
 slot_add(struct engine *e, struct target *t, struct attempt *a)
 {
+	if (e->nfds == e->cap)
+		slots_compact(e); /* live < cap, so this frees a slot */
 	a->slot = (int)e->nfds;
 	e->fds[e->nfds].fd = a->fd;
 	e->fds[e->nfds].events = POLLOUT;
@@ -382,6 +389,7 @@ slot_add(struct engine *e, struct target *t, struct attempt *a)
 	e->owners[e->nfds] = a;
 	e->owner_targets[e->nfds] = t;
 	e->nfds++;
+	e->live++;
 }
 
 /* Takes a socket out of the poll set; the slot is reused after slots_compact(), so that
@@ -393,6 +401,7 @@ slot_drop(struct engine *e, struct attempt *a)
 	e->fds[a->slot].revents = 0;
 	e->owners[a->slot] = NULL;
 	a->slot = -1;
+	e->live--;
 }
 
 /* Closes the gaps slot_drop() left. */

@@ -168,10 +168,20 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		out_fmt(o, ": %s", resolve_error_text(res));
 		return;
 	}
+	if (t->tally.not_run == t->tally.probes) {
+		/* --max-parallel or the descriptor limit held it back until the deadline */
+		out_str(o, "Socket timeout after ");
+		out_seconds(o, clock_seconds(run->opts.timeout_ns));
+		out_str(o, " seconds before trying ");
+		report_target_host(o, run, t, f->addr);
+		out_fmt(o, " port %u", t->port);
+		return;
+	}
 	switch (t->verdict.outcome) {
 	case OUTCOME_TIMEOUT:
 		out_str(o, "Socket timeout after ");
-		out_seconds(o, clock_seconds(run->opts.probe_timeout_ns));
+		out_seconds(o, clock_seconds(f->at_deadline ? run->opts.timeout_ns
+							     : run->opts.probe_timeout_ns));
 		out_str(o, " seconds while connecting to ");
 		report_target_host(o, run, t, f->addr);
 		out_fmt(o, " port %u", t->port);
@@ -263,7 +273,7 @@ short_words(struct outbuf *o, const struct run *run, const struct target *t)
 		out_str(o, "refused");
 		return;
 	case OUTCOME_TIMEOUT:
-		out_str(o, "timed out");
+		out_str(o, t->tally.not_run == t->tally.probes ? "not tried" : "timed out");
 		return;
 	case OUTCOME_UNREACHABLE:
 		out_str(o, v->failure->err == ENETUNREACH ? "network unreachable" : "no route");

@@ -27,6 +27,7 @@ struct attempt {
 	enum outcome outcome;
 	int err;		    /* errno of a failure, 0 otherwise */
 	bool at_bind;		    /* err came from bind() to the -b address */
+	bool at_deadline;	    /* a timeout cut short by the run's deadline */
 	int64_t started;	    /* clock_now() just before connect() */
 	int64_t finished;	    /* clock_now() when the outcome was seen */
 };
@@ -37,6 +38,7 @@ struct failure {
 	unsigned addr;
 	int err;
 	bool at_bind;
+	bool at_deadline;	    /* a timeout of the run's deadline, not the probe's own */
 };
 
 /* All probes of a target, counted. */

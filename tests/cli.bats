@@ -16,13 +16,16 @@ usage_error() {
 @test "--help documents every option, the outcomes and the examples" {
 	run -0 "$PLUGIN" --help
 	for opt in --hostname --port --use-ipv4 --use-ipv6 --warning --critical --timeout \
-		--refuse --state --verbose --help --version; do
+		--refuse --state --addresses --min-ok --count --interval --probe-timeout \
+		--warning-loss --critical-loss --max-parallel --source-address --verbose --help \
+		--version; do
 		assert_output_has "$opt"
 	done
 	for outcome in connected refused timeout unreachable name-unknown resolver local-error; do
 		assert_output_has "$outcome"
 	done
 	assert_output_has "--state connected=critical,refused=ok,timeout=ok"
+	assert_output_has "'time_[::1]:443'"
 	assert_output_has "-vv"
 	assert_output_has " -6"
 }

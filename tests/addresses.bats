@@ -1,0 +1,92 @@
+#!/usr/bin/env bats
+# Every address of a name, several hosts, how many must be OK, and the source address.
+
+load helpers/common
+
+setup_file() {
+	if lab_available; then lab_start; fi
+}
+
+teardown_file() {
+	lab_stop
+}
+
+setup() {
+	lab_require_root
+	lab_reset
+	lab_hosts '127.0.0.1 localhost' '::1 dual.test' '127.0.0.1 dual.test' \
+		'127.0.0.1 one.test' '127.0.0.1 two.test'
+}
+
+@test "--addresses=all: IPv6 broken, IPv4 fine becomes visible" {
+	port=$(lab_server accept 127.0.0.1 v4)
+	lab_server accept ::1 v6 -p "$port" >/dev/null
+	lab_drop "$port" ::1
+	run -2 lab_exec "$PLUGIN" -H dual.test -p "$port" --addresses=all -t 0.5
+	assert_first_line "^TCP CRITICAL - 1 of 2 addresses failed: \[::1\]:$port timed out\|'time_127\.0\.0\.1:$port'=[0-9.]+s;;;0;0\.5 dns=[0-9.]+s;;;0;0\.5$"
+	[ "${lines[1]}" = "[::1]:$port: CRITICAL - Socket timeout after 0.5 seconds while connecting to dual.test (::1) port $port" ]
+	[[ ${lines[2]} == "127.0.0.1:$port: OK - "*" second response time on dual.test (127.0.0.1) port $port" ]]
+	# the default, first, is satisfied by IPv4
+	run -0 lab_exec "$PLUGIN" -H dual.test -p "$port" -t 0.5
+}
+
+@test "--addresses=all with every address listening is OK" {
+	port=$(lab_server accept 127.0.0.1 v4ok)
+	lab_server accept ::1 v6ok -p "$port" >/dev/null
+	run -0 lab_exec "$PLUGIN" -H dual.test -p "$port" --addresses=all
+	assert_first_line "^TCP OK - 2 of 2 addresses OK, slowest [0-9.]+ s \((\[::1\]|127\.0\.0\.1):$port\)\|'time_\[::1\]:$port'=[0-9.]+s;;;0;10 'time_127\.0\.0\.1:$port'=[0-9.]+s;;;0;10 dns="
+}
+
+@test "several -H: one line per host, labels name the host" {
+	port=$(lab_server accept 127.0.0.1 hosts)
+	run -0 lab_exec "$PLUGIN" -H one.test -H two.test -p "$port"
+	assert_first_line "^TCP OK - 2 of 2 hosts OK, .*\|'time_one\.test:$port'=[0-9.]+s;;;0;10 'time_two\.test:$port'=[0-9.]+s;;;0;10 'dns_one\.test'=[0-9.]+s;;;0;10 'dns_two\.test'=[0-9.]+s;;;0;10$"
+	[[ ${lines[1]} == "one.test:$port: OK - "* ]]
+	[[ ${lines[2]} == "two.test:$port: OK - "* ]]
+}
+
+@test "a host that does not resolve fails on its own, the others still run" {
+	port=$(lab_server accept 127.0.0.1 partial)
+	run -2 lab_exec "$PLUGIN" -H one.test -H nosuch.test -p "$port"
+	assert_first_line "^TCP CRITICAL - 1 of 2 hosts failed: nosuch\.test:$port name not known\|'time_one\.test:$port'="
+	[ "${lines[2]}" = "nosuch.test:$port: CRITICAL - cannot resolve nosuch.test: Name or service not known" ]
+}
+
+@test "--min-ok N: enough targets OK is OK, too few takes the worst state" {
+	port=$(lab_server accept 127.0.0.1 pool)
+	run -0 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port,9,10" --min-ok 1
+	assert_first_line "^TCP OK - 1 of 3 ports OK, 1 needed; 2 failed: 9 refused, 10 refused\|"
+	run -2 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port,9,10" --min-ok 2
+	assert_first_line "^TCP CRITICAL - 1 of 3 ports OK, 2 needed; 2 failed: 9 refused, 10 refused\|"
+	run -1 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port,9,10" --min-ok 2 -r warning
+	assert_first_line "^TCP WARNING - 1 of 3 ports OK, 2 needed"
+}
+
+@test "--min-ok P%: a percentage of the targets, rounded up" {
+	port=$(lab_server accept 127.0.0.1 pct)
+	run -0 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port,9,10" --min-ok 33%
+	assert_first_line "^TCP OK - 1 of 3 ports OK, 1 needed;"
+	run -2 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port,9,10" --min-ok 34%
+	assert_first_line "^TCP CRITICAL - 1 of 3 ports OK, 2 needed;"
+}
+
+@test "-b binds the source address: only 127.0.0.2 is let through" {
+	port=$(lab_server accept 127.0.0.1 src)
+	lab_nft "add rule inet lab input ip saddr != 127.0.0.2 tcp dport $port drop"
+	run -0 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -b 127.0.0.2 -t 1
+	assert_first_line "^TCP OK - [0-9.]+ second response time on 127\.0\.0\.1 port $port\|"
+	run -2 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -t 0.3
+	assert_first_line "^TCP CRITICAL - Socket timeout"
+}
+
+@test "-b chooses the family: a dual-stack name is reached over IPv6 from ::1" {
+	port=$(lab_server accept ::1 src6)
+	run -0 lab_exec "$PLUGIN" -H dual.test -p "$port" -b ::1 -v
+	assert_first_line "^TCP OK - [0-9.]+ second response time on dual\.test \(::1\) port $port\|"
+	[ "$(printf '%s\n' "$output" | grep -c '^connect ')" -eq 1 ]
+}
+
+@test "a source address this machine does not have is UNKNOWN with the system's words" {
+	run -3 lab_exec "$PLUGIN" -H 127.0.0.1 -p 80 -b 192.0.2.1
+	[ "$output" = "TCP UNKNOWN - cannot bind to source address 192.0.2.1: Cannot assign requested address" ]
+}
