@@ -62,6 +62,10 @@ judge_target(const struct options *opts, const struct resolution *res, struct ta
 		v->min = clock_seconds(tl->min);
 		v->max = clock_seconds(tl->max);
 		v->jitter = square_root(tl->sumsq / n - v->seconds * v->seconds);
+		v->connect = tl->connect_sum / n;
+		v->has_response = tl->responses > 0;
+		if (v->has_response)
+			v->response = tl->response_sum / (double)tl->responses;
 		enum state time_state = judge(&opts->warning, &opts->critical, v->seconds);
 		v->slow = time_state != STATE_OK;
 		v->state = state_worst(state_worst(opts->states[OUTCOME_CONNECTED], time_state),

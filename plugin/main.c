@@ -33,6 +33,7 @@ main(int argc, char *argv[])
 		return STATE_OK;
 	case OPTIONS_USAGE_ERROR:
 		report_usage_error(err);
+		options_free(&run.opts);
 		return STATE_UNKNOWN;
 	case OPTIONS_RUN:
 		break;
@@ -51,6 +52,7 @@ main(int argc, char *argv[])
 		.probe_timeout = opts->probe_timeout_ns,
 		.max_parallel = opts->max_parallel,
 		.source = opts->has_source ? &opts->source : NULL,
+		.converse = &opts->converse,
 		/* ping-style lines only for a person watching */
 		.hook = opts->verbose > 0 && opts->count > 1 && isatty(STDOUT_FILENO)
 				? verbose_probe
@@ -63,6 +65,7 @@ main(int argc, char *argv[])
 		run.summary = evaluate(opts, run.resolutions, run.plan.targets, run.plan.count);
 	report_run(&run);
 	plan_free(&run.plan);
+	options_free(&run.opts);
 
 	/* A resolver thread still blocked in getaddrinfo may hold libc locks that exit()'s
 	 * clean-up would wait for: leave at once, the output is already written. */

@@ -8,12 +8,15 @@
 #include <netinet/in.h>
 
 #include <getopt.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "number.h"
+#include "service.h"
 
 #define TIMEOUT_MAX_SECONDS 86400.0
 
@@ -25,10 +28,13 @@ enum {
 	OPT_WARNING_LOSS,
 	OPT_CRITICAL_LOSS,
 	OPT_MAX_PARALLEL,
+	OPT_EXPECT_REGEX,
+	OPT_SERVICE,
+	OPT_TLS,
 };
 
 /* The leading colon makes getopt report a missing value apart from an unknown option. */
-static const char short_options[] = ":H:p:46w:c:t:r:n:i:b:vhV";
+static const char short_options[] = ":H:p:46w:c:t:r:n:i:b:s:e:Aq:m:d:EM:jSD:vhV";
 
 static const struct option long_options[] = {
 	{"hostname", required_argument, NULL, 'H'},
@@ -49,6 +55,21 @@ static const struct option long_options[] = {
 	{"critical-loss", required_argument, NULL, OPT_CRITICAL_LOSS},
 	{"max-parallel", required_argument, NULL, OPT_MAX_PARALLEL},
 	{"source-address", required_argument, NULL, 'b'},
+	{"send", required_argument, NULL, 's'},
+	{"expect", required_argument, NULL, 'e'},
+	{"all", no_argument, NULL, 'A'},
+	{"quit", required_argument, NULL, 'q'},
+	{"maxbytes", required_argument, NULL, 'm'},
+	{"delay", required_argument, NULL, 'd'},
+	{"escape", no_argument, NULL, 'E'},
+	{"mismatch", required_argument, NULL, 'M'},
+	{"jail", no_argument, NULL, 'j'},
+	{"expect-regex", required_argument, NULL, OPT_EXPECT_REGEX},
+	{"service", required_argument, NULL, OPT_SERVICE},
+	/* check_tcp's TLS options: refused with a clear line, never ignored */
+	{"ssl", no_argument, NULL, 'S'},
+	{"certificate", required_argument, NULL, 'D'},
+	{"sni", required_argument, NULL, OPT_TLS},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -70,6 +91,14 @@ static bool parse_whole(const char *text, const char *name, long min, long max, 
 			char *err, size_t size);
 static bool parse_min_ok(const char *text, struct options *opts, char *err, size_t size);
 static bool parse_source(char *text, struct options *opts, char *err, size_t size);
+static bool parse_expect(char *text, struct options *opts, char *err, size_t size);
+static bool parse_regex(const char *text, struct options *opts, char *err, size_t size);
+static void legacy_aliases(int argc, char *argv[]);
+static bool apply_service(struct options *opts, char *err, size_t size);
+static bool prepare_strings(struct options *opts, const char *send, const char *quit, char *err,
+			    size_t size);
+static size_t unescape(char *dst, const char *src);
+static bool all_sockets(const struct options *opts);
 static bool check_run(struct options *opts, bool interval_given, char *err, size_t size);
 static bool check_family(const struct options *opts, char *err, size_t size);
 
@@ -79,6 +108,7 @@ enum options_action
 options_parse(int argc, char *argv[], struct options *opts, char *err, size_t err_size)
 {
 	bool interval_given = false;
+	const char *send = NULL, *quit = NULL;
 	int c;
 
 	memset(opts, 0, offsetof(struct options, ports));
@@ -89,6 +119,8 @@ options_parse(int argc, char *argv[], struct options *opts, char *err, size_t er
 	for (int i = 0; i < OUTCOME_COUNT; i++)
 		opts->states[i] = outcome_default_state((enum outcome)i);
 
+	opts->states[OUTCOME_MISMATCH] = STATE_WARNING;
+	legacy_aliases(argc, argv);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
@@ -109,18 +141,47 @@ options_parse(int argc, char *argv[], struct options *opts, char *err, size_t er
 		case 'i':
 			interval_given = true;
 			break;
+		case 's':
+			send = optarg[0] != '\0' ? optarg : NULL;
+			continue;
+		case 'q':
+			quit = optarg[0] != '\0' ? optarg : NULL;
+			continue;
+		case 'S':
+		case 'D':
+		case OPT_TLS:
+			fail(err, err_size, "TLS is not supported: this plugin uses libc only ('%s')",
+			     argv[optind - 1]);
+			return OPTIONS_USAGE_ERROR;
 		default:
 			break;
 		}
 		if (!parse_option(c, optarg, opts, err, err_size))
 			return OPTIONS_USAGE_ERROR;
 	}
+	/* check_tcp takes the host as the first argument too ("check_tcp host -p 80"). */
+	if (optind < argc && opts->nhosts == 0 && optind + 1 == argc &&
+	    !parse_host(argv[optind++], opts, err, err_size))
+		return OPTIONS_USAGE_ERROR;
 	if (optind < argc)
 		return fail(err, err_size, "unexpected argument '%s'", argv[optind]),
 		       OPTIONS_USAGE_ERROR;
-	if (!check_run(opts, interval_given, err, err_size))
+	if (!apply_service(opts, err, err_size) || !prepare_strings(opts, send, quit, err, err_size) ||
+	    !check_run(opts, interval_given, err, err_size))
 		return OPTIONS_USAGE_ERROR;
 	return OPTIONS_RUN;
+}
+
+/* Frees what options_parse() allocated. */
+void
+options_free(struct options *opts)
+{
+	for (size_t i = 0; i < opts->converse.nregexes; i++)
+		regfree(&opts->converse.regexes[i]);
+	opts->converse.nregexes = 0;
+	free(opts->send_buf);
+	free(opts->quit_buf);
+	opts->send_buf = opts->quit_buf = NULL;
 }
 
 /* One option and its value. */
@@ -171,6 +232,35 @@ parse_option(int c, char *arg, struct options *opts, char *err, size_t size)
 				   size);
 	case 'b':
 		return parse_source(arg, opts, err, size);
+	case 'e':
+		return parse_expect(arg, opts, err, size);
+	case OPT_EXPECT_REGEX:
+		return parse_regex(arg, opts, err, size);
+	case 'A':
+		opts->converse.all = true;
+		return true;
+	case 'm': {
+		unsigned bytes = 0;
+		if (!parse_whole(arg, "-m", 1, 1000000000, &bytes, err, size))
+			return false;
+		opts->converse.maxbytes = bytes;
+		return true;
+	}
+	case 'd':
+		return parse_seconds(arg, strlen(arg), "-d", &opts->converse.delay, err, size);
+	case 'E':
+		opts->escape = true;
+		return true;
+	case 'M':
+		if (!state_parse_prefix(arg, &opts->states[OUTCOME_MISMATCH]))
+			return fail(err, size, "invalid -M '%s': use ok, warn, crit or unknown", arg);
+		return true;
+	case 'j':
+		opts->jail = true;
+		return true;
+	case OPT_SERVICE:
+		opts->service = arg;
+		return true;
 	case 'v':
 		opts->verbose++;
 		return true;
@@ -313,7 +403,7 @@ parse_state_map(const char *text, struct options *opts, char *err, size_t size)
 			return fail(err, size,
 				    "invalid --state '%s': use OUTCOME=STATE with OUTCOME one of "
 				    "connected, refused, timeout, unreachable, name-unknown, "
-				    "resolver, local-error",
+				    "resolver, local-error, mismatch, no-data, reset",
 				    text);
 		if (word_len == 0 || word_len >= sizeof word)
 			return fail(err, size, "invalid --state '%s': missing or bad STATE", text);
@@ -396,13 +486,159 @@ parse_source(char *text, struct options *opts, char *err, size_t size)
 	return true;
 }
 
+/* "-e TEXT": a substring the reply must contain; repeatable. An empty one is ignored, as
+ * monitoring cores pass an unset macro. */
+static bool
+parse_expect(char *text, struct options *opts, char *err, size_t size)
+{
+	struct converse_config *cc = &opts->converse;
+
+	if (text[0] == '\0')
+		return true;
+	if (cc->nexpects == CONVERSE_MAX_EXPECTS)
+		return fail(err, size, "too many -e: at most %d", CONVERSE_MAX_EXPECTS);
+	cc->expects[cc->nexpects++] = (struct bytes){text, strlen(text)};
+	return true;
+}
+
+/* "--expect-regex=ERE": a POSIX extended regular expression the reply must match. */
+static bool
+parse_regex(const char *text, struct options *opts, char *err, size_t size)
+{
+	struct converse_config *cc = &opts->converse;
+	char why[128];
+
+	if (cc->nregexes == CONVERSE_MAX_EXPECTS)
+		return fail(err, size, "too many --expect-regex: at most %d", CONVERSE_MAX_EXPECTS);
+	int rc = regcomp(&cc->regexes[cc->nregexes], text, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		regerror(rc, &cc->regexes[cc->nregexes], why, sizeof why);
+		regfree(&cc->regexes[cc->nregexes]);
+		return fail(err, size, "invalid --expect-regex '%s': %s", text, why);
+	}
+	cc->nregexes++;
+	return true;
+}
+
+/* check_tcp's old spellings "-to", "-wt" and "-ct" mean -t, -w and -c. */
+static void
+legacy_aliases(int argc, char *argv[])
+{
+	static char t[] = "-t", w[] = "-w", c[] = "-c";
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-to") == 0)
+			argv[i] = t;
+		else if (strcmp(argv[i], "-wt") == 0)
+			argv[i] = w;
+		else if (strcmp(argv[i], "-ct") == 0)
+			argv[i] = c;
+	}
+}
+
+/* --service NAME: its port unless -p is given, its request and expected reply unless
+ * -s / -e / --expect-regex are, its quit string unless -q is. */
+static bool
+apply_service(struct options *opts, char *err, size_t size)
+{
+	struct converse_config *cc = &opts->converse;
+
+	if (opts->service == NULL)
+		return true;
+	const struct service *sv = service_find(opts->service);
+	if (sv == NULL)
+		return fail(err, size,
+			    "unknown --service '%s': use ftp, ssh, smtp, http, pop, nntp, imap, "
+			    "ldap, mysql, postgres, redis or memcached",
+			    opts->service);
+	if (opts->ports.count == 0 && !all_sockets(opts)) {
+		char port[8];
+		snprintf(port, sizeof port, "%u", sv->port);
+		ports_parse(&opts->ports, port, err, size);
+	}
+	if (cc->nexpects == 0 && cc->nregexes == 0) {
+		for (size_t i = 0; i < sv->nexpects; i++)
+			cc->expects[cc->nexpects++] = sv->expects[i];
+	}
+	cc->send = sv->send;
+	cc->quit = sv->quit;
+	return true;
+}
+
+/* -s and -q as they go on the wire. check_tcp appends "\r\n" to -q unless -E is given;
+ * with -E, \n \r \t and \\ are understood in both, wherever -E stands. */
+static bool
+prepare_strings(struct options *opts, const char *send, const char *quit, char *err,
+		size_t size)
+{
+	struct converse_config *cc = &opts->converse;
+
+	if (send != NULL) {
+		size_t len = strlen(send);
+		opts->send_buf = malloc(len + 1);
+		if (opts->send_buf == NULL)
+			return fail(err, size, "out of memory");
+		if (opts->escape)
+			len = unescape(opts->send_buf, send);
+		else
+			memcpy(opts->send_buf, send, len + 1);
+		cc->send = (struct bytes){opts->send_buf, len};
+	}
+	if (quit != NULL) {
+		size_t len = strlen(quit);
+		opts->quit_buf = malloc(len + 3);
+		if (opts->quit_buf == NULL)
+			return fail(err, size, "out of memory");
+		if (opts->escape) {
+			len = unescape(opts->quit_buf, quit);
+		} else {
+			memcpy(opts->quit_buf, quit, len);
+			memcpy(opts->quit_buf + len, "\r\n", 3);
+			len += 2;
+		}
+		cc->quit = (struct bytes){opts->quit_buf, len};
+	}
+	return true;
+}
+
+/* Copies `src` into `dst` with \n \r \t \\ turned into their bytes; any other
+ * backslash stays as it is. Returns the length written. */
+static size_t
+unescape(char *dst, const char *src)
+{
+	size_t n = 0;
+
+	for (const char *p = src; *p != '\0'; p++) {
+		if (*p == '\\' && (p[1] == 'n' || p[1] == 'r' || p[1] == 't' || p[1] == '\\')) {
+			p++;
+			dst[n++] = *p == 'n' ? '\n' : *p == 'r' ? '\r' : *p == 't' ? '\t' : '\\';
+		} else {
+			dst[n++] = *p;
+		}
+	}
+	dst[n] = '\0';
+	return n;
+}
+
+/* True when every host is a Unix socket (a path), which needs no port. */
+static bool
+all_sockets(const struct options *opts)
+{
+	for (size_t i = 0; i < opts->nhosts; i++)
+		if (opts->hosts[i][0] != '/')
+			return false;
+	return opts->nhosts > 0;
+}
+
 /* What can only be checked once every option is known. */
 static bool
 check_run(struct options *opts, bool interval_given, char *err, size_t size)
 {
 	if (opts->nhosts == 0)
 		return fail(err, size, "no host given: use -H HOST");
-	if (opts->ports.count == 0)
+	if (opts->ports.count == 0 && !all_sockets(opts))
 		return fail(err, size, "no port given: use -p PORT");
 	if (opts->has_source) {
 		int family = opts->source.sa.ss_family;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "converse.h"
 #include "outcome.h"
 #include "ports.h"
 #include "range.h"
@@ -38,6 +39,12 @@ struct options {
 	struct address source;		/* -b, port 0 */
 	enum state states[OUTCOME_COUNT]; /* the state each outcome maps to */
 	int verbose;			/* -v, repeatable */
+	struct converse_config converse; /* -s -e -A -q -m -d --expect-regex --service */
+	bool escape;			/* -E: \n \r \t \\ in -s and -q */
+	bool jail;			/* -j: never show the server's reply */
+	const char *service;		/* --service NAME */
+	char *send_buf;			/* the processed -s and -q, owned */
+	char *quit_buf;
 	/* Last, and not cleared as a whole: 128 KiB of it are only touched as ports are
 	 * added, and clearing them would cost more than the rest of a run. */
 	struct port_list ports;		/* -p, every port once */
@@ -52,6 +59,7 @@ enum options_action {
 
 enum options_action options_parse(int argc, char *argv[], struct options *opts, char *err,
 				  size_t err_size);
+void options_free(struct options *opts);
 void options_print_help(void);
 void options_print_version(void);
 

@@ -34,6 +34,16 @@ static const struct {
 	[OUTCOME_LOCAL_ERROR] = {"local-error", STATE_UNKNOWN,
 		"this machine could not even try: check its limits (ulimit -n), memory and "
 		"network configuration"},
+	[OUTCOME_MISMATCH] = {"mismatch", STATE_WARNING,
+		"something answers, but not as expected: is it the right service on that port? "
+		"Compare the reply with -e/--expect-regex (-vv shows the settings)"},
+	[OUTCOME_NO_DATA] = {"no-data", STATE_CRITICAL,
+		"the port accepts connections but the service closed without a word: check the "
+		"service's own log, its connection limits and access rules (tcp wrappers, "
+		"allow lists)"},
+	[OUTCOME_RESET] = {"reset", STATE_CRITICAL,
+		"the service reset the connection while talking: it crashed, refused the "
+		"client, or a middlebox cut the connection; check the service's log"},
 };
 
 /* The outcome's name for --state, e.g. "refused". */
@@ -79,6 +89,7 @@ outcome_from_errno(int err)
 		return OUTCOME_CONNECTED;
 	case ECONNREFUSED:
 	case ECONNRESET:
+	case ENOENT: /* a Unix socket that does not exist: nothing listens there */
 		return OUTCOME_REFUSED;
 	case ETIMEDOUT:
 		return OUTCOME_TIMEOUT;

@@ -12,6 +12,9 @@ enum outcome {
 	OUTCOME_NAME_UNKNOWN,	  /* EAI_NONAME: the name does not exist */
 	OUTCOME_RESOLVER_FAILED,  /* EAI_AGAIN, EAI_FAIL, or no answer before the deadline */
 	OUTCOME_LOCAL_ERROR,	  /* EMFILE, ENOMEM, EADDRNOTAVAIL...: this machine's fault */
+	OUTCOME_MISMATCH,	  /* the reply did not meet -e / --expect-regex */
+	OUTCOME_NO_DATA,	  /* the server closed without a byte of reply */
+	OUTCOME_RESET,		  /* the server reset the connection during the conversation */
 	OUTCOME_COUNT
 };
 

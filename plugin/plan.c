@@ -16,6 +16,13 @@
 
 static void interleave_families(struct resolution *res);
 
+/* A Unix socket has no ports: it is one target. */
+static size_t
+ports_of(const struct options *opts, const struct resolution *res)
+{
+	return res->unix_socket ? 1 : opts->ports.count;
+}
+
 /* Fills `plan` from the options and the resolutions (whose address order it changes).
  * Returns 0, or an errno value: ENOMEM, or E2BIG past PLAN_MAX_TARGETS. */
 int
@@ -27,8 +34,8 @@ plan_targets(const struct options *opts, struct resolution *resolutions, struct 
 		struct resolution *res = &resolutions[h];
 		size_t per_port = opts->all_addresses && res->count > 0 ? res->count : 1;
 		interleave_families(res);
-		ntargets += per_port * opts->ports.count;
-		nattempts += res->count * opts->ports.count;
+		ntargets += per_port * ports_of(opts, res);
+		nattempts += res->count * ports_of(opts, res);
 	}
 	if (ntargets > PLAN_MAX_TARGETS)
 		return E2BIG;
@@ -44,16 +51,17 @@ plan_targets(const struct options *opts, struct resolution *resolutions, struct 
 	for (size_t h = 0; h < opts->nhosts; h++) {
 		const struct resolution *res = &resolutions[h];
 		size_t groups = opts->all_addresses && res->count > 0 ? res->count : 1;
-		for (size_t p = 0; p < opts->ports.count; p++) {
+		for (size_t p = 0; p < ports_of(opts, res); p++) {
 			for (size_t g = 0; g < groups; g++) {
 				struct target *t = &plan->targets[n++];
 				t->host = (unsigned)h;
-				t->port = opts->ports.ports[p];
+				t->port = res->unix_socket ? 0 : opts->ports.ports[p];
 				t->first_addr = opts->all_addresses ? (unsigned)g : 0;
 				t->naddr = (unsigned)(opts->all_addresses ? (res->count > 0)
 									  : res->count);
 				t->attempts = next_attempts;
 				t->winner = -1;
+				t->talking = -1;
 				for (unsigned i = 0; i < t->naddr; i++) {
 					t->attempts[i].addr = t->first_addr + i;
 					t->attempts[i].fd = -1;

@@ -40,13 +40,25 @@ static size_t socket_budget(const struct target *targets, size_t count, unsigned
 static void step_target(struct engine *e, struct target *t, int64_t now, int64_t *wake);
 static void start_probe(struct engine *e, struct target *t, int64_t now);
 static void start_attempts(struct engine *e, struct target *t, int64_t now);
-static void end_probe(struct engine *e, struct target *t, int64_t now, long winner);
+static void end_if_all_failed(struct engine *e, struct target *t, int64_t now);
+static void connected(struct engine *e, struct target *t, struct attempt *a, int64_t now);
+static void talk(struct engine *e, struct target *t, short revents, int64_t now);
+static void talk_end(struct engine *e, struct target *t, int64_t now);
+static void talk_end_expired(struct engine *e, struct target *t, int64_t now);
+static void give_up_others(struct engine *e, struct target *t, long keep, int64_t now);
+static void end_probe(struct engine *e, struct target *t, int64_t now, long speaker,
+		      bool success);
+static void tally_success(struct engine *e, struct target *t, const struct attempt *a);
+static void tally_failure(struct engine *e, struct target *t, enum outcome outcome,
+			  unsigned addr, int err, bool at_bind, bool at_deadline,
+			  bool in_conversation);
+static void tally_conversation(struct engine *e, struct target *t, const struct attempt *a);
 static void expire_probe(struct engine *e, struct target *t, int64_t now);
 static void handle_events(struct engine *e, int64_t now);
 static void attempt_start(struct engine *e, struct target *t, struct attempt *a);
 static void attempt_finish(struct engine *e, struct target *t, struct attempt *a, int err,
 			   int64_t now);
-static void slot_add(struct engine *e, struct target *t, struct attempt *a);
+static void slot_add(struct engine *e, struct target *t, struct attempt *a, short events);
 static void slot_drop(struct engine *e, struct attempt *a);
 static void slots_compact(struct engine *e);
 static int open_socket(int family, const struct address *source, bool *at_bind);
@@ -148,7 +160,8 @@ socket_budget(const struct target *targets, size_t count, unsigned max_parallel)
 }
 
 /* Moves one target along: starts its next probe when due, expires a probe past its time,
- * starts the attempts that are due, and lowers *wake to the next thing it waits for. */
+ * starts the attempts that are due, drives a conversation's timers, and lowers *wake to
+ * the next thing it waits for. */
 static void
 step_target(struct engine *e, struct target *t, int64_t now, int64_t *wake)
 {
@@ -166,14 +179,21 @@ step_target(struct engine *e, struct target *t, int64_t now, int64_t *wake)
 	}
 	if (now >= t->probe_end)
 		expire_probe(e, t, now);
+	else if (t->talking >= 0)
+		talk(e, t, 0, now);
 	else
 		start_attempts(e, t, now);
 
 	if (t->in_probe) {
 		if (t->probe_end < *wake)
 			*wake = t->probe_end;
-		if (t->next < t->naddr && e->live < e->cap && t->next_attempt_at < *wake)
+		if (t->talking >= 0) {
+			int64_t at = converse_wake(e->cfg->converse, &t->conv);
+			if (at < *wake)
+				*wake = at;
+		} else if (t->next < t->naddr && e->live < e->cap && t->next_attempt_at < *wake) {
 			*wake = t->next_attempt_at;
+		}
 	} else if (t->started < e->cfg->count && t->next_probe_at < *wake) {
 		*wake = t->next_probe_at;
 	}
@@ -189,6 +209,7 @@ start_probe(struct engine *e, struct target *t, int64_t now)
 	t->started++;
 	t->next = 0;
 	t->winner = -1;
+	t->talking = -1;
 	t->probe_started = now;
 	t->probe_end = end < e->dl->end ? end : e->dl->end;
 	t->next_attempt_at = now;
@@ -205,8 +226,8 @@ start_probe(struct engine *e, struct target *t, int64_t now)
 }
 
 /* Starts the attempts of a probe that are due: the next address now after a failure,
- * or when the stagger delay has passed. Ends the probe when an attempt connected at once
- * or every address has failed. */
+ * or when the stagger delay has passed. Moves on when an attempt connected at once, and
+ * ends the probe when every address has failed. */
 static void
 start_attempts(struct engine *e, struct target *t, int64_t now)
 {
@@ -214,7 +235,7 @@ start_attempts(struct engine *e, struct target *t, int64_t now)
 		struct attempt *a = &t->attempts[t->next++];
 		attempt_start(e, t, a);
 		if (a->status == ATTEMPT_DONE && a->err == 0) {
-			end_probe(e, t, a->finished, (long)(a - t->attempts));
+			connected(e, t, a, a->finished);
 			return;
 		}
 		if (a->status == ATTEMPT_CONNECTING) {
@@ -222,26 +243,104 @@ start_attempts(struct engine *e, struct target *t, int64_t now)
 			break;
 		}
 	}
-	if (t->next == t->naddr) {
-		for (unsigned i = 0; i < t->naddr; i++)
-			if (t->attempts[i].status == ATTEMPT_CONNECTING)
-				return;
-		end_probe(e, t, now, -1);
-	}
+	end_if_all_failed(e, t, now);
 }
 
-/* Ends the current probe: with `winner` connected, or failed. Attempts still connecting
- * are given up; the tally counts the probe; the next probe is due -i after this one
- * started. */
+/* Ends the probe as failed when every address has been tried and none is still
+ * connecting. */
 static void
-end_probe(struct engine *e, struct target *t, int64_t now, long winner)
+end_if_all_failed(struct engine *e, struct target *t, int64_t now)
 {
-	struct tally *tl = &t->tally;
-	long speaker = winner;
+	if (!t->in_probe || t->talking >= 0 || t->next < t->naddr)
+		return;
+	for (unsigned i = 0; i < t->naddr; i++)
+		if (t->attempts[i].status == ATTEMPT_CONNECTING)
+			return;
+	end_probe(e, t, now, -1, false);
+}
 
+/* An attempt connected: the other addresses are given up; the conversation starts, or
+ * without one the probe has succeeded. */
+static void
+connected(struct engine *e, struct target *t, struct attempt *a, int64_t now)
+{
+	long idx = (long)(a - t->attempts);
+	const struct converse_config *cc = e->cfg->converse;
+
+	give_up_others(e, t, idx, now);
+	if (cc == NULL || !converse_wanted(cc)) {
+		end_probe(e, t, now, idx, true);
+		return;
+	}
+	t->winner = idx;
+	t->talking = idx;
+	int err = converse_begin(cc, &t->conv, now);
+	if (err != 0) {
+		t->conv.outcome = OUTCOME_LOCAL_ERROR;
+		t->conv.err = err;
+		t->conv.phase = CONVERSE_DONE;
+	}
+	if (t->conv.phase == CONVERSE_DONE) {
+		talk_end(e, t, now);
+		return;
+	}
+	slot_add(e, t, a, converse_events(&t->conv));
+	talk(e, t, 0, now); /* the send can usually go out at once */
+}
+
+/* One step of a conversation, after an event (revents) or a timer (0). */
+static void
+talk(struct engine *e, struct target *t, short revents, int64_t now)
+{
+	struct attempt *a = &t->attempts[t->talking];
+	const struct converse_config *cc = e->cfg->converse;
+
+	if (revents == 0 && t->conv.phase == CONVERSE_SENDING)
+		revents = POLLOUT;
+	if (converse_step(cc, &t->conv, a->fd, revents, now)) {
+		talk_end(e, t, now);
+		return;
+	}
+	if (a->slot >= 0)
+		e->fds[a->slot].events = converse_events(&t->conv);
+}
+
+/* The conversation's outcome is known: quit, close, and end the probe with it. */
+static void
+talk_end(struct engine *e, struct target *t, int64_t now)
+{
+	struct attempt *a = &t->attempts[t->talking];
+	const struct converse_config *cc = e->cfg->converse;
+
+	converse_finish(cc, &t->conv, a->fd);
+	if (a->slot >= 0)
+		slot_drop(e, a);
+	t->talking = -1;
+	if (t->conv.outcome == OUTCOME_CONNECTED) {
+		end_probe(e, t, now, (long)(a - t->attempts), true);
+		return;
+	}
+	tally_conversation(e, t, a);
+	end_probe(e, t, now, (long)(a - t->attempts), false);
+}
+
+/* Counts a conversation that failed after the handshake. */
+static void
+tally_conversation(struct engine *e, struct target *t, const struct attempt *a)
+{
+	enum outcome outcome = t->conv.outcome;
+
+	tally_failure(e, t, outcome, a->addr, t->conv.err, false,
+		      outcome == OUTCOME_TIMEOUT && a->at_deadline, true);
+}
+
+/* Gives up the attempts still connecting beside the one that connected. */
+static void
+give_up_others(struct engine *e, struct target *t, long keep, int64_t now)
+{
 	for (unsigned i = 0; i < t->naddr; i++) {
 		struct attempt *a = &t->attempts[i];
-		if (a->status != ATTEMPT_CONNECTING)
+		if ((long)i == keep || a->status != ATTEMPT_CONNECTING)
 			continue;
 		slot_drop(e, a);
 		close(a->fd);
@@ -249,37 +348,99 @@ end_probe(struct engine *e, struct target *t, int64_t now, long winner)
 		a->status = ATTEMPT_CANCELLED;
 		a->finished = now;
 	}
-	if (winner >= 0) {
-		struct attempt *a = &t->attempts[winner];
-		int64_t took = a->finished - a->started;
-		double s = clock_seconds(took);
-		if (tl->connected == 0 || took < tl->min)
-			tl->min = took;
-		if (tl->connected == 0 || took > tl->max)
-			tl->max = took;
-		tl->connected++;
-		tl->sum += s;
-		tl->sumsq += s * s;
-		tl->last_addr = a->addr;
-		close(a->fd);
-		a->fd = -1;
+}
+
+/* Ends the current probe. `speaker` is the attempt that connected (and, with a
+ * conversation, talked), or -1. The tally counts the probe; the next one is due -i after
+ * this one started. */
+static void
+end_probe(struct engine *e, struct target *t, int64_t now, long speaker, bool success)
+{
+	struct tally *tl = &t->tally;
+
+	give_up_others(e, t, speaker, now);
+	if (speaker >= 0) {
+		struct attempt *a = &t->attempts[speaker];
+		if (success)
+			tally_success(e, t, a);
+		if (a->fd >= 0) {
+			close(a->fd);
+			a->fd = -1;
+		}
 	} else {
 		for (unsigned i = 0; i < t->naddr && speaker < 0; i++)
 			if (t->attempts[i].status == ATTEMPT_DONE)
 				speaker = (long)i;
 	}
-	t->winner = winner;
-	t->tally.probes++;
+	t->winner = success ? speaker : -1;
+	tl->probes++;
 	t->in_probe = false;
 	t->next_probe_at = t->probe_started + e->cfg->interval;
 	if (e->cfg->hook != NULL)
-		e->cfg->hook(e->cfg->hook_ctx, t, t->started, winner >= 0, speaker);
+		e->cfg->hook(e->cfg->hook_ctx, t, t->started, success, speaker);
 }
 
-/* A probe past its time: the attempts still connecting have timed out. */
+/* Counts a probe that succeeded: its time is the handshake, or with a conversation the
+ * time until the expectation was met, -d excluded (as check_tcp measures it). */
+static void
+tally_success(struct engine *e, struct target *t, const struct attempt *a)
+{
+	struct tally *tl = &t->tally;
+	const struct converse_config *cc = e->cfg->converse;
+	int64_t handshake = a->finished - a->started;
+	int64_t took = handshake;
+
+	if (cc != NULL && converse_wanted(cc)) {
+		const struct converse *c = &t->conv;
+		int64_t delay = c->first_byte > 0 || c->settled > c->sent_at + cc->delay ? cc->delay : 0;
+		took = c->settled - a->started - delay;
+		if (took < handshake)
+			took = handshake;
+		if (c->first_byte > 0) {
+			int64_t wait = c->first_byte - c->sent_at - delay;
+			tl->response_sum += clock_seconds(wait > 0 ? wait : 0);
+			tl->responses++;
+		}
+	}
+	if (tl->connected == 0 || took < tl->min)
+		tl->min = took;
+	if (tl->connected == 0 || took > tl->max)
+		tl->max = took;
+	double s = clock_seconds(took);
+	tl->connected++;
+	tl->sum += s;
+	tl->sumsq += s * s;
+	tl->connect_sum += clock_seconds(handshake);
+	tl->last_addr = a->addr;
+}
+
+/* Counts an attempt or a conversation that failed, remembering the first of its kind. */
+static void
+tally_failure(struct engine *e, struct target *t, enum outcome outcome, unsigned addr, int err,
+	      bool at_bind, bool at_deadline, bool in_conversation)
+{
+	if (t->tally.failed[outcome]++ == 0)
+		t->tally.first[outcome] = (struct failure){.order = e->order,
+							    .addr = addr,
+							    .err = err,
+							    .at_bind = at_bind,
+							    .at_deadline = at_deadline,
+							    .in_conversation = in_conversation};
+	e->order++;
+}
+
+/* A probe past its time: the attempts still connecting have timed out, and so has a
+ * conversation still waiting for its reply (unless part of one came: that is judged). */
 static void
 expire_probe(struct engine *e, struct target *t, int64_t now)
 {
+	if (t->talking >= 0) {
+		converse_expire(e->cfg->converse, &t->conv, now);
+		if (t->conv.outcome == OUTCOME_TIMEOUT && t->probe_end >= e->dl->end)
+			t->attempts[t->talking].at_deadline = true;
+		talk_end_expired(e, t, now);
+		return;
+	}
 	for (unsigned i = 0; i < t->naddr; i++) {
 		struct attempt *a = &t->attempts[i];
 		if (a->status == ATTEMPT_CONNECTING) {
@@ -287,10 +448,30 @@ expire_probe(struct engine *e, struct target *t, int64_t now)
 			attempt_finish(e, t, a, ETIMEDOUT, now);
 		}
 	}
-	end_probe(e, t, now, -1);
+	end_probe(e, t, now, -1, false);
 }
 
-/* The sockets that answered: a handshake completed, or failed with SO_ERROR. */
+/* talk_end() for a conversation the time cut: a timeout remembers which deadline. */
+static void
+talk_end_expired(struct engine *e, struct target *t, int64_t now)
+{
+	struct attempt *a = &t->attempts[t->talking];
+	const struct converse_config *cc = e->cfg->converse;
+
+	if (t->conv.outcome != OUTCOME_TIMEOUT) {
+		talk_end(e, t, now);
+		return;
+	}
+	converse_finish(cc, &t->conv, a->fd);
+	if (a->slot >= 0)
+		slot_drop(e, a);
+	t->talking = -1;
+	tally_conversation(e, t, a);
+	end_probe(e, t, now, (long)(a - t->attempts), false);
+}
+
+/* The sockets that answered: a handshake completed or failed (SO_ERROR), or a
+ * conversation can go on. */
 static void
 handle_events(struct engine *e, int64_t now)
 {
@@ -299,24 +480,22 @@ handle_events(struct engine *e, int64_t now)
 		struct target *t = e->owner_targets[k];
 		if (a == NULL || e->fds[k].revents == 0)
 			continue;
+		if (t->talking == (long)(a - t->attempts)) {
+			talk(e, t, e->fds[k].revents, now);
+			continue;
+		}
 		int err = 0;
 		socklen_t len = sizeof err;
 		if (getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		attempt_finish(e, t, a, err, now);
 		if (err == 0) {
-			end_probe(e, t, now, (long)(a - t->attempts));
+			connected(e, t, a, now);
 			continue;
 		}
 		/* A failure starts the next address at once (the loop does it). */
 		t->next_attempt_at = now;
-		if (t->next == t->naddr) {
-			bool waiting = false;
-			for (unsigned i = 0; i < t->naddr; i++)
-				waiting |= t->attempts[i].status == ATTEMPT_CONNECTING;
-			if (!waiting)
-				end_probe(e, t, now, -1);
-		}
+		end_if_all_failed(e, t, now);
 	}
 }
 
@@ -344,7 +523,7 @@ attempt_start(struct engine *e, struct target *t, struct attempt *a)
 		a->err = 0;
 	} else if (errno == EINPROGRESS || errno == EINTR) {
 		a->status = ATTEMPT_CONNECTING;
-		slot_add(e, t, a);
+		slot_add(e, t, a, POLLOUT);
 	} else {
 		attempt_finish(e, t, a, errno, clock_now());
 	}
@@ -369,22 +548,18 @@ attempt_finish(struct engine *e, struct target *t, struct attempt *a, int err, i
 	}
 	if (err == ETIMEDOUT)
 		a->err = 0; /* our deadline, not the kernel's: there is no error to show */
-	if (t->tally.failed[a->outcome]++ == 0)
-		t->tally.first[a->outcome] = (struct failure){
-			.order = e->order, .addr = a->addr, .err = a->err, .at_bind = a->at_bind,
-			.at_deadline = a->at_deadline};
-	e->order++;
+	tally_failure(e, t, a->outcome, a->addr, a->err, a->at_bind, a->at_deadline, false);
 }
 
-/* Puts a connecting socket into the poll set. */
+/* Puts a socket into the poll set, waiting for `events`. */
 static void
-slot_add(struct engine *e, struct target *t, struct attempt *a)
+slot_add(struct engine *e, struct target *t, struct attempt *a, short events)
 {
 	if (e->nfds == e->cap)
 		slots_compact(e); /* live < cap, so this frees a slot */
 	a->slot = (int)e->nfds;
 	e->fds[e->nfds].fd = a->fd;
-	e->fds[e->nfds].events = POLLOUT;
+	e->fds[e->nfds].events = events;
 	e->fds[e->nfds].revents = 0;
 	e->owners[e->nfds] = a;
 	e->owner_targets[e->nfds] = t;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "converse.h"
 #include "resolve.h"
 #include "target.h"
 
@@ -25,6 +26,7 @@ struct probe_config {
 	int64_t probe_timeout;		      /* how long one probe may wait */
 	unsigned max_parallel;		      /* sockets in flight at most, 0 = no cap */
 	const struct address *source;	      /* bind to it before connecting, or NULL */
+	const struct converse_config *converse; /* what to say once connected, or NULL */
 	probe_hook *hook;		      /* or NULL */
 	void *hook_ctx;
 };

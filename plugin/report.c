@@ -19,9 +19,14 @@
 
 #define HOST_SHOW_MAX	 255 /* bytes of a host name echoed before it is cut */
 #define SUMMARY_FAILURES 10  /* failures named on the first line */
+#define REPLY_SHOW_MAX	 80  /* bytes of a server's reply echoed */
 
 static void target_message(struct outbuf *o, const struct run *run, const struct target *t);
 static void failure_message(struct outbuf *o, const struct run *run, const struct target *t);
+static void where(struct outbuf *o, const struct run *run, const struct target *t,
+		  unsigned addr);
+static void shown_reply(struct outbuf *o, const struct run *run, const struct target *t);
+static void reply_text(struct outbuf *o, const struct converse *c);
 static void summary_message(struct outbuf *o, const struct run *run);
 static void short_words(struct outbuf *o, const struct run *run, const struct target *t);
 static const char *noun(const struct run *run);
@@ -92,7 +97,7 @@ report_target_label(struct outbuf *o, const struct run *run, const struct target
 {
 	bool show_addr = run->opts.all_addresses && t->naddr > 0;
 
-	if (run->opts.nhosts > 1) {
+	if (run->opts.nhosts > 1 && !run->resolutions[t->host].unix_socket) {
 		out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
 		out_str(o, show_addr ? "/" : ":");
 	}
@@ -105,7 +110,10 @@ report_target_label(struct outbuf *o, const struct run *run, const struct target
 		else
 			out_fmt(o, "%s:", addr);
 	}
-	out_fmt(o, "%u", t->port);
+	if (run->resolutions[t->host].unix_socket)
+		out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
+	else
+		out_fmt(o, "%u", t->port);
 }
 
 /* "host (address)" for a name, just the address for a literal. */
@@ -136,18 +144,57 @@ target_message(struct outbuf *o, const struct run *run, const struct target *t)
 	}
 	if (run->opts.count == 1) {
 		out_fmt(o, "%.6f second response time on ", v->seconds);
-		report_target_host(o, run, t, t->attempts[t->winner].addr);
-		out_fmt(o, " port %u", t->port);
+		where(o, run, t, tl->last_addr);
+		shown_reply(o, run, t);
 		return;
 	}
 	format_percent(loss, sizeof loss, v->loss);
 	out_fmt(o, "%.6f second average response time on ", v->seconds);
-	report_target_host(o, run, t, tl->last_addr);
-	out_fmt(o, " port %u: %u of %u probes connected, %s%% loss", t->port, tl->connected,
-		tl->probes, loss);
+	where(o, run, t, tl->last_addr);
+	out_fmt(o, ": %u of %u probes connected, %s%% loss", tl->connected, tl->probes, loss);
+	shown_reply(o, run, t);
 }
 
-/* The words of a target that never connected: check_tcp's where they were right. */
+/* "HOST (ADDRESS) port P", or "socket PATH" for a Unix socket. */
+static void
+where(struct outbuf *o, const struct run *run, const struct target *t, unsigned addr)
+{
+	if (run->resolutions[t->host].unix_socket) {
+		out_str(o, "socket ");
+		out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
+		return;
+	}
+	report_target_host(o, run, t, addr);
+	out_fmt(o, " port %u", t->port);
+}
+
+/* " [the start of the reply]" after a met expectation, as check_tcp shows it; nothing
+ * with -j or when nothing was read. */
+static void
+shown_reply(struct outbuf *o, const struct run *run, const struct target *t)
+{
+	if (run->opts.jail || t->conv.shown_len == 0)
+		return;
+	out_str(o, " [");
+	reply_text(o, &t->conv);
+	out_str(o, "]");
+}
+
+/* The start of a reply, escaped and cut: trailing blank lines dropped, at most
+ * REPLY_SHOW_MAX bytes. */
+static void
+reply_text(struct outbuf *o, const struct converse *c)
+{
+	char text[4 * REPLY_SHOW_MAX + 4];
+	size_t len = c->shown_len;
+
+	while (len > 0 && (c->shown[len - 1] == '\n' || c->shown[len - 1] == '\r'))
+		len--;
+	escape_bytes(text, sizeof text, (const char *)c->shown, len, REPLY_SHOW_MAX);
+	out_str(o, text);
+}
+
+/* The words of a target that did not succeed: check_tcp's where they were right. */
 static void
 failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 {
@@ -173,8 +220,7 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		out_str(o, "Socket timeout after ");
 		out_seconds(o, clock_seconds(run->opts.timeout_ns));
 		out_str(o, " seconds before trying ");
-		report_target_host(o, run, t, f->addr);
-		out_fmt(o, " port %u", t->port);
+		where(o, run, t, f->addr);
 		return;
 	}
 	switch (t->verdict.outcome) {
@@ -182,9 +228,9 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		out_str(o, "Socket timeout after ");
 		out_seconds(o, clock_seconds(f->at_deadline ? run->opts.timeout_ns
 							     : run->opts.probe_timeout_ns));
-		out_str(o, " seconds while connecting to ");
-		report_target_host(o, run, t, f->addr);
-		out_fmt(o, " port %u", t->port);
+		out_str(o, f->in_conversation ? " seconds while waiting for the reply of "
+					      : " seconds while connecting to ");
+		where(o, run, t, f->addr);
 		break;
 	case OUTCOME_LOCAL_ERROR:
 		if (f->at_bind) {
@@ -193,18 +239,48 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 			out_fmt(o, "cannot bind to source address %s: %s", src, strerror(f->err));
 		} else {
 			out_str(o, "cannot connect to ");
-			report_target_host(o, run, t, f->addr);
-			out_fmt(o, " port %u: %s", t->port, strerror(f->err));
+			where(o, run, t, f->addr);
+			out_fmt(o, ": %s", strerror(f->err));
+		}
+		break;
+	case OUTCOME_MISMATCH:
+		out_str(o, "Unexpected response from host/socket ");
+		if (res->unix_socket)
+			out_escaped(o, host, HOST_SHOW_MAX);
+		else
+			where(o, run, t, f->addr);
+		if (!run->opts.jail) {
+			out_str(o, ": ");
+			reply_text(o, &t->conv);
+		}
+		break;
+	case OUTCOME_NO_DATA:
+		out_str(o, "No data received from host ");
+		where(o, run, t, f->addr);
+		break;
+	case OUTCOME_RESET:
+		out_fmt(o, "%s after %zu bytes from ", strerror(f->err), t->conv.total);
+		where(o, run, t, f->addr);
+		if (!run->opts.jail && t->conv.shown_len > 0) {
+			out_str(o, ": ");
+			reply_text(o, &t->conv);
 		}
 		break;
 	default:
+		if (res->unix_socket) {
+			out_str(o, "connect to socket ");
+			out_escaped(o, host, HOST_SHOW_MAX);
+			out_fmt(o, ": %s", strerror(f->err));
+			break;
+		}
 		out_str(o, "connect to address ");
 		report_target_host(o, run, t, f->addr);
 		out_fmt(o, " and port %u: %s", t->port, strerror(f->err));
 		break;
 	}
 	if (run->opts.count > 1)
-		out_fmt(o, " (%u of %u probes failed)", t->tally.probes, t->tally.probes);
+		out_fmt(o, " (%u of %u probes failed)", t->tally.probes - t->tally.connected,
+			t->tally.probes);
 	else if (t->naddr > 1)
 		out_fmt(o, " (%u addresses tried)", t->naddr);
 }
@@ -280,6 +356,15 @@ short_words(struct outbuf *o, const struct run *run, const struct target *t)
 		return;
 	case OUTCOME_NAME_UNKNOWN:
 		out_str(o, "name not known");
+		return;
+	case OUTCOME_MISMATCH:
+		out_str(o, "unexpected response");
+		return;
+	case OUTCOME_NO_DATA:
+		out_str(o, "no data");
+		return;
+	case OUTCOME_RESET:
+		out_str(o, "reset");
 		return;
 	case OUTCOME_RESOLVER_FAILED:
 		out_str(o, run->resolutions[t->host].timed_out ? "resolver timed out"
@@ -362,6 +447,14 @@ perf_target(struct outbuf *o, const struct run *run, const struct target *t, boo
 		range_perfdata(&opts->critical, crit, sizeof crit);
 		perf_label(o, "time", run, t, quoted, first);
 		out_fmt(o, "=%.6fs;%s;%s;0;%s", v->seconds, warn, crit, max);
+		if (converse_wanted(&opts->converse)) {
+			perf_label(o, "connect", run, t, quoted, first);
+			out_fmt(o, "=%.6fs;;;0;%s", v->connect, max);
+			if (v->has_response) {
+				perf_label(o, "response", run, t, quoted, first);
+				out_fmt(o, "=%.6fs;;;0;%s", v->response, max);
+			}
+		}
 		if (opts->count > 1) {
 			perf_label(o, "time_min", run, t, quoted, first);
 			out_fmt(o, "=%.6fs;;;0;%s", v->min, max);

@@ -7,12 +7,15 @@
 #include "resolve.h"
 
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,6 +133,11 @@ address_format(const struct address *addr, char *buf, size_t size)
 {
 	const void *raw;
 
+	if (addr->sa.ss_family == AF_UNIX) {
+		const struct sockaddr_un *sun = (const struct sockaddr_un *)(const void *)&addr->sa;
+		snprintf(buf, size, "%s", sun->sun_path);
+		return;
+	}
 	if (addr->sa.ss_family == AF_INET6)
 		raw = &((const struct sockaddr_in6 *)(const void *)&addr->sa)->sin6_addr;
 	else
@@ -148,6 +156,21 @@ parse_literal(const char *host, int family, struct resolution *res)
 	struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&a->sa;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)&a->sa;
 
+	if (host[0] == '/') {
+		/* A Unix stream socket, as check_tcp takes one. */
+		struct sockaddr_un *sun = (struct sockaddr_un *)(void *)&a->sa;
+		size_t len = strlen(host);
+		if (len >= sizeof sun->sun_path) {
+			fail_with(res, EAI_SYSTEM, ENAMETOOLONG);
+			return true;
+		}
+		sun->sun_family = AF_UNIX;
+		memcpy(sun->sun_path, host, len + 1);
+		a->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+		res->count = 1;
+		res->unix_socket = true;
+		return true;
+	}
 	if (family != AF_INET6 && inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
 		a->len = sizeof *sin;
@@ -298,6 +321,8 @@ void
 address_with_port(const struct address *addr, unsigned port, struct address *out)
 {
 	*out = *addr;
+	if (out->sa.ss_family == AF_UNIX)
+		return;
 	if (out->sa.ss_family == AF_INET6)
 		((struct sockaddr_in6 *)(void *)&out->sa)->sin6_port = htons((uint16_t)port);
 	else

@@ -23,6 +23,7 @@ struct resolution {
 	struct address addresses[RESOLVE_MAX_ADDRESSES];
 	size_t count;
 	bool looked_up;		/* a name went to getaddrinfo (not an address literal) */
+	bool unix_socket;	/* the host is the path of a Unix stream socket */
 	bool timed_out;		/* the deadline passed before the resolver answered */
 	bool abandoned;		/* the resolver thread still runs: exit without waiting */
 	enum outcome outcome;	/* OUTCOME_CONNECTED when addresses were found */

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "converse.h"
 #include "outcome.h"
 #include "state.h"
 
@@ -39,6 +40,7 @@ struct failure {
 	int err;
 	bool at_bind;
 	bool at_deadline;	    /* a timeout of the run's deadline, not the probe's own */
+	bool in_conversation;	    /* it happened after the handshake */
 };
 
 /* All probes of a target, counted. */
@@ -46,8 +48,11 @@ struct tally {
 	unsigned probes;	    /* probes finished, with those the deadline cut */
 	unsigned connected;
 	unsigned not_run;	    /* probes the deadline kept from starting */
-	int64_t min, max;	    /* connect times in ns, of the probes that connected */
-	double sum, sumsq;	    /* of the connect times in seconds */
+	int64_t min, max;	    /* times in ns, of the probes that connected */
+	double sum, sumsq;	    /* of the times in seconds */
+	double connect_sum;	    /* of the handshakes of those probes */
+	double response_sum;	    /* of the waits for a first byte, when there was one */
+	unsigned responses;
 	unsigned failed[OUTCOME_COUNT];	/* attempts that ended with each outcome */
 	struct failure first[OUTCOME_COUNT];
 	unsigned last_addr;	    /* the address that connected last */
@@ -57,7 +62,10 @@ struct tally {
 struct verdict {
 	enum state state;
 	enum outcome outcome;	    /* OUTCOME_CONNECTED when a probe connected */
-	double seconds;		    /* the connect time; the average with -n */
+	double seconds;		    /* the time; the average with -n */
+	double connect;		    /* the handshake alone (average) */
+	double response;	    /* the wait for the first byte of the reply (average) */
+	bool has_response;
 	double min, max, jitter;    /* with -n: of the connect times, jitter = stddev */
 	double loss;		    /* percent of probes that did not connect */
 	const struct failure *failure; /* the failure that speaks, when none connected */
@@ -80,6 +88,8 @@ struct target {
 	int64_t next_attempt_at;
 	int64_t next_probe_at;
 	long winner;		    /* the attempt of the last probe that connected, or -1 */
+	long talking;		    /* the attempt whose socket is in a conversation, or -1 */
+	struct converse conv;	    /* the conversation of the current or last probe */
 	struct tally tally;
 	struct verdict verdict;
 };

@@ -20,6 +20,7 @@ static void resolution(struct outbuf *o, const struct run *run, size_t host);
 static void attempt_line(struct outbuf *o, const struct run *run, const struct target *t,
 			 const struct attempt *a);
 static void probe_stats(struct outbuf *o, const struct run *run, const struct target *t);
+static void conversation(struct outbuf *o, const struct run *run, const struct target *t);
 static void hints(struct outbuf *o, const struct run *run);
 static void attempt_result(struct outbuf *o, const struct attempt *a);
 static const char *errno_name(int err);
@@ -43,8 +44,51 @@ verbose_report(struct outbuf *o, const struct run *run)
 		}
 		for (unsigned k = 0; k < t->naddr; k++)
 			attempt_line(o, run, t, &t->attempts[k]);
+		if (converse_wanted(&run->opts.converse) && t->winner >= 0)
+			conversation(o, run, t);
+		else if (converse_wanted(&run->opts.converse) && t->verdict.failure != NULL &&
+			 t->verdict.failure->in_conversation)
+			conversation(o, run, t);
 	}
 	hints(o, run);
+}
+
+/* With -s/-e: what was said and heard, with its times; the reply itself unless -j. */
+static void
+conversation(struct outbuf *o, const struct run *run, const struct target *t)
+{
+	const struct converse *c = &t->conv;
+	const struct converse_config *cc = &run->opts.converse;
+	static const char *const results[] = {
+		[OUTCOME_CONNECTED] = "expectation met",
+		[OUTCOME_MISMATCH] = "expectation not met",
+		[OUTCOME_NO_DATA] = "closed without a reply",
+		[OUTCOME_RESET] = "reset",
+		[OUTCOME_TIMEOUT] = "no reply in time",
+		[OUTCOME_LOCAL_ERROR] = "local error",
+	};
+	const char *result = c->outcome < sizeof results / sizeof results[0] &&
+					     results[c->outcome] != NULL
+				     ? results[c->outcome]
+				     : "done";
+
+	out_fmt(o, "converse: sent %zu of %zu bytes", c->sent, cc->send.len);
+	if (converse_reads(cc)) {
+		out_fmt(o, ", received %zu bytes", c->total);
+		if (c->first_byte > 0)
+			out_fmt(o, " (the first %.6f s after sending)",
+				clock_seconds(c->first_byte - c->sent_at));
+	}
+	out_fmt(o, ": %s after %.6f s", result, clock_seconds(c->settled - c->begun));
+	if (cc->quit.len > 0)
+		out_fmt(o, ", then quit (%zu bytes)", cc->quit.len);
+	out_str(o, "\n");
+	if (converse_reads(cc) && !run->opts.jail && c->shown_len > 0) {
+		char text[4 * CONVERSE_SHOW_MAX + 4];
+		escape_bytes(text, sizeof text, (const char *)c->shown, c->shown_len,
+			     CONVERSE_SHOW_MAX);
+		out_fmt(o, "reply: %s%s\n", text, c->total > c->shown_len ? "..." : "");
+	}
 }
 
 /* The hook of the probe engine: one line per probe as it ends, flushed at once. */
@@ -70,9 +114,15 @@ verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 	}
 	const struct attempt *a = &t->attempts[attempt];
 	address_format(&run->resolutions[t->host].addresses[a->addr], addr, sizeof addr);
-	if (connected)
+	if (connected && converse_wanted(&run->opts.converse))
+		out_fmt(&o, ": %s answered as expected in %.6f s\n", addr,
+			clock_seconds(t->conv.settled - a->started));
+	else if (connected)
 		out_fmt(&o, ": connected to %s in %.6f s\n", addr,
 			clock_seconds(a->finished - a->started));
+	else if (a->outcome == OUTCOME_CONNECTED)
+		out_fmt(&o, ": %s connected, then: %s\n", addr,
+			outcome_key(t->conv.outcome));
 	else {
 		out_fmt(&o, ": %s ", addr);
 		attempt_result(&o, a);
@@ -123,7 +173,9 @@ resolution(struct outbuf *o, const struct run *run, size_t host)
 
 	out_str(o, "resolve: ");
 	out_escaped(o, run->opts.hosts[host], 255);
-	if (!res->looked_up && res->count > 0) {
+	if (res->unix_socket && res->count > 0) {
+		out_str(o, " is a Unix socket, nothing to resolve\n");
+	} else if (!res->looked_up && res->count > 0) {
 		out_str(o, " is an address, nothing to resolve\n");
 	} else if (res->timed_out) {
 		out_str(o, ": no answer from the resolver before the deadline (");
@@ -150,8 +202,11 @@ attempt_line(struct outbuf *o, const struct run *run, const struct target *t,
 	char addr[INET6_ADDRSTRLEN];
 
 	address_format(&run->resolutions[t->host].addresses[a->addr], addr, sizeof addr);
-	out_fmt(o, "connect %s port %u", addr, t->port);
-	if (run->opts.nhosts > 1) {
+	if (run->resolutions[t->host].unix_socket)
+		out_fmt(o, "connect %s", addr);
+	else
+		out_fmt(o, "connect %s port %u", addr, t->port);
+	if (run->opts.nhosts > 1 && !run->resolutions[t->host].unix_socket) {
 		out_str(o, " (");
 		out_escaped(o, run->opts.hosts[t->host], 255);
 		out_str(o, ")");

@@ -66,7 +66,7 @@ teardown() {
 @test "-vv adds the settings and the state of every outcome" {
 	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -vv -w 0.5 -t 2 -r warn
 	[ "${lines[1]}" = "settings: timeout 2 s for the whole run, IPv4 and IPv6, warning 0.5, critical none" ]
-	[ "${lines[2]}" = "states: connected=OK refused=WARNING timeout=CRITICAL unreachable=CRITICAL name-unknown=CRITICAL resolver=CRITICAL local-error=UNKNOWN" ]
+	[ "${lines[2]}" = "states: connected=OK refused=WARNING timeout=CRITICAL unreachable=CRITICAL name-unknown=CRITICAL resolver=CRITICAL local-error=UNKNOWN mismatch=WARNING no-data=CRITICAL reset=CRITICAL" ]
 }
 
 @test "a '|' or a non-ASCII byte in the host never reaches the output raw" {

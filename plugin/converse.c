@@ -1,0 +1,243 @@
+/* The conversation on a connected socket, driven by the probe engine's poll loop and
+ * bounded by the same deadline: send the request (non-blocking, in as many writes as the
+ * socket takes), wait -d, read the reply into a fixed buffer until the expectation is met,
+ * the server closes, -m bytes came, the buffer is full, the reply pauses for
+ * CONVERSE_SETTLE_NS, or the time is up; then send the quit string and close. A server
+ * that sends megabytes costs no more memory than one that sends a banner. */
+#include "config.h"
+#include "converse.h"
+
+#include <sys/socket.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0 /* SIGPIPE is ignored by main() anyway */
+#endif
+
+static void settle(struct converse *c, enum outcome outcome, int err, int64_t now);
+static void decide(const struct converse_config *cfg, struct converse *c, int64_t now);
+static bool reading_done(const struct converse_config *cfg, const struct converse *c);
+static const unsigned char *find_bytes(const unsigned char *hay, size_t hay_len,
+				       const char *needle, size_t needle_len);
+
+/* True when there is anything to say or to expect. */
+bool
+converse_wanted(const struct converse_config *cfg)
+{
+	return cfg->send.len > 0 || cfg->quit.len > 0 || converse_reads(cfg);
+}
+
+/* True when a reply is expected (and so read). */
+bool
+converse_reads(const struct converse_config *cfg)
+{
+	return cfg->nexpects > 0 || cfg->nregexes > 0;
+}
+
+/* Starts a conversation on a socket whose handshake completed at `now`. Returns 0, or
+ * ENOMEM when the reply buffer cannot be had. */
+int
+converse_begin(const struct converse_config *cfg, struct converse *c, int64_t now)
+{
+	memset(c, 0, sizeof *c);
+	c->begun = c->sent_at = c->last_byte = now;
+	c->outcome = OUTCOME_CONNECTED;
+	if (converse_reads(cfg)) {
+		c->buf = malloc(CONVERSE_REPLY_MAX + 1);
+		if (c->buf == NULL)
+			return ENOMEM;
+		c->buf[0] = '\0';
+	}
+	c->phase = cfg->send.len > 0 ? CONVERSE_SENDING
+		   : cfg->delay > 0  ? CONVERSE_DELAY
+				     : CONVERSE_READING;
+	if (c->phase == CONVERSE_READING && !converse_reads(cfg))
+		settle(c, OUTCOME_CONNECTED, 0, now);
+	return 0;
+}
+
+/* What to poll the socket for. During -d nothing is read: the reply waits in the kernel,
+ * as check_tcp's sleep() lets it. */
+short
+converse_events(const struct converse *c)
+{
+	switch (c->phase) {
+	case CONVERSE_SENDING:
+		return POLLOUT;
+	case CONVERSE_READING:
+		return POLLIN;
+	default:
+		return 0;
+	}
+}
+
+/* When the conversation needs the loop to wake even without an event: the end of -d, or
+ * the moment a paused reply counts as complete. INT64_MAX when only an event will do. */
+int64_t
+converse_wake(const struct converse_config *cfg, const struct converse *c)
+{
+	if (c->phase == CONVERSE_DELAY)
+		return c->sent_at + cfg->delay;
+	if (c->phase == CONVERSE_READING && c->total > 0)
+		return c->last_byte + CONVERSE_SETTLE_NS;
+	return INT64_MAX;
+}
+
+/* Moves the conversation on after poll() said `revents` (or a timer passed). Returns true
+ * once the outcome is known. */
+bool
+converse_step(const struct converse_config *cfg, struct converse *c, int fd, short revents,
+	      int64_t now)
+{
+	if (c->phase == CONVERSE_SENDING && (revents & (POLLOUT | POLLERR | POLLHUP))) {
+		ssize_t n = send(fd, cfg->send.data + c->sent, cfg->send.len - c->sent,
+				 MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			settle(c, errno == EPIPE || errno == ECONNRESET ? OUTCOME_RESET
+									: OUTCOME_LOCAL_ERROR,
+			       errno, now);
+			return true;
+		}
+		if (n > 0)
+			c->sent += (size_t)n;
+		if (c->sent < cfg->send.len)
+			return false;
+		c->sent_at = c->last_byte = now;
+		c->phase = cfg->delay > 0 ? CONVERSE_DELAY : CONVERSE_READING;
+		if (!converse_reads(cfg)) {
+			settle(c, OUTCOME_CONNECTED, 0, now);
+			return true;
+		}
+		return false;
+	}
+	if (c->phase == CONVERSE_DELAY) {
+		if (now < c->sent_at + cfg->delay)
+			return false;
+		c->phase = CONVERSE_READING;
+		c->last_byte = now;
+		revents = POLLIN; /* what came during the delay is waiting */
+	}
+	if (c->phase == CONVERSE_READING) {
+		if (revents & (POLLIN | POLLERR | POLLHUP)) {
+			size_t room = CONVERSE_REPLY_MAX - c->len;
+			if (cfg->maxbytes > 0 && cfg->maxbytes - c->total < room)
+				room = cfg->maxbytes - c->total;
+			ssize_t n = recv(fd, c->buf + c->len, room, MSG_DONTWAIT);
+			if (n > 0) {
+				if (c->total == 0)
+					c->first_byte = now;
+				c->len += (size_t)n;
+				c->buf[c->len] = '\0'; /* for regexec() */
+				c->total += (size_t)n;
+				c->last_byte = now;
+			} else if (n == 0) {
+				c->eof = true;
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+				settle(c, errno == ECONNRESET ? OUTCOME_RESET : OUTCOME_LOCAL_ERROR,
+				       errno, now);
+				return true;
+			}
+		}
+		if (c->total > 0 && converse_matches(cfg, c->buf, c->len)) {
+			settle(c, OUTCOME_CONNECTED, 0, now);
+			return true;
+		}
+		if (reading_done(cfg, c) || (c->total > 0 && now >= c->last_byte + CONVERSE_SETTLE_NS)) {
+			decide(cfg, c, now);
+			return true;
+		}
+	}
+	return c->phase == CONVERSE_DONE;
+}
+
+/* The probe's time is up: what came is judged; nothing at all is a timeout. */
+void
+converse_expire(const struct converse_config *cfg, struct converse *c, int64_t now)
+{
+	if (c->phase == CONVERSE_DONE)
+		return;
+	if (c->total > 0)
+		decide(cfg, c, now);
+	else
+		settle(c, OUTCOME_TIMEOUT, 0, now);
+}
+
+/* Sends the quit string (best effort: the outcome is known) and frees the reply buffer,
+ * keeping its start for the report. The caller closes the socket. */
+void
+converse_finish(const struct converse_config *cfg, struct converse *c, int fd)
+{
+	if (cfg->quit.len > 0 && c->outcome != OUTCOME_RESET && !c->eof)
+		(void)send(fd, cfg->quit.data, cfg->quit.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (c->buf != NULL) {
+		c->shown_len = c->len < sizeof c->shown ? c->len : sizeof c->shown;
+		memcpy(c->shown, c->buf, c->shown_len);
+		free(c->buf);
+		c->buf = NULL;
+	}
+}
+
+/* True when `data` (with data[len] == 0) meets the expectation: any (or with -A every)
+ * expected substring and regular expression. A regular expression sees the reply up to
+ * its first NUL byte. */
+bool
+converse_matches(const struct converse_config *cfg, const unsigned char *data, size_t len)
+{
+	size_t met = 0, wanted = cfg->nexpects + cfg->nregexes;
+
+	for (size_t i = 0; i < cfg->nexpects; i++)
+		if (find_bytes(data, len, cfg->expects[i].data, cfg->expects[i].len) != NULL)
+			met++;
+	for (size_t i = 0; i < cfg->nregexes; i++)
+		if (regexec(&cfg->regexes[i], (const char *)data, 0, NULL, 0) == 0)
+			met++;
+	return cfg->all ? met == wanted : met > 0;
+}
+
+/* Records the outcome of the conversation. */
+static void
+settle(struct converse *c, enum outcome outcome, int err, int64_t now)
+{
+	c->phase = CONVERSE_DONE;
+	c->outcome = outcome;
+	c->err = err;
+	c->settled = now;
+}
+
+/* The reply is complete without meeting the expectation: nothing at all is "no data",
+ * a reset is a reset, anything else a mismatch (the report shows what came). */
+static void
+decide(const struct converse_config *cfg, struct converse *c, int64_t now)
+{
+	if (c->total > 0 && converse_matches(cfg, c->buf, c->len))
+		settle(c, OUTCOME_CONNECTED, 0, now);
+	else if (c->total == 0)
+		settle(c, OUTCOME_NO_DATA, 0, now);
+	else
+		settle(c, OUTCOME_MISMATCH, 0, now);
+}
+
+/* No more will be read: the server closed, -m bytes came, or the buffer is full. */
+static bool
+reading_done(const struct converse_config *cfg, const struct converse *c)
+{
+	return c->eof || c->len == CONVERSE_REPLY_MAX ||
+	       (cfg->maxbytes > 0 && c->total >= cfg->maxbytes);
+}
+
+/* memmem(), which is not POSIX. */
+static const unsigned char *
+find_bytes(const unsigned char *hay, size_t hay_len, const char *needle, size_t needle_len)
+{
+	if (needle_len == 0)
+		return hay;
+	for (size_t i = 0; i + needle_len <= hay_len; i++)
+		if (hay[i] == (unsigned char)needle[0] && memcmp(hay + i, needle, needle_len) == 0)
+			return hay + i;
+	return NULL;
+}

@@ -1,0 +1,61 @@
+/* The presets of --service. Each is proven against the real server from Debian's
+ * packages by tests/services.bats and tests/presets.bats. Text protocols are checked by
+ * their greeting or the answer to a harmless command; binary ones by the first bytes of
+ * a well-formed answer:
+ *   postgres: an SSLRequest is answered with one byte, 'S' or 'N';
+ *   mysql:    the greeting packet has sequence id 0 and protocol version 10;
+ *   ldap:     an anonymous bind (message id 1) is answered by a bindResponse (0x61). */
+#include "config.h"
+#include "service.h"
+
+#include <string.h>
+
+#define TEXT(s)                                                                                \
+	{                                                                                      \
+		s, sizeof(s) - 1                                                               \
+	}
+#define NONE                                                                                   \
+	{                                                                                      \
+		NULL, 0                                                                        \
+	}
+
+static const char pg_ssl_request[] = "\x00\x00\x00\x08\x04\xd2\x16\x2f";
+static const char ldap_bind[] = "\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x00\x80\x00";
+
+static const struct service services[] = {
+	{"ftp", 21, NONE, {TEXT("220")}, 1, TEXT("QUIT\r\n"), "greeting 220"},
+	{"ssh", 22, NONE, {TEXT("SSH-")}, 1, NONE, "greeting SSH-"},
+	{"smtp", 25, NONE, {TEXT("220")}, 1, TEXT("QUIT\r\n"), "greeting 220"},
+	{"http", 80, TEXT("HEAD / HTTP/1.0\r\n\r\n"), {TEXT("HTTP/1.")}, 1, NONE,
+	 "HEAD / answered by HTTP/1.x"},
+	{"pop", 110, NONE, {TEXT("+OK")}, 1, TEXT("QUIT\r\n"), "greeting +OK"},
+	{"nntp", 119, NONE, {TEXT("200"), TEXT("201")}, 2, TEXT("QUIT\r\n"),
+	 "greeting 200 or 201"},
+	{"imap", 143, NONE, {TEXT("* OK")}, 1, TEXT("a1 LOGOUT\r\n"), "greeting * OK"},
+	{"ldap", 389, {ldap_bind, sizeof ldap_bind - 1}, {{"\x02\x01\x01\x61", 4}}, 1, NONE,
+	 "anonymous bind answered by a bindResponse"},
+	{"mysql", 3306, NONE, {{"\x00\x0a", 2}}, 1, NONE, "greeting packet, protocol 10"},
+	{"postgres", 5432, {pg_ssl_request, sizeof pg_ssl_request - 1}, {TEXT("S"), TEXT("N")}, 2,
+	 NONE, "SSLRequest answered by S or N"},
+	{"redis", 6379, TEXT("PING\r\n"), {TEXT("+PONG")}, 1, NONE, "PING answered by +PONG"},
+	{"memcached", 11211, TEXT("version\r\n"), {TEXT("VERSION ")}, 1, NONE,
+	 "version answered by VERSION"},
+};
+
+/* The preset called `name`, or NULL. */
+const struct service *
+service_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
+		if (strcmp(services[i].name, name) == 0)
+			return &services[i];
+	return NULL;
+}
+
+/* Every preset, for --help and error messages. */
+const struct service *
+service_list(size_t *count)
+{
+	*count = sizeof services / sizeof services[0];
+	return services;
+}

@@ -1,0 +1,22 @@
+/* --service: the port, request and expected reply of common protocols. */
+#ifndef CHECK_TCPPORT_SERVICE_H
+#define CHECK_TCPPORT_SERVICE_H
+
+#include <stddef.h>
+
+#include "converse.h"
+
+struct service {
+	const char *name;
+	unsigned port;
+	struct bytes send;
+	struct bytes expects[2];
+	size_t nexpects;
+	struct bytes quit;
+	const char *about;
+};
+
+const struct service *service_find(const char *name);
+const struct service *service_list(size_t *count);
+
+#endif
