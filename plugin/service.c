@@ -3,7 +3,9 @@
  * their greeting or the answer to a harmless command; binary ones by the first bytes of
  * a well-formed answer:
  *   postgres: an SSLRequest is answered with one byte, 'S' or 'N';
- *   mysql:    the greeting packet has sequence id 0 and protocol version 10;
+ *   mysql:    the greeting packet has sequence id 0 and protocol version 10, or the
+ *             server answers with an error packet (0xff: "host not allowed"), which
+ *             still proves a MySQL server there;
  *   ldap:     an anonymous bind (message id 1) is answered by a bindResponse (0x61). */
 #include "config.h"
 #include "service.h"
@@ -34,7 +36,8 @@ static const struct service services[] = {
 	{"imap", 143, NONE, {TEXT("* OK")}, 1, TEXT("a1 LOGOUT\r\n"), "greeting * OK"},
 	{"ldap", 389, {ldap_bind, sizeof ldap_bind - 1}, {{"\x02\x01\x01\x61", 4}}, 1, NONE,
 	 "anonymous bind answered by a bindResponse"},
-	{"mysql", 3306, NONE, {{"\x00\x0a", 2}}, 1, NONE, "greeting packet, protocol 10"},
+	{"mysql", 3306, NONE, {{"\x00\x0a", 2}, {"\x00\xff", 2}}, 2, NONE,
+	 "greeting packet (protocol 10), or an error packet: the server refuses this host"},
 	{"postgres", 5432, {pg_ssl_request, sizeof pg_ssl_request - 1}, {TEXT("S"), TEXT("N")}, 2,
 	 NONE, "SSLRequest answered by S or N"},
 	{"redis", 6379, TEXT("PING\r\n"), {TEXT("+PONG")}, 1, NONE, "PING answered by +PONG"},

@@ -1,0 +1,187 @@
+#!/usr/bin/env bats
+# Talking to the service: send, expect, quit, limits, and every way a server can answer
+# badly. The servers are the tcpserver fixture's talking modes.
+
+load helpers/common
+
+teardown() {
+	servers_stop
+}
+
+@test "an expected banner is OK, shows the reply and splits the time" {
+	port=$(server_start banner 127.0.0.1 -T '220 mail.test ESMTP ready\r\n')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -e 220
+	assert_first_line "^TCP OK - [0-9.]+ second response time on 127\.0\.0\.1 port $port \[220 mail\.test ESMTP ready\]\|time=[0-9.]+s;;;0;10 connect=[0-9.]+s;;;0;10 response=[0-9.]+s;;;0;10$"
+}
+
+@test "a reply without the expected text is a mismatch: WARNING with what came" {
+	port=$(server_start banner 127.0.0.1 -T '220 mail.test ESMTP ready\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e 250
+	[ "$output" = 'TCP WARNING - Unexpected response from host/socket 127.0.0.1 port '"$port"': 220 mail.test ESMTP ready' ]
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e 250 -M critical
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e 250 --state mismatch=crit
+}
+
+@test "-e is any of them, -A every one of them; --expect-regex counts too" {
+	port=$(server_start banner 127.0.0.1 -T '220 mail.test ESMTP ready\r\n')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -e 250 -e ESMTP
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e 250 -e ESMTP -A
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -e 220 -e ESMTP -A
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --expect-regex '^220 [a-z.]+ ESMTP'
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --expect-regex '^250'
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --expect-regex '^220' -e ready -A
+}
+
+@test "an invalid --expect-regex is UNKNOWN before any traffic" {
+	run -3 "$PLUGIN" -H 127.0.0.1 -p 1 --expect-regex 'a('
+	assert_first_line "^TCP UNKNOWN - invalid --expect-regex 'a\(': "
+}
+
+@test "a delayed banner is waited for; -d is not counted in the time" {
+	port=$(server_start delayed 127.0.0.1 -w 0.3 -T 'hello\r\n')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -e hello
+	assert_first_line "^TCP OK - 0\.[3-9][0-9]* second response time .*response=0\.[3-9]"
+	banner=$(server_start banner 127.0.0.1 -T 'hello\r\n')
+	start=$(now_ms)
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$banner" -e hello -d 0.4
+	took=$(($(now_ms) - start))
+	((took >= 400))
+	assert_first_line "^TCP OK - 0\.[0-2][0-9]* second response time"
+}
+
+@test "a server that says nothing is a timeout while waiting for the reply" {
+	port=$(server_start silent 127.0.0.1)
+	start=$(now_ms)
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e x -t 0.5
+	assert_below_ms "$start" 1000
+	[ "$output" = "TCP CRITICAL - Socket timeout after 0.5 seconds while waiting for the reply of 127.0.0.1 port $port" ]
+	run -3 "$PLUGIN" -H 127.0.0.1 -p "$port" -e x -t 0.5:unknown
+}
+
+@test "a server that closes at once is CRITICAL: No data received from host" {
+	port=$(server_start close 127.0.0.1)
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e x
+	[ "$output" = "TCP CRITICAL - No data received from host 127.0.0.1 port $port" ]
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e x --state no-data=warning
+}
+
+@test "a reset in the middle of the reply is CRITICAL and shows what came" {
+	port=$(server_start reset 127.0.0.1 -T 'partial')
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e complete
+	[ "$output" = "TCP CRITICAL - Connection reset by peer after 7 bytes from 127.0.0.1 port $port: partial" ]
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e complete --state reset=warning
+}
+
+@test "megabytes from a server are cut: a mismatch once the reply buffer is full" {
+	port=$(server_start flood 127.0.0.1)
+	start=$(now_ms)
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e 'never sent' -t 5
+	assert_below_ms "$start" 3000
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: "
+	[ "${#lines[@]}" -eq 1 ]
+	[ "${#output}" -lt 500 ]
+}
+
+@test "a reply that trickles in one byte at a time is read until it matches" {
+	port=$(server_start trickle 127.0.0.1 -w 0.02 -T 'hello world\r\n')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world
+	assert_first_line "\[hello world\]"
+}
+
+@test "an expected text split across two packets still matches" {
+	port=$(server_start split 127.0.0.1 -T 'hel' -w 0.2 -U 'lo world\r\n')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -e 'hello'
+	assert_first_line "^TCP OK - 0\.[2-9][0-9]* second response time .*\[hello world\]"
+}
+
+@test "NUL, '|', newlines and escape codes from a server are escaped on one line" {
+	port=$(server_start banner 127.0.0.1 -T 'a|b\0c\nd\r\x1b[31mred\xff')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e zzz
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$output" = 'TCP WARNING - Unexpected response from host/socket 127.0.0.1 port '"$port"': a\x7cb\x00c\nd\r\x1b[31mred\xff' ]
+}
+
+@test "a long reply is cut at 80 characters in the state line" {
+	long=$(printf 'x%.0s' {1..300})
+	port=$(server_start banner 127.0.0.1 -T "$long")
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e zzz
+	assert_first_line ": x{80}\.\.\.$"
+}
+
+@test "-j never shows the reply" {
+	port=$(server_start banner 127.0.0.1 -T 'secret banner\r\n')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -e secret -j -v
+	assert_output_lacks "secret banner"
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e public -j -v
+	assert_output_lacks "secret banner"
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port$"
+}
+
+@test "-s sends, -E escapes wherever it stands, -q quits with \\r\\n appended unless -E" {
+	port=$(server_start reply 127.0.0.1 -U 'PING\r\n' -T '+PONG\r\n' -o "$BATS_TEST_TMPDIR/got")
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -s 'PING\r\n' -e PONG -q 'QUIT\r\n' -E
+	assert_first_line "\[\+PONG\]"
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -E -s 'PING\r\n' -e PONG
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -s $'PING\r\n' -e PONG -q QUIT
+	# the server records in its own time: wait (bounded) for the last quit to land
+	for _ in $(seq 50); do
+		[[ $(od -An -c "$BATS_TEST_TMPDIR/got" | tr -d ' \n') == *'QUIT\r\nPING\r\nPING\r\nQUIT\r\n' ]] && break
+		sleep 0.02
+	done
+	[ "$(od -An -c "$BATS_TEST_TMPDIR/got" | tr -d ' \n')" = 'PING\r\nQUIT\r\nPING\r\nPING\r\nQUIT\r\n' ]
+}
+
+@test "-m stops reading after N bytes" {
+	port=$(server_start banner 127.0.0.1 -T '220 mail.test ESMTP ready\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e ready -m 5
+	assert_first_line ": 220 m$"
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -e 220 -m 5
+}
+
+@test "-v shows the conversation: bytes, times and the reply" {
+	port=$(server_start reply 127.0.0.1 -U 'PING' -T '+PONG\r\n')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -s PING -e PONG -q QUIT -v
+	[[ $output == *"converse: sent 4 of 4 bytes, received 7 bytes (the first "*" s after sending): expectation met after "*" s, then quit (6 bytes)"* ]]
+	[[ $output == *'reply: +PONG\r\n'* ]]
+}
+
+@test "several ports talk at once, each with its own perfdata" {
+	a=$(server_start banner 127.0.0.1 -T 'ok one\r\n')
+	b=$(server_start banner 127.0.0.1 -T 'ok two\r\n')
+	c=$(server_start close 127.0.0.1)
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$a,$b,$c" -e ok
+	assert_first_line "^TCP CRITICAL - 1 of 3 ports failed: $c no data\|'time_$a'=[0-9.]+s;;;0;10 'connect_$a'=[0-9.]+s;;;0;10 'response_$a'=[0-9.]+s;;;0;10 'time_$b'="
+	[[ ${lines[1]} == "$a: OK - "*"[ok one]" ]]
+	[[ ${lines[2]} == "$b: OK - "*"[ok two]" ]]
+}
+
+@test "a Unix socket: OK with its reply, refused when nothing listens" {
+	sock=$BATS_TEST_TMPDIR/app.sock
+	server_start banner 127.0.0.1 -u "$sock" -T 'hello unix\n' >/dev/null
+	run -0 "$PLUGIN" -H "$sock" -e hello
+	assert_first_line "^TCP OK - [0-9.]+ second response time on socket $sock \[hello unix\]\|time="
+	run -0 "$PLUGIN" "$sock"
+	assert_first_line "^TCP OK - [0-9.]+ second response time on socket $sock\|time="
+	run -1 "$PLUGIN" -H "$sock" -e bye
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket $sock: hello unix$"
+	run -2 "$PLUGIN" -H "$BATS_TEST_TMPDIR/none.sock"
+	[ "$output" = "TCP CRITICAL - connect to socket $BATS_TEST_TMPDIR/none.sock: No such file or directory" ]
+}
+
+@test "the nntp preset: greeting 200 or 201, then QUIT (inn2 is not installable everywhere)" {
+	port=$(server_start banner 127.0.0.1 -T '200 news.test InterNetNews ready\r\n' -o "$BATS_TEST_TMPDIR/got")
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service nntp
+	assert_first_line "\[200 news\.test InterNetNews ready\]\|"
+	other=$(server_start banner 127.0.0.1 -T '201 news.test ready (no posting)\r\n')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$other" --service nntp
+	for _ in $(seq 50); do
+		[ "$(od -An -c "$BATS_TEST_TMPDIR/got" | tr -d ' \n')" = 'QUIT\r\n' ] && break
+		sleep 0.02
+	done
+	[ "$(od -An -c "$BATS_TEST_TMPDIR/got" | tr -d ' \n')" = 'QUIT\r\n' ]
+}
+
+@test "an unknown --service is UNKNOWN and lists the known ones" {
+	run -3 "$PLUGIN" -H 127.0.0.1 --service gopher
+	assert_first_line "^TCP UNKNOWN - unknown --service 'gopher': use ftp, ssh, smtp, http, pop, nntp, imap, ldap, mysql, postgres, redis or memcached"
+}
