@@ -38,6 +38,12 @@ main(int argc, char *argv[])
 	case OPTIONS_RUN:
 		break;
 	}
+	if (run.opts.output == OUTPUT_LLD) {
+		/* discovery lists the targets; it neither resolves nor connects */
+		report_discovery(&run.opts);
+		options_free(&run.opts);
+		return STATE_OK;
+	}
 	/* A reader that went away must not kill the run: the exit code still tells. */
 	signal(SIGPIPE, SIG_IGN);
 	const struct options *opts = &run.opts;

@@ -31,6 +31,7 @@ enum {
 	OPT_EXPECT_REGEX,
 	OPT_SERVICE,
 	OPT_TLS,
+	OPT_OUTPUT,
 };
 
 /* The leading colon makes getopt report a missing value apart from an unknown option. */
@@ -66,6 +67,7 @@ static const struct option long_options[] = {
 	{"jail", no_argument, NULL, 'j'},
 	{"expect-regex", required_argument, NULL, OPT_EXPECT_REGEX},
 	{"service", required_argument, NULL, OPT_SERVICE},
+	{"output", required_argument, NULL, OPT_OUTPUT},
 	/* check_tcp's TLS options: refused with a clear line, never ignored */
 	{"ssl", no_argument, NULL, 'S'},
 	{"certificate", required_argument, NULL, 'D'},
@@ -93,6 +95,7 @@ static bool parse_min_ok(const char *text, struct options *opts, char *err, size
 static bool parse_source(char *text, struct options *opts, char *err, size_t size);
 static bool parse_expect(char *text, struct options *opts, char *err, size_t size);
 static bool parse_regex(const char *text, struct options *opts, char *err, size_t size);
+static bool parse_output(const char *text, struct options *opts, char *err, size_t size);
 static void legacy_aliases(int argc, char *argv[]);
 static bool apply_service(struct options *opts, char *err, size_t size);
 static bool prepare_strings(struct options *opts, const char *send, const char *quit, char *err,
@@ -261,6 +264,8 @@ parse_option(int c, char *arg, struct options *opts, char *err, size_t size)
 	case OPT_SERVICE:
 		opts->service = arg;
 		return true;
+	case OPT_OUTPUT:
+		return parse_output(arg, opts, err, size);
 	case 'v':
 		opts->verbose++;
 		return true;
@@ -518,6 +523,25 @@ parse_regex(const char *text, struct options *opts, char *err, size_t size)
 	}
 	cc->nregexes++;
 	return true;
+}
+
+/* "--output=nagios|value|state|json|lld". */
+static bool
+parse_output(const char *text, struct options *opts, char *err, size_t size)
+{
+	static const char *const names[] = {
+		[OUTPUT_NAGIOS] = "nagios", [OUTPUT_VALUE] = "value", [OUTPUT_STATE] = "state",
+		[OUTPUT_JSON] = "json",	    [OUTPUT_LLD] = "lld",
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcmp(text, names[i]) == 0) {
+			opts->output = (enum output_format)i;
+			return true;
+		}
+	}
+	return fail(err, size, "invalid --output '%s': use nagios, value, state, json or lld",
+		    text);
 }
 
 /* check_tcp's old spellings "-to", "-wt" and "-ct" mean -t, -w and -c. */

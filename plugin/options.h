@@ -19,6 +19,14 @@
 #define MAX_COUNT	    10000
 #define HOST_NAME_MAX_LEN   255
 
+enum output_format {
+	OUTPUT_NAGIOS, /* the state line, perfdata, long output */
+	OUTPUT_VALUE,  /* the response time in seconds, 0 when nothing connected */
+	OUTPUT_STATE,  /* the state as a number, 0-3 */
+	OUTPUT_JSON,   /* everything, one JSON object */
+	OUTPUT_LLD,    /* Zabbix low-level discovery of the targets, without connecting */
+};
+
 struct options {
 	const char *hosts[MAX_HOSTS];	/* names or address literals, brackets removed */
 	size_t nhosts;
@@ -42,6 +50,7 @@ struct options {
 	struct converse_config converse; /* -s -e -A -q -m -d --expect-regex --service */
 	bool escape;			/* -E: \n \r \t \\ in -s and -q */
 	bool jail;			/* -j: never show the server's reply */
+	enum output_format output;	/* --output */
 	const char *service;		/* --service NAME */
 	char *send_buf;			/* the processed -s and -q, owned */
 	char *quit_buf;
@@ -49,6 +58,7 @@ struct options {
 	 * added, and clearing them would cost more than the rest of a run. */
 	struct port_list ports;		/* -p, every port once */
 };
+
 
 enum options_action {
 	OPTIONS_RUN,

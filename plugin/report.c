@@ -41,7 +41,37 @@ static void format_percent(char *buf, size_t size, double value);
 static void address_text(const struct run *run, const struct target *t, unsigned addr,
 			 char *buf, size_t size);
 
-/* Writes the whole report of a run to stdout. */
+/* The words of the first line, after "TCP STATE - ". */
+void
+report_words(struct outbuf *o, const struct run *run)
+{
+	if (run->plan.count == 1)
+		target_message(o, run, &run->plan.targets[0]);
+	else
+		summary_message(o, run);
+}
+
+/* The words of one target's long-output line. */
+void
+report_target_words(struct outbuf *o, const struct run *run, const struct target *t)
+{
+	target_message(o, run, t);
+}
+
+/* The perfdata, without the '|' that introduces it. */
+void
+report_perfdata(struct outbuf *o, const struct run *run)
+{
+	size_t start = o->len;
+
+	perfdata(o, run);
+	if (o->len > start && o->buf[start] == '|') {
+		memmove(o->buf + start, o->buf + start + 1, o->len - start - 1);
+		o->len--;
+	}
+}
+
+/* Writes the whole report of a run to stdout, in the format -o asked for. */
 void
 report_run(const struct run *run)
 {
@@ -49,6 +79,11 @@ report_run(const struct run *run)
 	const struct plan *plan = &run->plan;
 
 	o.len = 0;
+	if (run->opts.output != OUTPUT_NAGIOS && run->error == 0) {
+		report_machine(&o, run);
+		out_flush(&o);
+		return;
+	}
 	if (run->error != 0) {
 		out_fmt(&o, "TCP %s - cannot run the check: %s\n", state_name(STATE_UNKNOWN),
 			strerror(run->error));
@@ -56,10 +91,7 @@ report_run(const struct run *run)
 		return;
 	}
 	out_fmt(&o, "TCP %s - ", state_name(run->summary.state));
-	if (plan->count == 1)
-		target_message(&o, run, &plan->targets[0]);
-	else
-		summary_message(&o, run);
+	report_words(&o, run);
 	perfdata(&o, run);
 	out_str(&o, "\n");
 	if (plan->count > 1) {
@@ -253,6 +285,8 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 			out_str(o, ": ");
 			reply_text(o, &t->conv);
 		}
+		if (t->conv.eof)
+			out_str(o, " (closed by the server)");
 		break;
 	case OUTCOME_NO_DATA:
 		out_str(o, "No data received from host ");

@@ -9,10 +9,17 @@
 #include "target.h"
 
 void report_run(const struct run *run);
+void report_words(struct outbuf *o, const struct run *run);
+void report_target_words(struct outbuf *o, const struct run *run, const struct target *t);
+void report_perfdata(struct outbuf *o, const struct run *run);
 void report_usage_error(const char *message);
 void report_target_label(struct outbuf *o, const struct run *run, const struct target *t);
 void report_target_host(struct outbuf *o, const struct run *run, const struct target *t,
 			unsigned addr);
+
+/* The formats for machines: value, state, json, lld (machine.c). */
+void report_machine(struct outbuf *o, const struct run *run);
+void report_discovery(const struct options *opts);
 
 /* -v: the lines that explain the run (verbose.c). */
 void verbose_report(struct outbuf *o, const struct run *run);

@@ -17,8 +17,9 @@ usage_error() {
 	run -0 "$PLUGIN" --help
 	for opt in --hostname --port --use-ipv4 --use-ipv6 --warning --critical --timeout \
 		--refuse --state --addresses --min-ok --count --interval --probe-timeout \
-		--warning-loss --critical-loss --max-parallel --source-address --verbose --help \
-		--version; do
+		--warning-loss --critical-loss --max-parallel --source-address --send --expect \
+		--expect-regex --all --quit --escape --maxbytes --delay --mismatch --jail --service \
+		--output --verbose --help --version; do
 		assert_output_has "$opt"
 	done
 	for outcome in connected refused timeout unreachable name-unknown resolver local-error; do

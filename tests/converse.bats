@@ -185,3 +185,9 @@ teardown() {
 	run -3 "$PLUGIN" -H 127.0.0.1 --service gopher
 	assert_first_line "^TCP UNKNOWN - unknown --service 'gopher': use ftp, ssh, smtp, http, pop, nntp, imap, ldap, mysql, postgres, redis or memcached"
 }
+
+@test "a server that closes before the expected text came: a mismatch that says so" {
+	port=$(server_start banner-close 127.0.0.1 -T '554 go away\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e 220
+	[ "$output" = "TCP WARNING - Unexpected response from host/socket 127.0.0.1 port $port: 554 go away (closed by the server)" ]
+}

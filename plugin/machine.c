@@ -1,0 +1,187 @@
+/* The output formats for machines, chosen with --output. Zabbix stores what a check
+ * prints and ignores its exit code, so it gets a bare number or one JSON object:
+ *   value  the response time in seconds (of the slowest target that connected), 0 when
+ *          none connected, as Zabbix's own net.tcp.service.perf answers
+ *   state  the state as a number, 0-3
+ *   json   {"state","code","message","perfdata","targets":[{host, address, port, state,
+ *          code, outcome, time, connect, response, dns, loss, message}]}, times in
+ *          seconds, null where nothing was measured
+ *   lld    [{"{#HOST}":...,"{#PORT}":...}], the targets, found without connecting
+ * The exit code stays the state. */
+#include "config.h"
+#include "report.h"
+
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <string.h>
+
+static void json_value(struct outbuf *o, const struct run *run);
+static void json_target(struct outbuf *o, const struct run *run, const struct target *t);
+static void json_string(struct outbuf *o, const char *text, size_t len);
+static void json_seconds(struct outbuf *o, const char *key, bool known, double seconds);
+static void time_value(struct outbuf *o, const struct run *run);
+
+/* Writes the run in the machine format of --output (not nagios). */
+void
+report_machine(struct outbuf *o, const struct run *run)
+{
+	switch (run->opts.output) {
+	case OUTPUT_VALUE:
+		time_value(o, run);
+		break;
+	case OUTPUT_STATE:
+		out_fmt(o, "%d\n", (int)run->summary.state);
+		break;
+	case OUTPUT_JSON:
+		json_value(o, run);
+		break;
+	default:
+		break;
+	}
+}
+
+/* --output=lld: the targets for Zabbix low-level discovery, without any traffic. */
+void
+report_discovery(const struct options *opts)
+{
+	static struct outbuf o;
+	bool first = true;
+
+	o.len = 0;
+	out_str(&o, "[");
+	for (size_t h = 0; h < opts->nhosts; h++) {
+		const char *host = opts->hosts[h];
+		size_t nports = host[0] == '/' ? 1 : opts->ports.count;
+		for (size_t p = 0; p < nports; p++) {
+			out_str(&o, first ? "{\"{#HOST}\":" : ",{\"{#HOST}\":");
+			first = false;
+			json_string(&o, host, strlen(host));
+			if (host[0] == '/')
+				out_str(&o, ",\"{#PORT}\":\"\"}");
+			else
+				out_fmt(&o, ",\"{#PORT}\":\"%u\"}", opts->ports.ports[p]);
+		}
+	}
+	out_str(&o, "]\n");
+	out_flush(&o);
+}
+
+/* The response time of the slowest target that connected, or 0. */
+static void
+time_value(struct outbuf *o, const struct run *run)
+{
+	double slowest = 0;
+
+	for (size_t i = 0; i < run->plan.count; i++) {
+		const struct verdict *v = &run->plan.targets[i].verdict;
+		if (v->outcome == OUTCOME_CONNECTED && v->seconds > slowest)
+			slowest = v->seconds;
+	}
+	out_fmt(o, "%.6f\n", slowest);
+}
+
+/* The whole run as one JSON object on one line. */
+static void
+json_value(struct outbuf *o, const struct run *run)
+{
+	static struct outbuf text;
+
+	out_fmt(o, "{\"state\":\"%s\",\"code\":%d,\"message\":", state_name(run->summary.state),
+		(int)run->summary.state);
+	text.len = 0;
+	report_words(&text, run);
+	json_string(o, text.buf, text.len);
+	out_str(o, ",\"perfdata\":");
+	text.len = 0;
+	report_perfdata(&text, run);
+	json_string(o, text.buf, text.len);
+	out_str(o, ",\"targets\":[");
+	for (size_t i = 0; i < run->plan.count; i++) {
+		if (i > 0)
+			out_str(o, ",");
+		json_target(o, run, &run->plan.targets[i]);
+	}
+	out_str(o, "]}\n");
+}
+
+/* One target: where, what happened, and its times. */
+static void
+json_target(struct outbuf *o, const struct run *run, const struct target *t)
+{
+	static struct outbuf text;
+	const struct verdict *v = &t->verdict;
+	const struct resolution *res = &run->resolutions[t->host];
+	const char *host = run->opts.hosts[t->host];
+	bool connected = v->outcome == OUTCOME_CONNECTED;
+
+	out_str(o, "{\"host\":");
+	json_string(o, host, strlen(host));
+	out_str(o, ",\"address\":");
+	if (t->naddr > 0) {
+		char addr[INET6_ADDRSTRLEN > 108 ? INET6_ADDRSTRLEN : 108];
+		unsigned which = connected || v->failure == NULL ? t->tally.last_addr : v->failure->addr;
+		if (!connected && v->failure == NULL)
+			which = t->first_addr;
+		address_format(&res->addresses[which], addr, sizeof addr);
+		json_string(o, addr, strlen(addr));
+	} else {
+		out_str(o, "null");
+	}
+	if (res->unix_socket)
+		out_str(o, ",\"port\":null");
+	else
+		out_fmt(o, ",\"port\":%u", t->port);
+	out_fmt(o, ",\"state\":\"%s\",\"code\":%d,\"outcome\":\"%s\"", state_name(v->state),
+		(int)v->state, outcome_key(v->outcome));
+	json_seconds(o, "time", connected, v->seconds);
+	json_seconds(o, "connect", connected, v->connect > 0 ? v->connect : v->seconds);
+	json_seconds(o, "response", connected && v->has_response, v->response);
+	json_seconds(o, "dns", res->looked_up && res->count > 0, clock_seconds(res->elapsed));
+	if (run->opts.count > 1)
+		out_fmt(o, ",\"loss\":%.2f", v->loss);
+	else
+		out_str(o, ",\"loss\":null");
+	out_str(o, ",\"message\":");
+	text.len = 0;
+	report_target_words(&text, run, t);
+	json_string(o, text.buf, text.len);
+	out_str(o, "}");
+}
+
+/* ,"key":seconds or ,"key":null */
+static void
+json_seconds(struct outbuf *o, const char *key, bool known, double seconds)
+{
+	if (known)
+		out_fmt(o, ",\"%s\":%.6f", key, seconds);
+	else
+		out_fmt(o, ",\"%s\":null", key);
+}
+
+/* A JSON string: quotes and backslashes escaped, control bytes and bytes >= 0x80 as
+ * \u00XX, so that the output is valid JSON (and ASCII) whatever the bytes were. */
+static void
+json_string(struct outbuf *o, const char *text, size_t len)
+{
+	char buf[8];
+
+	out_str(o, "\"");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c == '"' || c == '\\') {
+			buf[0] = '\\';
+			buf[1] = (char)c;
+			buf[2] = '\0';
+		} else if (c < 0x20 || c >= 0x7f) {
+			snprintf(buf, sizeof buf, "\\u%04x", c);
+		} else {
+			buf[0] = (char)c;
+			buf[1] = '\0';
+		}
+		out_str(o, buf);
+	}
+	out_str(o, "\"");
+}
