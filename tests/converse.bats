@@ -157,7 +157,9 @@ teardown() {
 
 @test "a Unix socket: OK with its reply, refused when nothing listens" {
 	sock=$BATS_TEST_TMPDIR/app.sock
-	server_start banner 127.0.0.1 -u "$sock" -T 'hello unix\n' >/dev/null
+	# in a command substitution, as everywhere: the server must not hold the test's output
+	started=$(server_start banner 127.0.0.1 -u "$sock" -T 'hello unix\n')
+	[ "$started" = 0 ]
 	run -0 "$PLUGIN" -H "$sock" -e hello
 	assert_first_line "^TCP OK - [0-9.]+ second response time on socket $sock \[hello unix\]\|time="
 	run -0 "$PLUGIN" "$sock"
