@@ -36,6 +36,7 @@ struct engine {
 	unsigned long order;	    /* numbers the attempts as they end, for "first failure" */
 };
 
+static bool finished(const struct target *t, const struct probe_config *cfg);
 static size_t socket_budget(const struct target *targets, size_t count, unsigned max_parallel);
 static void step_target(struct engine *e, struct target *t, int64_t now, int64_t *wake);
 static void start_probe(struct engine *e, struct target *t, int64_t now);
@@ -94,10 +95,11 @@ probe_run(struct target *targets, size_t count, const struct probe_config *cfg,
 			break;
 		for (size_t i = 0; i < count; i++) {
 			struct target *t = &targets[i];
-			if (t->naddr == 0 || (!t->in_probe && t->started == cfg->count))
+			if (finished(t, cfg))
 				continue;
-			busy = true;
 			step_target(&e, t, now, &wake);
+			/* a step may finish the target: then there is nothing to wait for */
+			busy |= !finished(t, cfg);
 		}
 		if (!busy)
 			break;
@@ -130,6 +132,13 @@ probe_run(struct target *targets, size_t count, const struct probe_config *cfg,
 	free(e.owners);
 	free(e.owner_targets);
 	return 0;
+}
+
+/* True when a target has nothing left to do: no address, or every probe done. */
+static bool
+finished(const struct target *t, const struct probe_config *cfg)
+{
+	return t->naddr == 0 || (!t->in_probe && t->started == cfg->count);
 }
 
 /* How many sockets may be in flight: no more than are needed, --max-parallel, and what

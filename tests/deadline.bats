@@ -65,3 +65,15 @@ teardown() {
 	[[ ${lines[1]} =~ ^resolve:\ db\.hang\.test:\ no\ answer\ from\ the\ resolver\ before\ the\ deadline ]]
 	[[ ${lines[2]} == "hint: name resolution itself failed"*"resolv.conf"* ]]
 }
+
+@test "a run ends when its last probe does, not at the deadline" {
+	port=$(server_start full 127.0.0.1)
+	start=$(now_ms)
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -t 5 --probe-timeout 0.2
+	assert_below_ms "$start" 1000
+	assert_first_line "^TCP CRITICAL - Socket timeout after 0\.2 seconds while connecting"
+	banner=$(server_start banner 127.0.0.1 -T 'hello\r\n')
+	start=$(now_ms)
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$banner" -e bye -t 5
+	assert_below_ms "$start" 1500
+}
