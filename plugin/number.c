@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,21 +76,61 @@ number_parse_long(const char *text, long min, long max, long *value)
 	return true;
 }
 
+/* Writes `value` rounded to `decimals` decimals (at most 9) into `buf` as "-12.345600",
+ * without printf: the report is on the path of every check, and printf's floating-point
+ * code costs more than the rest of a run's own work. Returns the length written (0 when
+ * `size` is too small or the value too large to print this way). */
+size_t
+number_fixed(char *buf, size_t size, double value, int decimals)
+{
+	char digits[48];
+	size_t n = 0, len = 0;
+	uint64_t scale = 1;
+	bool negative = value < 0;
+
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > 9)
+		decimals = 9;
+	for (int i = 0; i < decimals; i++)
+		scale *= 10;
+	if (negative)
+		value = -value;
+	if (!(value < 1e12)) /* also NaN */
+		return 0;
+	uint64_t scaled = (uint64_t)(value * (double)scale + 0.5);
+	uint64_t whole = scaled / scale, frac = scaled % scale;
+
+	for (int i = 0; i < decimals; i++, frac /= 10)
+		digits[n++] = (char)('0' + frac % 10);
+	if (decimals > 0)
+		digits[n++] = '.';
+	do {
+		digits[n++] = (char)('0' + whole % 10);
+		whole /= 10;
+	} while (whole > 0);
+	if (negative && scaled > 0)
+		digits[n++] = '-';
+	if (n + 1 > size)
+		return 0;
+	while (n > 0)
+		buf[len++] = digits[--n];
+	buf[len] = '\0';
+	return len;
+}
+
 /* Prints `value` with at most `decimals` decimals and no trailing zeros ("2.5", "10",
- * "0.25"), as people write seconds on a command line. Returns what snprintf returns. */
+ * "0.25"), as people write seconds on a command line. Returns the length written. */
 size_t
 number_format(char *buf, size_t size, double value, int decimals)
 {
-	int n = snprintf(buf, size, "%.*f", decimals, value);
-	if (n < 0 || (size_t)n >= size)
-		return n < 0 ? 0 : (size_t)n;
-	if (strchr(buf, '.') != NULL) {
-		while (n > 0 && buf[n - 1] == '0')
-			buf[--n] = '\0';
-		if (n > 0 && buf[n - 1] == '.')
-			buf[--n] = '\0';
-	}
-	if (strcmp(buf, "-0") == 0)
-		n = snprintf(buf, size, "0");
-	return (size_t)n;
+	size_t n = number_fixed(buf, size, value, decimals);
+
+	if (n == 0 || strchr(buf, '.') == NULL)
+		return n;
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	return n;
 }

@@ -57,6 +57,33 @@ out_escaped(struct outbuf *o, const char *s, size_t cap)
 	out_str(o, tmp);
 }
 
+/* Appends a number with exactly `decimals` decimals ("0.000491"), as "%.6f" would. */
+void
+out_fixed(struct outbuf *o, double value, int decimals)
+{
+	char buf[48];
+
+	if (number_fixed(buf, sizeof buf, value, decimals) > 0)
+		out_str(o, buf);
+	else
+		out_fmt(o, "%.*f", decimals, value);
+}
+
+/* Appends a whole number. */
+void
+out_uint(struct outbuf *o, unsigned long value)
+{
+	char buf[24];
+	size_t n = sizeof buf;
+
+	buf[--n] = '\0';
+	do {
+		buf[--n] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value > 0);
+	out_str(o, buf + n);
+}
+
 /* Appends seconds as people write them: "2.5", "10", "0.001". */
 void
 out_seconds(struct outbuf *o, double seconds)

@@ -16,12 +16,13 @@
 static bool parse_item(const char *item, long *low, long *high);
 static void add_port(struct port_list *list, long port);
 
-/* Empties a list. */
+/* Empties a list. The 8 KiB bitmap of ports seen is only cleared once a list grows
+ * long: clearing it on every run would cost more than the rest of a one-port check. */
 void
 ports_init(struct port_list *list)
 {
 	list->count = 0;
-	memset(list->seen, 0, sizeof list->seen);
+	list->indexed = false;
 }
 
 /* Adds the ports of `text` to `list`. Returns false with one sentence in `err`. */
@@ -89,10 +90,24 @@ parse_item(const char *item, long *low, long *high)
 	return *low > 0;
 }
 
-/* Appends a port unless the list already has it. */
+/* Appends a port unless the list already has it: a short list is searched, a long one
+ * keeps a bitmap of the ports it holds. */
 static void
 add_port(struct port_list *list, long port)
 {
+	if (!list->indexed && list->count < PORTS_SCAN_MAX) {
+		for (size_t i = 0; i < list->count; i++)
+			if (list->ports[i] == port)
+				return;
+		list->ports[list->count++] = (uint16_t)port;
+		return;
+	}
+	if (!list->indexed) {
+		memset(list->seen, 0, sizeof list->seen);
+		for (size_t i = 0; i < list->count; i++)
+			list->seen[list->ports[i] / 8] |= (uint8_t)(1u << (list->ports[i] % 8));
+		list->indexed = true;
+	}
 	if (list->seen[port / 8] & (1u << (port % 8)))
 		return;
 	list->seen[port / 8] |= (uint8_t)(1u << (port % 8));

@@ -6,11 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PORTS_MAX 65535
+#define PORTS_MAX      65535
+#define PORTS_SCAN_MAX 64 /* up to this many, duplicates are found by a search */
 
 struct port_list {
 	uint16_t ports[PORTS_MAX]; /* in the order given, each once */
 	size_t count;
+	bool indexed;		   /* seen[] is in use */
 	uint8_t seen[(PORTS_MAX + 1) / 8 + 1];
 };
 

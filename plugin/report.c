@@ -90,7 +90,9 @@ report_run(const struct run *run)
 		out_flush(&o);
 		return;
 	}
-	out_fmt(&o, "TCP %s - ", state_name(run->summary.state));
+	out_str(&o, "TCP ");
+	out_str(&o, state_name(run->summary.state));
+	out_str(&o, " - ");
 	report_words(&o, run);
 	perfdata(&o, run);
 	out_str(&o, "\n");
@@ -175,7 +177,8 @@ target_message(struct outbuf *o, const struct run *run, const struct target *t)
 		return;
 	}
 	if (run->opts.count == 1) {
-		out_fmt(o, "%.6f second response time on ", v->seconds);
+		out_fixed(o, v->seconds, 6);
+		out_str(o, " second response time on ");
 		where(o, run, t, tl->last_addr);
 		shown_reply(o, run, t);
 		return;
@@ -197,7 +200,8 @@ where(struct outbuf *o, const struct run *run, const struct target *t, unsigned 
 		return;
 	}
 	report_target_host(o, run, t, addr);
-	out_fmt(o, " port %u", t->port);
+	out_str(o, " port ");
+	out_uint(o, t->port);
 }
 
 /* " [the start of the reply]" after a met expectation, as check_tcp shows it; nothing
@@ -480,7 +484,14 @@ perf_target(struct outbuf *o, const struct run *run, const struct target *t, boo
 		range_perfdata(&opts->warning, warn, sizeof warn);
 		range_perfdata(&opts->critical, crit, sizeof crit);
 		perf_label(o, "time", run, t, quoted, first);
-		out_fmt(o, "=%.6fs;%s;%s;0;%s", v->seconds, warn, crit, max);
+		out_str(o, "=");
+		out_fixed(o, v->seconds, 6);
+		out_str(o, "s;");
+		out_str(o, warn);
+		out_str(o, ";");
+		out_str(o, crit);
+		out_str(o, ";0;");
+		out_str(o, max);
 		if (converse_wanted(&opts->converse)) {
 			perf_label(o, "connect", run, t, quoted, first);
 			out_fmt(o, "=%.6fs;;;0;%s", v->connect, max);
