@@ -16,6 +16,20 @@
 #include "resolve.h"
 #include "run.h"
 
+/* The monitoring core's own timeout: Icinga 2 and Nagios send SIGTERM and would turn
+ * silence into their own UNKNOWN. Say so in one line and leave at once; only
+ * async-signal-safe calls here. */
+static void
+on_terminate(int sig)
+{
+	static const char line[] = "TCP UNKNOWN - terminated by a signal before the check "
+				   "finished (the monitoring core's timeout is shorter than -t?)\n";
+	(void)sig;
+	ssize_t n = write(STDOUT_FILENO, line, sizeof line - 1);
+	(void)n;
+	_exit(STATE_UNKNOWN);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -46,6 +60,8 @@ main(int argc, char *argv[])
 	}
 	/* A reader that went away must not kill the run: the exit code still tells. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_terminate);
+	signal(SIGINT, on_terminate);
 	const struct options *opts = &run.opts;
 	run.deadline = deadline_make(start, opts->timeout_ns);
 	resolve_hosts(opts->hosts, opts->nhosts, opts->family, &run.deadline, run.resolutions);

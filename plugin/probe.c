@@ -161,8 +161,7 @@ socket_budget(const struct target *targets, size_t count, unsigned max_parallel)
 				getrlimit(RLIMIT_NOFILE, &rl);
 			}
 			if (rl.rlim_cur != RLIM_INFINITY && need + FD_RESERVE > rl.rlim_cur)
-				need = rl.rlim_cur > 2 * FD_RESERVE ? rl.rlim_cur - FD_RESERVE
-								    : FD_RESERVE;
+				need = rl.rlim_cur > 2 * FD_RESERVE ? rl.rlim_cur - FD_RESERVE : 1;
 		}
 	}
 	return need;
@@ -243,6 +242,8 @@ start_attempts(struct engine *e, struct target *t, int64_t now)
 	while (t->next < t->naddr && t->next_attempt_at <= now && e->live < e->cap) {
 		struct attempt *a = &t->attempts[t->next++];
 		attempt_start(e, t, a);
+		if (a->status == ATTEMPT_WAITING)
+			return; /* no descriptor free: later */
 		if (a->status == ATTEMPT_DONE && a->err == 0) {
 			connected(e, t, a, a->finished);
 			return;
@@ -520,6 +521,14 @@ attempt_start(struct engine *e, struct target *t, struct attempt *a)
 	address_with_port(&res->addresses[a->addr], t->port, &to);
 	a->fd = open_socket(to.sa.ss_family, e->cfg->source, &at_bind);
 	a->started = clock_now();
+	if (a->fd < 0 && (errno == EMFILE || errno == ENFILE) && e->live > 0) {
+		/* Fewer descriptors than the limit promised (some are the caller's): work in
+		 * smaller batches; the attempt waits for a socket to close. */
+		e->cap = e->live;
+		a->status = ATTEMPT_WAITING;
+		t->next--;
+		return;
+	}
 	if (a->fd < 0) {
 		a->at_bind = at_bind;
 		attempt_finish(e, t, a, errno, a->started);
