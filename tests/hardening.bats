@@ -29,9 +29,14 @@ teardown() {
 	assert_output_has "GNU_RELRO"
 	run -0 readelf -d "$PLUGIN"
 	assert_output_has "BIND_NOW"
-	run -0 readelf --dyn-syms -W "$PLUGIN"
+	# A static PIE (--enable-static-pie) imports nothing: its own symbol table names the calls.
+	if readelf -l "$PLUGIN" | grep -q INTERP; then
+		run -0 readelf --dyn-syms -W "$PLUGIN"
+	else
+		run -0 readelf --syms -W "$PLUGIN"
+	fi
 	assert_output_has "__stack_chk_fail"
-	[[ $output == *"_chk@"* ]] # a fortified libc call such as __memcpy_chk or __snprintf_chk
+	[[ $output =~ __[a-z]+_chk(@|[[:space:]]) ]] # a fortified libc call such as __memcpy_chk
 }
 
 @test "SIGTERM from the monitoring core: one UNKNOWN line at once" {
