@@ -339,32 +339,8 @@ _icinga_fetch() {
 
 NAGIOS_COMMANDS=${NAGIOS_COMMANDS:-$CONSUMERS_SRCDIR/packaging/nagios/check_tcpport.cfg}
 
-# _nagios_fallback_commands FILE: the four command definitions the packaged
-# packaging/nagios/check_tcpport.cfg is specified to hold, for as long as
-# that file does not exist.
-_nagios_fallback_commands() {
-	cat >"$1" <<-'EOF'
-		define command {
-			command_name	check_tcpport
-			command_line	$USER1$/check_tcpport -H '$HOSTADDRESS$' -p '$ARG1$'
-		}
-		define command {
-			command_name	check_tcpport_time
-			command_line	$USER1$/check_tcpport -H '$HOSTADDRESS$' -p '$ARG1$' -w '$ARG2$' -c '$ARG3$'
-		}
-		define command {
-			command_name	check_tcpport_closed
-			command_line	$USER1$/check_tcpport -H '$HOSTADDRESS$' -p '$ARG1$' --state connected=critical,refused=ok,timeout=ok
-		}
-		define command {
-			command_name	check_tcpport_service
-			command_line	$USER1$/check_tcpport -H '$HOSTADDRESS$' --service '$ARG1$'
-		}
-	EOF
-}
-
-# nagios_start SERVICES: run nagios4 with the packaged command definitions
-# (or the fallback), $USER1$ = the plugin's directory, one host "loopback"
+# nagios_start SERVICES: run nagios4 with the packaged command definitions,
+# $USER1$ = the plugin's directory, one host "loopback"
 # (127.0.0.1) and the object definitions in SERVICES (services may use the
 # template "fast": host loopback, checked every second).  Exports NAGIOS_DIR.
 nagios_start() {
@@ -372,12 +348,10 @@ nagios_start() {
 	dir=$(consumers_dir)/nagios4 || return 1
 	mkdir -p "$dir/checkresults" || return 1
 	commands=$NAGIOS_COMMANDS
-	if [[ ! -e $commands ]]; then
-		commands=$dir/fallback-commands.cfg
-		_nagios_fallback_commands "$commands"
-		printf 'note: %s is missing; using the specified four definitions\n' \
-			"$NAGIOS_COMMANDS" >"$dir/NOTE"
-	fi
+	[[ -r $commands ]] || {
+		printf '%s: missing\n' "$commands" >&2
+		return 1
+	}
 	printf '$USER1$=%s\n' "$(dirname "$PLUGIN")" >"$dir/resource.cfg"
 	cat >"$dir/objects.cfg" <<-EOF || return 1
 		define timeperiod {
@@ -932,7 +906,7 @@ _zabbix_proxy_ready() {
 }
 
 # zabbix_proxy_value ITEMID [SECONDS]: wait until the proxy has stored a
-# value of ITEMID, then set zabbix_value (the latest value) and zabbix_vstate
+# value of ITEMID (rows flagged "no value", flags bit 2, do not count), then set zabbix_value (the latest value) and zabbix_vstate
 # (0 normal, 1 not supported: the value is then the error message).
 zabbix_proxy_value() {
 	wait_for "${2:-30}" "a value of item $1 in proxy_history" _zabbix_proxy_fetch "$1"
@@ -941,7 +915,8 @@ zabbix_proxy_value() {
 _zabbix_proxy_fetch() {
 	local row
 	row=$(sqlite3 -separator $'\x1f' "$ZABBIX_PROXY_DIR/proxy.db" \
-		"SELECT state, value FROM proxy_history WHERE itemid = $1 ORDER BY id DESC LIMIT 1;" \
+		"SELECT state, value FROM proxy_history WHERE itemid = $1 AND (flags & 2) = 0
+		 ORDER BY id DESC LIMIT 1;" \
 		2>/dev/null) || return 1
 	[[ -n $row ]] || return 1
 	zabbix_vstate=${row%%$'\x1f'*}
