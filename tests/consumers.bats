@@ -477,7 +477,7 @@ zabbix_proxy_up() {
 	zabbix_proxy_value 10102
 	[[ $zabbix_vstate == 0 && $zabbix_value == 0 ]]
 	zabbix_proxy_value 10103
-	[[ $zabbix_vstate == 0 && $zabbix_value =~ ^[0-9.e-]+$ ]]
+	[[ $zabbix_vstate == 0 && $zabbix_value =~ ^[0-9.]+([eE][-+]?[0-9]+)?$ ]] # 0.000125, 9.8E-05
 	zabbix_proxy_value 10104
 	[[ $zabbix_value =~ ^[0-9.]+\ second\ response\ time\ on\ 127\.0\.0\.1\ port\ $OPEN$ ]]
 	zabbix_proxy_value 10101

@@ -23,14 +23,15 @@
 #   CI                  "true": a missing program or root fails instead of skips
 #   CONSUMERS_SRCDIR    the source tree (default: the parent of tests/)
 #
-# Debian packages: see CONSUMERS_PACKAGES below.
+# Debian packages: see CONSUMERS_PACKAGES below (zabbix_get comes with
+# zabbix-proxy-sqlite3 in Debian 12).
 
 CONSUMERS_SRCDIR=${CONSUMERS_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 
-# What CI must install for tests/consumers.bats (apt-get install --no-install-recommends).
-# shellcheck disable=SC2034 # read by the tests and by whoever writes .ci/run
-CONSUMERS_PACKAGES='icinga2-bin icinga2-common nagios4-core zabbix-agent
-zabbix-proxy-sqlite3 sqlite3 curl jq python3 python3-yaml iproute2'
+# What tests/consumers.bats needs (apt-get install --no-install-recommends); one
+# line, as ./bootstrap reads it from here.
+# shellcheck disable=SC2034 # read by the tests and by ./bootstrap
+CONSUMERS_PACKAGES="icinga2-bin icinga2-common nagios4-core zabbix-agent zabbix-proxy-sqlite3 sqlite3 curl jq python3 python3-yaml iproute2"
 
 # ---------------------------------------------------------------------------
 # Generic: skip or fail, time, ports, processes.
