@@ -403,7 +403,7 @@ zabbix_agent_up() {
 # ---------------------------------------------------------------------------
 # Zabbix external check (server or proxy)
 
-# bats test_tags=root,slow,consumers
+# bats test_tags=consumers
 @test "zabbix external check: the README's key, quoted and run as Zabbix does" {
 	[[ -x $PLUGIN ]]
 	key=$(grep -o 'check_tcpport\["-H","{HOST.CONN}","-p","443","--output","json"\]' \
@@ -421,7 +421,7 @@ zabbix_agent_up() {
 	[[ $output == CRITICAL ]]
 }
 
-# bats test_tags=root,slow,consumers
+# bats test_tags=consumers
 @test "zabbix external check: quotes, spaces and \$ in parameters reach the plugin intact" {
 	[[ -x $PLUGIN ]]
 	scripts=$BATS_TEST_TMPDIR/externalscripts
@@ -439,9 +439,13 @@ zabbix_agent_up() {
 # ---------------------------------------------------------------------------
 # Zabbix template
 
-# bats test_tags=root,slow,consumers
+# bats test_tags=consumers
 @test "zabbix template: valid 6.0 export structure" {
-	consumer_require python3-yaml python3
+	# Needs no root and no Zabbix: python3 with its yaml module only.
+	if ! consumers_python >/dev/null; then
+		[[ ${CI:-} != true ]] || return 1
+		skip "no python3 with the yaml module (apt-get install python3-yaml)"
+	fi
 	run -0 zabbix_template_check
 	[[ $output =~ ^1\ templates,\ [0-9]+\ items,\ [0-9]+\ triggers$ ]]
 }
