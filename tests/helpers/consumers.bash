@@ -212,6 +212,10 @@ shell_quote() {
 # Icinga 2.
 
 ICINGA_CONF=${ICINGA_CONF:-$CONSUMERS_SRCDIR/packaging/icinga2/check_tcpport.conf}
+# How the configuration reaches the CheckCommand: the file above by its path, or (for
+# an installed package) the includes of Debian's icinga2.conf:
+# ICINGA_INCLUDE='include <plugins>; include <plugins-contrib>'.
+ICINGA_INCLUDE=${ICINGA_INCLUDE:-include \"$ICINGA_CONF\"}
 
 # icinga_start SERVICES: run icinga2 with the ITL, our CheckCommand, one host
 # "loopback" (address 127.0.0.1, address6 ::1, check_command dummy) and the
@@ -244,11 +248,12 @@ icinga_start() {
 	port=$(consumers_free_port) || return 1
 	cat >"$dir/etc/icinga2.conf" <<-EOF || return 1
 		const PluginDir = "$plugindir"
+		const PluginContribDir = "$plugindir"
 		const NodeName = "consumers.test"
 		const ZoneName = "consumers.test"
 
 		include <itl>
-		include "$ICINGA_CONF"
+		$ICINGA_INCLUDE
 
 		object Endpoint NodeName { }
 		object Zone ZoneName { endpoints = [ NodeName ] }
