@@ -280,7 +280,6 @@ nagios_up() {
 	run -0 nagios4 -v "$NAGIOS_DIR/nagios.cfg"
 	assert_output_has 'Total Errors:   0'
 	assert_output_has 'Total Warnings: 0'
-	if [[ -e $NAGIOS_DIR/NOTE ]]; then cat "$NAGIOS_DIR/NOTE" >&3; fi
 }
 
 # bats test_tags=root,slow,consumers
@@ -378,7 +377,7 @@ zabbix_agent_up() {
 	run -0 zabbix_agent_get "check_tcpport[127.0.0.1,$OPEN,value]"
 	[[ $output =~ ^0\.[0-9]+$ ]]
 	run -0 zabbix_agent_get "check_tcpport[127.0.0.1,$REFUSED,value]"
-	[[ $output == 0 ]]
+	[[ $output == 0.000000 ]]
 	run -0 zabbix_agent_get "check_tcpport[127.0.0.1,$OPEN,state,0]"
 	[[ $output == 1 ]]
 	run -0 zabbix_agent_get "check_tcpport[127.0.0.1,$OPEN,state,,0]"
@@ -404,7 +403,7 @@ zabbix_agent_up() {
 # ---------------------------------------------------------------------------
 # Zabbix external check (server or proxy)
 
-# bats test_tags=root,slow,consumers
+# bats test_tags=consumers
 @test "zabbix external check: the README's key, quoted and run as Zabbix does" {
 	[[ -x $PLUGIN ]]
 	key=$(grep -o 'check_tcpport\["-H","{HOST.CONN}","-p","443","--output","json"\]' \
@@ -422,7 +421,7 @@ zabbix_agent_up() {
 	[[ $output == CRITICAL ]]
 }
 
-# bats test_tags=root,slow,consumers
+# bats test_tags=consumers
 @test "zabbix external check: quotes, spaces and \$ in parameters reach the plugin intact" {
 	[[ -x $PLUGIN ]]
 	scripts=$BATS_TEST_TMPDIR/externalscripts
@@ -440,9 +439,13 @@ zabbix_agent_up() {
 # ---------------------------------------------------------------------------
 # Zabbix template
 
-# bats test_tags=root,slow,consumers
+# bats test_tags=consumers
 @test "zabbix template: valid 6.0 export structure" {
-	consumer_require python3-yaml python3
+	# Needs no root and no Zabbix: python3 with its yaml module only.
+	if ! consumers_python >/dev/null; then
+		[[ ${CI:-} != true ]] || return 1
+		skip "no python3 with the yaml module (apt-get install python3-yaml)"
+	fi
 	run -0 zabbix_template_check
 	[[ $output =~ ^1\ templates,\ [0-9]+\ items,\ [0-9]+\ triggers$ ]]
 }
@@ -478,7 +481,7 @@ zabbix_proxy_up() {
 	zabbix_proxy_value 10102
 	[[ $zabbix_vstate == 0 && $zabbix_value == 0 ]]
 	zabbix_proxy_value 10103
-	[[ $zabbix_vstate == 0 && $zabbix_value =~ ^[0-9.e-]+$ ]]
+	[[ $zabbix_vstate == 0 && $zabbix_value =~ ^[0-9.]+([eE][-+]?[0-9]+)?$ ]] # 0.000125, 9.8E-05
 	zabbix_proxy_value 10104
 	[[ $zabbix_value =~ ^[0-9.]+\ second\ response\ time\ on\ 127\.0\.0\.1\ port\ $OPEN$ ]]
 	zabbix_proxy_value 10101
@@ -492,9 +495,12 @@ zabbix_proxy_up() {
 	[[ $zabbix_vstate == 0 && $zabbix_value == 2 ]]
 	zabbix_proxy_value 10204
 	[[ $zabbix_value == "connect to address 127.0.0.1 and port $REFUSED: Connection refused" ]]
-	# The time item's null is discarded: no value, and not an error either.
-	run sqlite3 "$ZABBIX_PROXY_DIR/proxy.db" "SELECT count(*) FROM proxy_history WHERE itemid = 10203"
-	[[ $output == 0 ]]
+	# The time is null in the JSON: preprocessing discards it.  The proxy then
+	# keeps rows flagged "no value" (flags bit 2), never a value, never an error.
+	run -0 sqlite3 "$ZABBIX_PROXY_DIR/proxy.db" \
+		"SELECT count(*) FROM proxy_history WHERE itemid = 10203 AND (flags & 2) = 0;
+		 SELECT count(*) FROM proxy_history WHERE itemid = 10203 AND (flags & 2) = 2 AND state = 0;"
+	[[ ${lines[0]} == 0 && ${lines[1]} -gt 0 ]]
 }
 
 # bats test_tags=root,slow,consumers

@@ -23,14 +23,15 @@
 #   CI                  "true": a missing program or root fails instead of skips
 #   CONSUMERS_SRCDIR    the source tree (default: the parent of tests/)
 #
-# Debian packages: see CONSUMERS_PACKAGES below.
+# Debian packages: see CONSUMERS_PACKAGES below (zabbix_get comes with
+# zabbix-proxy-sqlite3 in Debian 12).
 
 CONSUMERS_SRCDIR=${CONSUMERS_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 
-# What CI must install for tests/consumers.bats (apt-get install --no-install-recommends).
-# shellcheck disable=SC2034 # read by the tests and by whoever writes .ci/run
-CONSUMERS_PACKAGES='icinga2-bin icinga2-common nagios4-core zabbix-agent
-zabbix-proxy-sqlite3 sqlite3 curl jq python3 python3-yaml iproute2'
+# What tests/consumers.bats needs (apt-get install --no-install-recommends); one
+# line, as ./bootstrap reads it from here.
+# shellcheck disable=SC2034 # read by the tests and by ./bootstrap
+CONSUMERS_PACKAGES="icinga2-bin icinga2-common nagios4-core zabbix-agent zabbix-proxy-sqlite3 sqlite3 curl jq python3 python3-yaml iproute2"
 
 # ---------------------------------------------------------------------------
 # Generic: skip or fail, time, ports, processes.
@@ -211,6 +212,10 @@ shell_quote() {
 # Icinga 2.
 
 ICINGA_CONF=${ICINGA_CONF:-$CONSUMERS_SRCDIR/packaging/icinga2/check_tcpport.conf}
+# How the configuration reaches the CheckCommand: the file above by its path, or (for
+# an installed package) the includes of Debian's icinga2.conf:
+# ICINGA_INCLUDE='include <plugins>; include <plugins-contrib>'.
+ICINGA_INCLUDE=${ICINGA_INCLUDE:-include \"$ICINGA_CONF\"}
 
 # icinga_start SERVICES: run icinga2 with the ITL, our CheckCommand, one host
 # "loopback" (address 127.0.0.1, address6 ::1, check_command dummy) and the
@@ -243,11 +248,12 @@ icinga_start() {
 	port=$(consumers_free_port) || return 1
 	cat >"$dir/etc/icinga2.conf" <<-EOF || return 1
 		const PluginDir = "$plugindir"
+		const PluginContribDir = "$plugindir"
 		const NodeName = "consumers.test"
 		const ZoneName = "consumers.test"
 
 		include <itl>
-		include "$ICINGA_CONF"
+		$ICINGA_INCLUDE
 
 		object Endpoint NodeName { }
 		object Zone ZoneName { endpoints = [ NodeName ] }
@@ -339,32 +345,8 @@ _icinga_fetch() {
 
 NAGIOS_COMMANDS=${NAGIOS_COMMANDS:-$CONSUMERS_SRCDIR/packaging/nagios/check_tcpport.cfg}
 
-# _nagios_fallback_commands FILE: the four command definitions the packaged
-# packaging/nagios/check_tcpport.cfg is specified to hold, for as long as
-# that file does not exist.
-_nagios_fallback_commands() {
-	cat >"$1" <<-'EOF'
-		define command {
-			command_name	check_tcpport
-			command_line	$USER1$/check_tcpport -H '$HOSTADDRESS$' -p '$ARG1$'
-		}
-		define command {
-			command_name	check_tcpport_time
-			command_line	$USER1$/check_tcpport -H '$HOSTADDRESS$' -p '$ARG1$' -w '$ARG2$' -c '$ARG3$'
-		}
-		define command {
-			command_name	check_tcpport_closed
-			command_line	$USER1$/check_tcpport -H '$HOSTADDRESS$' -p '$ARG1$' --state connected=critical,refused=ok,timeout=ok
-		}
-		define command {
-			command_name	check_tcpport_service
-			command_line	$USER1$/check_tcpport -H '$HOSTADDRESS$' --service '$ARG1$'
-		}
-	EOF
-}
-
-# nagios_start SERVICES: run nagios4 with the packaged command definitions
-# (or the fallback), $USER1$ = the plugin's directory, one host "loopback"
+# nagios_start SERVICES: run nagios4 with the packaged command definitions,
+# $USER1$ = the plugin's directory, one host "loopback"
 # (127.0.0.1) and the object definitions in SERVICES (services may use the
 # template "fast": host loopback, checked every second).  Exports NAGIOS_DIR.
 nagios_start() {
@@ -372,12 +354,10 @@ nagios_start() {
 	dir=$(consumers_dir)/nagios4 || return 1
 	mkdir -p "$dir/checkresults" || return 1
 	commands=$NAGIOS_COMMANDS
-	if [[ ! -e $commands ]]; then
-		commands=$dir/fallback-commands.cfg
-		_nagios_fallback_commands "$commands"
-		printf 'note: %s is missing; using the specified four definitions\n' \
-			"$NAGIOS_COMMANDS" >"$dir/NOTE"
-	fi
+	[[ -r $commands ]] || {
+		printf '%s: missing\n' "$commands" >&2
+		return 1
+	}
 	printf '$USER1$=%s\n' "$(dirname "$PLUGIN")" >"$dir/resource.cfg"
 	cat >"$dir/objects.cfg" <<-EOF || return 1
 		define timeperiod {
@@ -932,7 +912,7 @@ _zabbix_proxy_ready() {
 }
 
 # zabbix_proxy_value ITEMID [SECONDS]: wait until the proxy has stored a
-# value of ITEMID, then set zabbix_value (the latest value) and zabbix_vstate
+# value of ITEMID (rows flagged "no value", flags bit 2, do not count), then set zabbix_value (the latest value) and zabbix_vstate
 # (0 normal, 1 not supported: the value is then the error message).
 zabbix_proxy_value() {
 	wait_for "${2:-30}" "a value of item $1 in proxy_history" _zabbix_proxy_fetch "$1"
@@ -941,7 +921,8 @@ zabbix_proxy_value() {
 _zabbix_proxy_fetch() {
 	local row
 	row=$(sqlite3 -separator $'\x1f' "$ZABBIX_PROXY_DIR/proxy.db" \
-		"SELECT state, value FROM proxy_history WHERE itemid = $1 ORDER BY id DESC LIMIT 1;" \
+		"SELECT state, value FROM proxy_history WHERE itemid = $1 AND (flags & 2) = 0
+		 ORDER BY id DESC LIMIT 1;" \
 		2>/dev/null) || return 1
 	[[ -n $row ]] || return 1
 	zabbix_vstate=${row%%$'\x1f'*}
