@@ -67,6 +67,36 @@ teardown() {
 	[ "$(printf '%s\n' "$output" | grep -c 'Connection refused$')" -eq 50 ]
 }
 
+@test "one target under the tightest descriptor limit a process can start with still works" {
+	port=$(server_start accept 127.0.0.1)
+	# 0-2 are stdio; the dynamic loader needs the fourth to open libc, then the socket
+	run -0 bash -c 'ulimit -n 4 && exec "$0" -H 127.0.0.1 -p "$1"' "$PLUGIN" "$port" 3>&-
+	assert_first_line "^TCP OK - "
+}
+
+@test "no descriptor left for the one socket of a single target: UNKNOWN, Too many open files" {
+	command -v strace >/dev/null || { [ "${CI:-}" != true ] || false; skip "strace not installed"; }
+	# A limit alone cannot leave a one-target run without a socket: the loader frees the
+	# descriptor it needed just before. So socket() is made to fail as a full table does.
+	port=$(server_start accept 127.0.0.1)
+	run -3 strace -f -qq -o /dev/null -e trace=socket -e inject=socket:error=EMFILE \
+		"$PLUGIN" -H 127.0.0.1 -p "$port"
+	[ "$output" = "TCP UNKNOWN - cannot connect to 127.0.0.1 port $port: Too many open files" ]
+	run -3 strace -f -qq -o /dev/null -e trace=socket -e inject=socket:error=EMFILE \
+		"$PLUGIN" -H 127.0.0.1 -p "$port" -v
+	assert_output_has "connect 127.0.0.1 port $port: EMFILE (Too many open files)"
+	assert_output_has "check its limits (ulimit -n)"
+}
+
+@test "a server that trickles forever is judged at the deadline: one line, in time" {
+	port=$(server_start trickle 127.0.0.1 -w 0.1 -T "$(printf 'a%.0s' {1..300})")
+	start=$(now_ms)
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e never -t 1
+	assert_below_ms "$start" 1500
+	[ "${#lines[@]}" -eq 1 ]
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: a+$"
+}
+
 @test "a huge host name, newlines and non-UTF-8 bytes in arguments: one UNKNOWN line" {
 	# Linux takes at most 128 KiB in one argument (MAX_ARG_STRLEN): a 1 MB host name
 	# cannot even reach the plugin; the largest that can is tested.
@@ -83,6 +113,11 @@ teardown() {
 }
 
 @test "a tiny virtual memory limit still answers with a state" {
+	# AddressSanitizer reserves terabytes of address space before main: it cannot start
+	# under any such limit, whatever the plugin does
+	if grep -q '^SAN_FLAGS = .*address' "$(dirname "$PLUGIN")/Makefile" 2>/dev/null; then
+		skip "a build with AddressSanitizer cannot run under ulimit -v"
+	fi
 	port=$(server_start accept 127.0.0.1)
 	run bash -c 'ulimit -v 20000 && exec "$0" -H localhost -p "$1" -4' "$PLUGIN" "$port"
 	((status >= 0 && status <= 3))
