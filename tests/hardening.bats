@@ -104,6 +104,12 @@ teardown() {
 	run -3 "$PLUGIN" -H "$big" -p 80
 	[ "${#lines[@]}" -eq 1 ]
 	assert_first_line "^TCP UNKNOWN - host name too long \(131000 bytes, at most 255\)"
+	# a megabyte in all: eight such arguments; the message stays one short line
+	run -3 "$PLUGIN" -p 80 -H x -s "$big" -e "$big" -q "$big" --expect-regex "$big" \
+		-m "$big" -d "$big" -w "$big"
+	[ "${#lines[@]}" -eq 1 ]
+	assert_first_line "^TCP UNKNOWN - invalid -m 'a+"
+	((${#output} < 400))
 	run -3 "$PLUGIN" -H 127.0.0.1 -p 80 -e $'a\nb' -w $'1\n2'
 	[ "${#lines[@]}" -eq 1 ]
 	assert_first_line "^TCP UNKNOWN - invalid -w '1\\\\n2'"
