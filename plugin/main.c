@@ -38,6 +38,9 @@ main(int argc, char *argv[])
 	static struct run run;
 	char err[512];
 
+	/* A reader that went away must not kill the run: the exit code still tells. Before
+	 * anything is written, usage errors and --help included. */
+	signal(SIGPIPE, SIG_IGN);
 	switch (options_parse(argc, argv, &run.opts, err, sizeof err)) {
 	case OPTIONS_HELP:
 		options_print_help();
@@ -58,8 +61,6 @@ main(int argc, char *argv[])
 		options_free(&run.opts);
 		return STATE_OK;
 	}
-	/* A reader that went away must not kill the run: the exit code still tells. */
-	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_terminate);
 	signal(SIGINT, on_terminate);
 	const struct options *opts = &run.opts;

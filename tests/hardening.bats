@@ -60,6 +60,25 @@ teardown() {
 	run -2 lab_exec bash -c '"$0" -H 127.0.0.1 -p 20000-20999 -t 2 | head -c 10 >/dev/null; exit ${PIPESTATUS[0]}' "$PLUGIN"
 }
 
+@test "a reader gone before the first byte: usage errors, help and discovery keep their codes" {
+	# stdout on a pipe whose reader has already closed it: the first write raises SIGPIPE
+	fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	(exec 3<"$fifo") &
+	exec 4>"$fifo"
+	wait $!
+	for args in "3 -H 127.0.0.1 -p 0" "0 --help" "0 --version" "0 -H db -p 22 --output lld"; do
+		status=0
+		# shellcheck disable=SC2086
+		"$PLUGIN" ${args#* } >&4 || status=$?
+		[ "$status" -eq "${args%% *}" ] || {
+			echo "$args: exit $status" >&2
+			false
+		}
+	done
+	exec 4>&-
+}
+
 @test "a descriptor limit smaller than the ports: worked in batches, nothing lost" {
 	lab_require_root
 	run -2 lab_exec bash -c 'ulimit -n 12 && exec "$0" -H 127.0.0.1 -p 23000-23049 -t 3' "$PLUGIN"
