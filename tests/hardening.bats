@@ -48,6 +48,32 @@ teardown() {
 	[ "$(cat "$BATS_TEST_TMPDIR/out")" = "TCP UNKNOWN - terminated by a signal before the check finished (the monitoring core's timeout is shorter than -t?)" ]
 }
 
+@test "SIGTERM while the report is being written: that report stays the one answer" {
+	# A long report into a pipe nobody reads yet: the plugin blocks in write(), its
+	# answer decided; a SIGTERM then must neither add a line nor cut the report.
+	fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	"$PLUGIN" -H 127.0.0.1 -p 21000-22999 -t 3 -v >"$fifo" 3>&- &
+	pid=$!
+	exec 4<"$fifo"
+	deadline=$(($(now_ms) + 5000))
+	until grep -q 'pipe_write' "/proc/$pid/wchan" 2>/dev/null; do
+		(($(now_ms) < deadline)) || false
+		sleep 0.01
+	done
+	kill -TERM "$pid"
+	cat <&4 >"$BATS_TEST_TMPDIR/out"
+	exec 4<&-
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 2 ]
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_first_line "^TCP CRITICAL - [0-9]+ of 2000 ports failed: "
+	assert_output_lacks "terminated by a signal"
+	# every port's line, to the last one: nothing was cut
+	[ "$(grep -c -E '^[0-9]+: (OK|CRITICAL) - ' "$BATS_TEST_TMPDIR/out")" -eq 2000 ]
+}
+
 @test "a closed stdout or a full one changes nothing but the output: the exit code stays" {
 	port=$(server_start bound 127.0.0.1)
 	run -2 bash -c '"$0" -H 127.0.0.1 -p "$1" >&-' "$PLUGIN" "$port"
