@@ -177,6 +177,32 @@ teardown() {
 	assert_first_line "^TCP (OK|UNKNOWN) - "
 }
 
+@test "it runs no other program, writes no file, and reads only what libc reads" {
+	command -v strace >/dev/null || { [ "${CI:-}" != true ] || false; skip "strace not installed"; }
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 # LSan cannot be traced
+	allowed='^/etc/(ld\.so\.cache|hosts|host\.conf|nsswitch\.conf|resolv\.conf|services|gai\.conf)$|^(/usr)?/lib/.*\.so[.0-9]*$'
+	# a sanitizer's runtime reads the process's own maps and the system's limits
+	if grep -q '^SAN_FLAGS = .*sanitize' "$(dirname "$PLUGIN")/Makefile" 2>/dev/null; then
+		allowed="$allowed|^/proc/|^/sys/"
+	fi
+	port=$(server_start banner 127.0.0.1 -T 'hello\r\n')
+	trace=$BATS_TEST_TMPDIR/trace
+	run -0 strace -f -qq -o "$trace" \
+		-e trace=execve,execveat,fork,vfork,clone,clone3,open,openat,creat \
+		"$PLUGIN" -H localhost -4 -p "$port,ssh" --min-ok 1 -e hello -s 'hi\r\n' -v
+	assert_first_line "^TCP OK - "
+	# one program, the plugin itself; threads (the resolver's), never a child process
+	[ "$(grep -c -E 'execve(at)?\(' "$trace")" -eq 1 ]
+	run ! grep -E '(v?fork)\(' "$trace"
+	[ -z "$(grep -E 'clone3?\(' "$trace" | grep -v CLONE_THREAD)" ]
+	# every file opened read-only, and only those libc needs for names and services
+	opened=$(grep -E '(open|openat|creat)\(' "$trace")
+	[ -n "$opened" ]
+	run ! grep -E 'O_(WRONLY|RDWR|CREAT)|creat\(' <<<"$opened"
+	paths=$(sed -E 's/.*open(at)?\((AT_FDCWD, )?"([^"]*)".*/\3/' <<<"$opened" | sort -u)
+	if grep -v -E "$allowed" <<<"$paths"; then false; fi
+}
+
 @test "as the unprivileged user nobody, the check works" {
 	[ "$(id -u)" = 0 ] || skip "needs root to become nobody"
 	port=$(server_start accept 127.0.0.1)
