@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -16,15 +17,20 @@
 #include "resolve.h"
 #include "run.h"
 
+/* Taken by whichever answers first, the report or on_terminate(): one state line. */
+static atomic_flag answered = ATOMIC_FLAG_INIT;
+
 /* The monitoring core's own timeout: Icinga 2 and Nagios send SIGTERM and would turn
  * silence into their own UNKNOWN. Say so in one line and leave at once; only
- * async-signal-safe calls here. */
+ * async-signal-safe calls here. Once the report is being written, it is the answer. */
 static void
 on_terminate(int sig)
 {
 	static const char line[] = "TCP UNKNOWN - terminated by a signal before the check "
 				   "finished (the monitoring core's timeout is shorter than -t?)\n";
 	(void)sig;
+	if (atomic_flag_test_and_set(&answered))
+		return;
 	ssize_t n = write(STDOUT_FILENO, line, sizeof line - 1);
 	(void)n;
 	_exit(STATE_UNKNOWN);
@@ -38,6 +44,9 @@ main(int argc, char *argv[])
 	static struct run run;
 	char err[512];
 
+	/* A reader that went away must not kill the run: the exit code still tells. Before
+	 * anything is written, usage errors and --help included. */
+	signal(SIGPIPE, SIG_IGN);
 	switch (options_parse(argc, argv, &run.opts, err, sizeof err)) {
 	case OPTIONS_HELP:
 		options_print_help();
@@ -58,8 +67,6 @@ main(int argc, char *argv[])
 		options_free(&run.opts);
 		return STATE_OK;
 	}
-	/* A reader that went away must not kill the run: the exit code still tells. */
-	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_terminate);
 	signal(SIGINT, on_terminate);
 	const struct options *opts = &run.opts;
@@ -85,6 +92,10 @@ main(int argc, char *argv[])
 		run.error = probe_run(run.plan.targets, run.plan.count, &cfg, &run.deadline);
 	if (run.error == 0)
 		run.summary = evaluate(opts, run.resolutions, run.plan.targets, run.plan.count);
+	/* If the handler answered first (in another thread), it is ending the process. */
+	if (atomic_flag_test_and_set(&answered))
+		for (;;)
+			pause();
 	report_run(&run);
 	plan_free(&run.plan);
 	options_free(&run.opts);

@@ -96,9 +96,11 @@ number_fixed(char *buf, size_t size, double value, int decimals)
 		scale *= 10;
 	if (negative)
 		value = -value;
-	if (!(value < 1e12)) /* also NaN */
+	/* 1e12 with 9 decimals would not fit in 64 bits: the bound is on the scaled value */
+	double rounded = value * (double)scale + 0.5;
+	if (!(value < 1e12) || !(rounded < 1e19)) /* also NaN */
 		return 0;
-	uint64_t scaled = (uint64_t)(value * (double)scale + 0.5);
+	uint64_t scaled = (uint64_t)rounded;
 	uint64_t whole = scaled / scale, frac = scaled % scale;
 
 	for (int i = 0; i < decimals; i++, frac /= 10)

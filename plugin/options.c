@@ -511,12 +511,12 @@ static bool
 parse_regex(const char *text, struct options *opts, char *err, size_t size)
 {
 	struct converse_config *cc = &opts->converse;
-	char why[128];
 
 	if (cc->nregexes == CONVERSE_MAX_EXPECTS)
 		return fail(err, size, "too many --expect-regex: at most %d", CONVERSE_MAX_EXPECTS);
 	int rc = regcomp(&cc->regexes[cc->nregexes], text, REG_EXTENDED | REG_NOSUB);
 	if (rc != 0) {
+		char why[128];
 		regerror(rc, &cc->regexes[cc->nregexes], why, sizeof why);
 		regfree(&cc->regexes[cc->nregexes]);
 		return fail(err, size, "invalid --expect-regex '%s': %s", text, why);

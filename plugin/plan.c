@@ -39,7 +39,7 @@ plan_targets(const struct options *opts, struct resolution *resolutions, struct 
 	}
 	if (ntargets > PLAN_MAX_TARGETS)
 		return E2BIG;
-	plan->targets = calloc(ntargets, sizeof *plan->targets);
+	plan->targets = calloc(ntargets > 0 ? ntargets : 1, sizeof *plan->targets);
 	plan->attempts = calloc(nattempts > 0 ? nattempts : 1, sizeof *plan->attempts);
 	if (plan->targets == NULL || plan->attempts == NULL) {
 		plan_free(plan);

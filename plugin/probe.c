@@ -23,8 +23,6 @@
 #define FD_RESERVE 16
 
 struct engine {
-	struct target *targets;
-	size_t count;
 	const struct probe_config *cfg;
 	const struct deadline *dl;
 	struct pollfd *fds;
@@ -72,19 +70,19 @@ int
 probe_run(struct target *targets, size_t count, const struct probe_config *cfg,
 	  const struct deadline *dl)
 {
-	struct engine e = {.targets = targets, .count = count, .cfg = cfg, .dl = dl};
+	struct engine e = {.cfg = cfg, .dl = dl};
 
 	e.cap = socket_budget(targets, count, cfg->max_parallel);
-	if (e.cap > 0) {
-		e.fds = malloc(e.cap * sizeof *e.fds);
-		e.owners = malloc(e.cap * sizeof *e.owners);
-		e.owner_targets = malloc(e.cap * sizeof *e.owner_targets);
-		if (e.fds == NULL || e.owners == NULL || e.owner_targets == NULL) {
-			free(e.fds);
-			free(e.owners);
-			free(e.owner_targets);
-			return ENOMEM;
-		}
+	/* at least one slot, so that the arrays are never NULL even when nothing connects */
+	size_t slots = e.cap > 0 ? e.cap : 1;
+	e.fds = malloc(slots * sizeof *e.fds);
+	e.owners = malloc(slots * sizeof *e.owners);
+	e.owner_targets = malloc(slots * sizeof *e.owner_targets);
+	if (e.fds == NULL || e.owners == NULL || e.owner_targets == NULL) {
+		free(e.fds);
+		free(e.owners);
+		free(e.owner_targets);
+		return ENOMEM;
 	}
 	for (;;) {
 		int64_t now = clock_now();

@@ -71,8 +71,8 @@ range_perfdata(const struct range *range, char *buf, unsigned size)
 	buf[0] = '\0';
 	if (!range->set)
 		return;
-	if (!range->inside && !range->no_start && !range->no_end && range->start == 0)
-		number_format(buf, size, range->end, 6);
-	else
+	/* a number too large to print as one keeps the text, rather than an empty field */
+	if (range->inside || range->no_start || range->no_end || range->start != 0 ||
+	    number_format(buf, size, range->end, 6) == 0)
 		snprintf(buf, size, "%s", range->text);
 }

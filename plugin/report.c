@@ -475,7 +475,7 @@ perf_target(struct outbuf *o, const struct run *run, const struct target *t, boo
 {
 	const struct options *opts = &run->opts;
 	const struct verdict *v = &t->verdict;
-	char warn[RANGE_TEXT_MAX], crit[RANGE_TEXT_MAX], max[32], pct[16];
+	char warn[RANGE_TEXT_MAX], crit[RANGE_TEXT_MAX], max[32];
 
 	if (t->naddr == 0)
 		return;
@@ -510,6 +510,7 @@ perf_target(struct outbuf *o, const struct run *run, const struct target *t, boo
 		}
 	}
 	if (opts->count > 1) {
+		char pct[16];
 		range_perfdata(&opts->warning_loss, warn, sizeof warn);
 		range_perfdata(&opts->critical_loss, crit, sizeof crit);
 		format_percent(pct, sizeof pct, v->loss);

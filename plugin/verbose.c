@@ -44,10 +44,10 @@ verbose_report(struct outbuf *o, const struct run *run)
 		}
 		for (unsigned k = 0; k < t->naddr; k++)
 			attempt_line(o, run, t, &t->attempts[k]);
-		if (converse_wanted(&run->opts.converse) && t->winner >= 0)
-			conversation(o, run, t);
-		else if (converse_wanted(&run->opts.converse) && t->verdict.failure != NULL &&
-			 t->verdict.failure->in_conversation)
+		/* the conversation that connected, or the one that failed while talking */
+		if (converse_wanted(&run->opts.converse) &&
+		    (t->winner >= 0 ||
+		     (t->verdict.failure != NULL && t->verdict.failure->in_conversation)))
 			conversation(o, run, t);
 	}
 	hints(o, run);

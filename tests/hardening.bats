@@ -53,6 +53,32 @@ teardown() {
 	[ "$(cat "$BATS_TEST_TMPDIR/out")" = "TCP UNKNOWN - terminated by a signal before the check finished (the monitoring core's timeout is shorter than -t?)" ]
 }
 
+@test "SIGTERM while the report is being written: that report stays the one answer" {
+	# A long report into a pipe nobody reads yet: the plugin blocks in write(), its
+	# answer decided; a SIGTERM then must neither add a line nor cut the report.
+	fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	"$PLUGIN" -H 127.0.0.1 -p 21000-22999 -t 3 -v >"$fifo" 3>&- &
+	pid=$!
+	exec 4<"$fifo"
+	deadline=$(($(now_ms) + 5000))
+	until grep -q 'pipe_write' "/proc/$pid/wchan" 2>/dev/null; do
+		(($(now_ms) < deadline)) || false
+		sleep 0.01
+	done
+	kill -TERM "$pid"
+	cat <&4 >"$BATS_TEST_TMPDIR/out"
+	exec 4<&-
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 2 ]
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_first_line "^TCP CRITICAL - [0-9]+ of 2000 ports failed: "
+	assert_output_lacks "terminated by a signal"
+	# every port's line, to the last one: nothing was cut
+	[ "$(grep -c -E '^[0-9]+: (OK|CRITICAL) - ' "$BATS_TEST_TMPDIR/out")" -eq 2000 ]
+}
+
 @test "a closed stdout or a full one changes nothing but the output: the exit code stays" {
 	port=$(server_start bound 127.0.0.1)
 	run -2 bash -c '"$0" -H 127.0.0.1 -p "$1" >&-' "$PLUGIN" "$port"
@@ -65,11 +91,62 @@ teardown() {
 	run -2 lab_exec bash -c '"$0" -H 127.0.0.1 -p 20000-20999 -t 2 | head -c 10 >/dev/null; exit ${PIPESTATUS[0]}' "$PLUGIN"
 }
 
+@test "a reader gone before the first byte: usage errors, help and discovery keep their codes" {
+	# stdout on a pipe whose reader has already closed it: the first write raises SIGPIPE
+	fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	(exec 3<"$fifo") &
+	exec 4>"$fifo"
+	wait $!
+	for args in "3 -H 127.0.0.1 -p 0" "0 --help" "0 --version" "0 -H db -p 22 --output lld"; do
+		status=0
+		# shellcheck disable=SC2086
+		"$PLUGIN" ${args#* } >&4 || status=$?
+		[ "$status" -eq "${args%% *}" ] || {
+			echo "$args: exit $status" >&2
+			false
+		}
+	done
+	exec 4>&-
+}
+
 @test "a descriptor limit smaller than the ports: worked in batches, nothing lost" {
 	lab_require_root
 	run -2 lab_exec bash -c 'ulimit -n 12 && exec "$0" -H 127.0.0.1 -p 23000-23049 -t 3' "$PLUGIN"
 	assert_first_line "^TCP CRITICAL - 50 of 50 ports failed: 23000 refused,"
 	[ "$(printf '%s\n' "$output" | grep -c 'Connection refused$')" -eq 50 ]
+}
+
+@test "one target under the tightest descriptor limit a process can start with still works" {
+	port=$(server_start accept 127.0.0.1)
+	# 0-2 are stdio; the dynamic loader needs the fourth to open libc, then the socket
+	run -0 bash -c 'ulimit -n 4 && exec "$0" -H 127.0.0.1 -p "$1"' "$PLUGIN" "$port" 3>&-
+	assert_first_line "^TCP OK - "
+}
+
+@test "no descriptor left for the one socket of a single target: UNKNOWN, Too many open files" {
+	command -v strace >/dev/null || { [ "${CI:-}" != true ] || false; skip "strace not installed"; }
+	# A limit alone cannot leave a one-target run without a socket: the loader frees the
+	# descriptor it needed just before. So socket() is made to fail as a full table does.
+	port=$(server_start accept 127.0.0.1)
+	# LeakSanitizer (a sanitizer build) cannot work under a tracer
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	run -3 strace -f -qq -o /dev/null -e trace=socket -e inject=socket:error=EMFILE \
+		"$PLUGIN" -H 127.0.0.1 -p "$port"
+	[ "$output" = "TCP UNKNOWN - cannot connect to 127.0.0.1 port $port: Too many open files" ]
+	run -3 strace -f -qq -o /dev/null -e trace=socket -e inject=socket:error=EMFILE \
+		"$PLUGIN" -H 127.0.0.1 -p "$port" -v
+	assert_output_has "connect 127.0.0.1 port $port: EMFILE (Too many open files)"
+	assert_output_has "check its limits (ulimit -n)"
+}
+
+@test "a server that trickles forever is judged at the deadline: one line, in time" {
+	port=$(server_start trickle 127.0.0.1 -w 0.1 -T "$(printf 'a%.0s' {1..300})")
+	start=$(now_ms)
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e never -t 1
+	assert_below_ms "$start" 1500
+	[ "${#lines[@]}" -eq 1 ]
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: a+$"
 }
 
 @test "a huge host name, newlines and non-UTF-8 bytes in arguments: one UNKNOWN line" {
@@ -79,6 +156,12 @@ teardown() {
 	run -3 "$PLUGIN" -H "$big" -p 80
 	[ "${#lines[@]}" -eq 1 ]
 	assert_first_line "^TCP UNKNOWN - host name too long \(131000 bytes, at most 255\)"
+	# a megabyte in all: eight such arguments; the message stays one short line
+	run -3 "$PLUGIN" -p 80 -H x -s "$big" -e "$big" -q "$big" --expect-regex "$big" \
+		-m "$big" -d "$big" -w "$big"
+	[ "${#lines[@]}" -eq 1 ]
+	assert_first_line "^TCP UNKNOWN - invalid -m 'a+"
+	((${#output} < 400))
 	run -3 "$PLUGIN" -H 127.0.0.1 -p 80 -e $'a\nb' -w $'1\n2'
 	[ "${#lines[@]}" -eq 1 ]
 	assert_first_line "^TCP UNKNOWN - invalid -w '1\\\\n2'"
@@ -97,6 +180,32 @@ teardown() {
 	run bash -c 'ulimit -v 20000 && exec "$0" -H localhost -p "$1" -4' "$PLUGIN" "$port"
 	((status >= 0 && status <= 3))
 	assert_first_line "^TCP (OK|UNKNOWN) - "
+}
+
+@test "it runs no other program, writes no file, and reads only what libc reads" {
+	command -v strace >/dev/null || { [ "${CI:-}" != true ] || false; skip "strace not installed"; }
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 # LSan cannot be traced
+	allowed='^/etc/(ld\.so\.cache|hosts|host\.conf|nsswitch\.conf|resolv\.conf|services|gai\.conf)$|^(/usr)?/lib/.*\.so[.0-9]*$'
+	# a sanitizer's runtime reads the process's own maps and the system's limits
+	if grep -q '^SAN_FLAGS = .*sanitize' "$(dirname "$PLUGIN")/Makefile" 2>/dev/null; then
+		allowed="$allowed|^/proc/|^/sys/"
+	fi
+	port=$(server_start banner 127.0.0.1 -T 'hello\r\n')
+	trace=$BATS_TEST_TMPDIR/trace
+	run -0 strace -f -qq -o "$trace" \
+		-e trace=execve,execveat,fork,vfork,clone,clone3,open,openat,creat \
+		"$PLUGIN" -H localhost -4 -p "$port,ssh" --min-ok 1 -e hello -s 'hi\r\n' -v
+	assert_first_line "^TCP OK - "
+	# one program, the plugin itself; threads (the resolver's), never a child process
+	[ "$(grep -c -E 'execve(at)?\(' "$trace")" -eq 1 ]
+	run ! grep -E '(v?fork)\(' "$trace"
+	[ -z "$(grep -E 'clone3?\(' "$trace" | grep -v CLONE_THREAD)" ]
+	# every file opened read-only, and only those libc needs for names and services
+	opened=$(grep -E '(open|openat|creat)\(' "$trace")
+	[ -n "$opened" ]
+	run ! grep -E 'O_(WRONLY|RDWR|CREAT)|creat\(' <<<"$opened"
+	paths=$(sed -E 's/.*open(at)?\((AT_FDCWD, )?"([^"]*)".*/\3/' <<<"$opened" | sort -u)
+	if grep -v -E "$allowed" <<<"$paths"; then false; fi
 }
 
 @test "as the unprivileged user nobody, the check works" {

@@ -53,6 +53,11 @@ teardown() {
 	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -c @1:2
 }
 
+@test "a threshold too large to print as a number keeps its text in perfdata" {
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -w 1e13 -c 99999999999999999999
+	assert_first_line "^TCP OK - .*\|time=[0-9.]+s;1e13;99999999999999999999;0;10$"
+}
+
 @test "numbers as Icinga 2 passes them (0.250000) are understood" {
 	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -w 0.250000 -c 0.500000 -t 2.000000
 	assert_first_line "\|time=[0-9.]+s;0\.25;0\.5;0;2$"

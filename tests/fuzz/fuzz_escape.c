@@ -126,7 +126,7 @@ check_escape(struct fuzz_input *in)
 	FUZZ_CHECK(got != SIZE_MAX);
 	bool prefix = got <= keep && memcmp(plain, src, got) == 0;
 	bool cut = len > cap && got == cap + 3 && memcmp(plain, src, cap) == 0 &&
-		   memcmp(plain + cap, "...", 3) == 0;
+	           memcmp(plain + cap, "...", 3) == 0;
 	FUZZ_CHECK(prefix || cut);
 	/* With room for the worst case, nothing is lost. */
 	if (size >= 4 * keep + 4) {
@@ -176,7 +176,7 @@ check_number(struct fuzz_input *in)
 		char *buf = malloc(size > 0 ? size : 1);
 		FUZZ_CHECK(buf != NULL);
 		size_t n = which == 0 ? number_fixed(buf, size, value, decimals)
-				      : number_format(buf, size, value, decimals);
+		                      : number_format(buf, size, value, decimals);
 		if (n > 0) {
 			FUZZ_CHECK(n < size && strlen(buf) == n);
 			if (which == 0) {

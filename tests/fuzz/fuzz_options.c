@@ -42,7 +42,10 @@ expected_unescape(char *dst, const char *src)
 	for (size_t i = 0; i < len; i++) {
 		char next = i + 1 < len ? src[i + 1] : '\0';
 		if (src[i] == '\\' && strchr("nrt\\", next) != NULL && next != '\0') {
-			dst[n++] = next == 'n' ? '\n' : next == 'r' ? '\r' : next == 't' ? '\t' : '\\';
+			dst[n++] = next == 'n'   ? '\n'
+			           : next == 'r' ? '\r'
+			           : next == 't' ? '\t'
+			                         : '\\';
 			i++;
 		} else {
 			dst[n++] = src[i];
@@ -84,7 +87,7 @@ check_run(const struct options *o)
 		FUZZ_CHECK(len >= 1 && len <= HOST_NAME_MAX_LEN);
 		for (size_t k = 0; k < len; k++)
 			FUZZ_CHECK((unsigned char)o->hosts[i][k] > ' ' &&
-				   (unsigned char)o->hosts[i][k] != 0x7f);
+			           (unsigned char)o->hosts[i][k] != 0x7f);
 	}
 	FUZZ_CHECK(o->ports.count >= 1 || all_sockets(o));
 	FUZZ_CHECK(o->ports.count <= 65535);
@@ -167,7 +170,7 @@ static void
 check_strings(const char *send, const char *quit, uint8_t how)
 {
 	static char prog[] = "check_tcpport", dash_h[] = "-H", host[] = "h", dash_p[] = "-p",
-		    port[] = "1", dash_s[] = "-s", dash_q[] = "-q", dash_e[] = "-E";
+	            port[] = "1", dash_s[] = "-s", dash_q[] = "-q", dash_e[] = "-E";
 	char *args[12];
 	int argc = 0;
 	bool escape = (how & 3) != 0;
@@ -216,7 +219,8 @@ check_strings(const char *send, const char *quit, uint8_t how)
 	if (send_len == 0) {
 		FUZZ_CHECK(cc->send.len == 0 && opts.send_buf == NULL);
 	} else {
-		size_t n = escape ? expected_unescape(want, send) : (memcpy(want, send, send_len + 1), send_len);
+		size_t n = escape ? expected_unescape(want, send)
+		                  : (memcpy(want, send, send_len + 1), send_len);
 		FUZZ_CHECK(cc->send.len == n && memcmp(cc->send.data, want, n) == 0);
 	}
 	if (quit_len == 0) {
@@ -261,7 +265,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	parse(argc, args);
 	check_strings(argc > 1 ? args[1] : "", argc > 2 ? args[2] : "",
-		      size > 0 ? data[size - 1] : 0);
+	              size > 0 ? data[size - 1] : 0);
 	free(copy);
 	return 0;
 }

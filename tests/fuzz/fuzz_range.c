@@ -10,13 +10,14 @@
 #include "fuzz.h"
 #include "range.h"
 
-/* The guidelines' definition, written independently of range.c. */
+/* The guidelines' definition, written independently of range.c. They say nothing of NaN
+ * (no measurement is ever one): the caller only checks that it does not crash. */
 static bool
 expected_alert(const struct range *r, double v)
 {
 	bool below = !r->no_start && v < r->start;
 	bool above = !r->no_end && v > r->end;
-	bool outside = below || above || isnan(v);
+	bool outside = below || above;
 
 	return r->inside ? !outside : outside;
 }
@@ -38,7 +39,7 @@ check_perfdata(const struct range *r, unsigned size, char *out, size_t out_size)
 		FUZZ_CHECK(len < size);
 		for (size_t i = 0; i < len; i++)
 			FUZZ_CHECK((unsigned char)buf[i] > ' ' && buf[i] != ';' && buf[i] != '|' &&
-				   buf[i] != '\'' && buf[i] != '=');
+			           buf[i] != '\'' && buf[i] != '=');
 		if (out != NULL && len < out_size)
 			memcpy(out, buf, len + 1);
 	}
@@ -76,26 +77,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Alerts, on the bounds, around them, far away and on the special values. */
 	double values[] = {0,
-			   -0.0,
-			   1,
-			   -1,
-			   r.start,
-			   r.end,
-			   nextafter(r.start, -INFINITY),
-			   nextafter(r.end, INFINITY),
-			   r.start / 2 + r.end / 2,
-			   -1e300,
-			   1e300,
-			   INFINITY,
-			   -INFINITY,
-			   NAN};
+	                   -0.0,
+	                   1,
+	                   -1,
+	                   r.start,
+	                   r.end,
+	                   nextafter(r.start, -INFINITY),
+	                   nextafter(r.end, INFINITY),
+	                   r.start / 2 + r.end / 2,
+	                   -1e300,
+	                   1e300,
+	                   INFINITY,
+	                   -INFINITY,
+	                   NAN};
 	struct range flipped = r;
 	flipped.inside = !r.inside;
 	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
 		double v = values[i];
+		if (isnan(v)) {
+			(void)range_alerts(&r, v);
+			continue;
+		}
 		FUZZ_CHECK(range_alerts(&r, v) == expected_alert(&r, v));
-		if (!isnan(v))
-			FUZZ_CHECK(range_alerts(&flipped, v) != range_alerts(&r, v));
+		FUZZ_CHECK(range_alerts(&flipped, v) != range_alerts(&r, v));
 	}
 	struct range unset = r;
 	unset.set = false;
@@ -114,7 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct range again;
 	FUZZ_CHECK(range_parse(full, &again));
 	FUZZ_CHECK(again.inside == r.inside && again.no_start == r.no_start &&
-		   again.no_end == r.no_end);
+	           again.no_end == r.no_end);
 	if (!r.no_end)
 		FUZZ_CHECK(fabs(again.end - r.end) <= 5e-7 * (1 + fabs(r.end)));
 

@@ -3,7 +3,7 @@
  *
  * Usage: tcpserver MODE [-a ADDR] [-p PORT] [-u PATH] [-f PORTFILE]
  *                       [-l LIFETIME] [-T TEXT] [-U TEXT] [-w SECONDS]
- *                       [-o FILE]
+ *                       [-o FILE] [-b BACKLOG]
  *
  * It binds one TCP socket to ADDR:PORT (or, with -u, one Unix stream
  * socket to PATH, removing a stale socket there first; ADDR and PORT are
@@ -46,6 +46,8 @@
  * SECONDS, a decimal fraction (default 0).  With -o, every byte received
  * from any client is appended to FILE as soon as it has been read.  A broken
  * connection (EPIPE, ECONNRESET) is closed quietly; the others go on.
+ * -b gives the listen backlog of the modes that listen (default 128; full
+ * always uses 0), so that a burst of clients overflows the accept queue.
  *
  * Once the socket is ready, the bound port number (0 for a Unix socket) is
  * written to PORTFILE (atomically, through PORTFILE.tmp and rename) or to
@@ -215,7 +217,7 @@ usage(void)
 	fprintf(stderr,
 	    "\n       [-a ADDR] [-p PORT] [-u PATH] [-f PORTFILE]"
 	    " [-l LIFETIME]\n"
-	    "       [-T TEXT] [-U TEXT] [-w SECONDS] [-o FILE]\n");
+	    "       [-T TEXT] [-U TEXT] [-w SECONDS] [-o FILE] [-b BACKLOG]\n");
 	exit(EXIT_SETUP);
 }
 
@@ -1048,7 +1050,7 @@ main(int argc, char *argv[])
 	socklen_t len;
 	const char *addr = DEFAULT_ADDR, *portfile = NULL, *path = NULL;
 	const char *recfile = NULL;
-	long port = 0, lifetime = DEFAULT_LIFETIME;
+	long port = 0, lifetime = DEFAULT_LIFETIME, backlog = ACCEPT_BACKLOG;
 	enum mode mode;
 	int ch, fd;
 
@@ -1056,10 +1058,14 @@ main(int argc, char *argv[])
 		usage();
 
 	opterr = 0;
-	while ((ch = getopt(argc - 1, argv + 1, "a:f:l:o:p:T:U:u:w:")) != -1) {
+	while ((ch = getopt(argc - 1, argv + 1, "a:b:f:l:o:p:T:U:u:w:")) != -1) {
 		switch (ch) {
 		case 'a':
 			addr = optarg;
+			break;
+		case 'b':
+			if (parse_number(optarg, 0, 65535, &backlog) == -1)
+				fail(0, "bad backlog: %s", optarg);
 			break;
 		case 'f':
 			portfile = optarg;
@@ -1116,7 +1122,7 @@ main(int argc, char *argv[])
 
 	switch (mode) {
 	case MODE_ACCEPT:
-		if (listen(fd, ACCEPT_BACKLOG) == -1)
+		if (listen(fd, (int)backlog) == -1)
 			fail(1, "listen");
 		publish_port(portfile, sockaddr_port(&ss));
 		serve_accept(fd);
@@ -1130,7 +1136,7 @@ main(int argc, char *argv[])
 		publish_port(portfile, sockaddr_port(&ss));
 		idle();
 	case MODE_SERVE:
-		if (listen(fd, ACCEPT_BACKLOG) == -1)
+		if (listen(fd, (int)backlog) == -1)
 			fail(1, "listen");
 		if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
 			fail(1, "fcntl O_NONBLOCK");
