@@ -4,22 +4,7 @@
 # catch a whole-second rounding or an unbounded resolver; precise figures are in bench/.
 
 load helpers/common
-
-setup_file() {
-	if lab_available; then lab_start; fi
-}
-
-teardown_file() {
-	lab_stop
-}
-
-setup() {
-	if [[ -n ${LAB_PID:-} ]]; then lab_reset; fi
-}
-
-teardown() {
-	servers_stop
-}
+load helpers/lab_hooks
 
 @test "-t 0.3 on a silent port answers in under 0.6 s" {
 	port=$(server_start full 127.0.0.1)

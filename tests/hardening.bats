@@ -3,22 +3,7 @@
 # line, within the deadline. And the binary is built hardened.
 
 load helpers/common
-
-setup_file() {
-	if lab_available; then lab_start; fi
-}
-
-teardown_file() {
-	lab_stop
-}
-
-setup() {
-	if [[ -n ${LAB_PID:-} ]]; then lab_reset; fi
-}
-
-teardown() {
-	servers_stop
-}
+load helpers/lab_hooks
 
 @test "the binary is hardened: PIE, full RELRO, stack protector, fortified calls" {
 	command -v readelf >/dev/null || { [ "${CI:-}" != true ] || false; skip "readelf (binutils) not installed"; }

@@ -3,22 +3,7 @@
 # needed, in the namespace lab (nft rules) for the rest.
 
 load helpers/common
-
-setup_file() {
-	if lab_available; then lab_start; fi
-}
-
-teardown_file() {
-	lab_stop
-}
-
-setup() {
-	if [[ -n ${LAB_PID:-} ]]; then lab_reset; fi
-}
-
-teardown() {
-	servers_stop
-}
+load helpers/lab_hooks
 
 @test "an open port is OK with the response time and perfdata" {
 	port=$(server_start accept 127.0.0.1)

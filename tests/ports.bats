@@ -3,22 +3,7 @@
 # under one deadline.
 
 load helpers/common
-
-setup_file() {
-	if lab_available; then lab_start; fi
-}
-
-teardown_file() {
-	lab_stop
-}
-
-setup() {
-	if [[ -n ${LAB_PID:-} ]]; then lab_reset; fi
-}
-
-teardown() {
-	servers_stop
-}
+load helpers/lab_hooks
 
 @test "a list of open ports is OK: summary, one line per port, a time per port" {
 	a=$(server_start accept 127.0.0.1)

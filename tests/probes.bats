@@ -2,22 +2,7 @@
 # Repeated probes (-n, -i): min/avg/max, jitter, loss, loss thresholds, all inside -t.
 
 load helpers/common
-
-setup_file() {
-	if lab_available; then lab_start; fi
-}
-
-teardown_file() {
-	lab_stop
-}
-
-setup() {
-	if [[ -n ${LAB_PID:-} ]]; then lab_reset; fi
-}
-
-teardown() {
-	servers_stop
-}
+load helpers/lab_hooks
 
 # perf NAME: the value of perfdata item NAME on the first line, without its unit.
 perf() {

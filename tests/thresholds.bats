@@ -3,22 +3,12 @@
 # fractional seconds; a slowed handshake in the lab for times that are not near zero.
 
 load helpers/common
+load helpers/lab_hooks
 
-setup_file() {
-	if lab_available; then lab_start; fi
-}
-
-teardown_file() {
-	lab_stop
-}
-
+# Every test here checks one port that accepts.
 setup() {
 	if [[ -n ${LAB_PID:-} ]]; then lab_reset; fi
 	port=$(server_start accept 127.0.0.1)
-}
-
-teardown() {
-	servers_stop
 }
 
 @test "under both thresholds is OK, and perfdata carries them" {
