@@ -19,12 +19,15 @@
 # Waiting is polling with a deadline, never a fixed sleep.
 #
 # Environment:
-#   PLUGIN, TCPSERVER   from helpers/common (the build under test)
+#   PLUGIN, TCPSERVER   from helpers/common (the build under test), as is now_ms
 #   CI                  "true": a missing program or root fails instead of skips
 #   CONSUMERS_SRCDIR    the source tree (default: the parent of tests/)
 #
 # Debian packages: see CONSUMERS_PACKAGES below (zabbix_get comes with
 # zabbix-proxy-sqlite3 in Debian 12).
+
+# shellcheck source=SCRIPTDIR/free_port.bash
+source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
 
 CONSUMERS_SRCDIR=${CONSUMERS_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 
@@ -66,19 +69,13 @@ consumer_require() {
 	skip "$why"
 }
 
-# _consumers_now_ms: milliseconds, monotonic enough for deadlines.
-_consumers_now_ms() {
-	local t=${EPOCHREALTIME//[!0-9]/}
-	printf '%s\n' "$((10#$t / 1000))"
-}
-
 # wait_for SECONDS DESCRIPTION COMMAND...: run COMMAND every 0.1 s until it
 # succeeds; fail with DESCRIPTION after SECONDS, or at once when COMMAND
 # returns 99 (it knows that it never will succeed: the daemon died).
 wait_for() {
 	local limit=$1 what=$2 deadline rc
 	shift 2
-	deadline=$(($(_consumers_now_ms) + limit * 1000))
+	deadline=$(($(now_ms) + limit * 1000))
 	while :; do
 		"$@" && return 0
 		rc=$?
@@ -86,28 +83,12 @@ wait_for() {
 			printf 'gave up waiting for %s\n' "$what" >&2
 			return 1
 		fi
-		if (($(_consumers_now_ms) > deadline)); then
+		if (($(now_ms) > deadline)); then
 			printf 'timed out after %s s waiting for %s\n' "$limit" "$what" >&2
 			return 1
 		fi
 		sleep 0.1
 	done
-}
-
-# consumers_free_port: print a TCP port of 127.0.0.1 that nothing uses, in
-# 20000-32767 (Zabbix daemons refuse ListenPort above 32767).  A daemon that
-# still loses the race fails to bind and says so in its log.
-consumers_free_port() {
-	local port i
-	for ((i = 0; i < 200; i++)); do
-		port=$((20000 + (RANDOM * 32768 + RANDOM) % 12768))
-		if [[ -z $(ss -Htan "sport = :$port" 2>/dev/null) ]]; then
-			printf '%s\n' "$port"
-			return 0
-		fi
-	done
-	printf 'no free port found\n' >&2
-	return 1
 }
 
 # _consumers_tree PID: print PID and its descendants as "pid exe" lines.
@@ -151,14 +132,14 @@ consumer_stop() {
 	pid=$(cat "$dir/$name.spawned" 2>/dev/null) || return 0
 	tree=$(_consumers_tree "$pid")
 	kill -TERM "$pid" 2>/dev/null || true
-	deadline=$(($(_consumers_now_ms) + 10000))
+	deadline=$(($(now_ms) + 10000))
 	while :; do
 		alive=
 		while read -r p exe; do
 			[[ -n $p && $(readlink "/proc/$p/exe" 2>/dev/null) == "$exe" ]] && alive+=" $p"
 		done <<<"$tree"
 		[[ -n $alive ]] || break
-		if (($(_consumers_now_ms) > deadline)); then
+		if (($(now_ms) > deadline)); then
 			printf '%s: still running after 10 s, killing%s\n' "$name" "$alive" >&2
 			for p in $alive; do kill -KILL "$p" 2>/dev/null || true; done
 			break
@@ -245,7 +226,7 @@ icinga_start() {
 		cat "$dir/pki.log" >&2
 		return 1
 	}
-	port=$(consumers_free_port) || return 1
+	port=$(free_port) || return 1
 	cat >"$dir/etc/icinga2.conf" <<-EOF || return 1
 		const PluginDir = "$plugindir"
 		const PluginContribDir = "$plugindir"
@@ -512,7 +493,7 @@ zabbix_agent_start() {
 		echo "userparameter_check_tcpport.conf: no UserParameter=check_tcpport[*] line with the plugin path" >&2
 		return 1
 	}
-	port=$(consumers_free_port) || return 1
+	port=$(free_port) || return 1
 	# Timeout=3 is the agent's default, written out because the file's -t
 	# depends on it.  Empty ServerActive: passive checks only.
 	cat >"$dir/zabbix_agentd.conf" <<-EOF || return 1
@@ -864,7 +845,7 @@ zabbix_proxy_start() {
 		cat "$sql"
 		echo "UPDATE items SET delay = '1s' WHERE type <> 18;"
 	} | sqlite3 "$dir/proxy.db" || return 1
-	port=$(consumers_free_port) || return 1
+	port=$(free_port) || return 1
 	# Passive: the proxy waits for a server that never comes, but polls its
 	# items from the configuration already in its database, preprocesses
 	# them and keeps the values in proxy_history.

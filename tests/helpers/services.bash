@@ -50,6 +50,9 @@
 #
 # Needs root for most servers (they switch to their own system users).
 
+# shellcheck source=SCRIPTDIR/free_port.bash
+source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
+
 # shellcheck disable=SC2034 # for the callers
 SERVICE_NAMES="ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap"
 # shellcheck disable=SC2034 # for the callers (CI installs them)
@@ -219,37 +222,6 @@ _svc_state_dir() {
 	fi
 	_svc_open_path "$SERVICES_DIR" "$top" || return 1
 	printf '%s\n' "$SERVICES_DIR"
-}
-
-# _svc_port_busy PORT: return 0 when some TCP socket (any state, IPv4 or
-# IPv6) uses PORT as its local port.
-_svc_port_busy() {
-	local hex f line
-	printf -v hex ':%04X ' "$1"
-	for f in /proc/net/tcp /proc/net/tcp6; do
-		[[ -r $f ]] || continue
-		while IFS= read -r line; do
-			line=${line#*: }
-			line=${line%% *}
-			[[ "${line##*:}" == "${hex:1:4}" ]] && return 0
-		done <"$f"
-	done
-	return 1
-}
-
-# _svc_free_port: print a port in 20000-32767 that no TCP socket uses
-# (below the usual ephemeral range, so that outgoing connections never
-# take it meanwhile).
-_svc_free_port() {
-	local port i
-	for ((i = 0; i < 200; i++)); do
-		port=$((20000 + (RANDOM * 32768 + RANDOM) % 12768))
-		_svc_port_busy "$port" || {
-			printf '%s\n' "$port"
-			return 0
-		}
-	done
-	_svc_fail "no free TCP port found"
 }
 
 # _svc_accepts PORT: return 0 when a TCP connect to 127.0.0.1:PORT succeeds.
@@ -666,7 +638,7 @@ service_start() {
 	start=$(_svc_now_ms)
 	deadline=$((start + SERVICE_START_TIMEOUT * 1000))
 	for attempt in 1 2 3; do
-		port=$(_svc_free_port) || return 1
+		port=$(free_port) || return 1
 		dir=$(mktemp -d "$state/$name.XXXXXX") || return 1
 		chmod 0711 "$dir" || return 1
 		printf '%s\n' "$port" >"$dir/port"
