@@ -158,7 +158,7 @@ load helpers/lab_hooks
 @test "a tiny virtual memory limit still answers with a state" {
 	# AddressSanitizer reserves terabytes of address space for its shadow memory:
 	# a sanitizer build cannot even start under this limit.
-	if grep -q __asan_init "$PLUGIN"; then
+	if plugin_sanitized; then
 		skip "the plugin is built with AddressSanitizer, which needs more address space"
 	fi
 	port=$(server_start accept 127.0.0.1)
@@ -172,7 +172,7 @@ load helpers/lab_hooks
 	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 # LSan cannot be traced
 	allowed='^/etc/(ld\.so\.cache|hosts|host\.conf|nsswitch\.conf|resolv\.conf|services|gai\.conf)$|^(/usr)?/lib/.*\.so[.0-9]*$'
 	# a sanitizer's runtime reads the process's own maps and the system's limits
-	if grep -q '^SAN_FLAGS = .*sanitize' "$(dirname "$PLUGIN")/Makefile" 2>/dev/null; then
+	if plugin_sanitized; then
 		allowed="$allowed|^/proc/|^/sys/"
 	fi
 	port=$(server_start banner 127.0.0.1 -T 'hello\r\n')

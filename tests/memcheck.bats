@@ -5,30 +5,23 @@
 # `make memcheck` on a build without sanitizers (valgrind cannot run an ASan binary).
 
 load helpers/common
+load helpers/lab_hooks
 
 setup_file() {
 	if ! command -v valgrind >/dev/null; then
 		[ "${CI:-}" != true ] || { echo "valgrind is not installed" >&2; return 1; }
 	fi
-	if grep -q '^SAN_FLAGS = .*sanitize' "$(dirname "$PLUGIN")/Makefile" 2>/dev/null; then
+	if plugin_sanitized; then
 		echo "memcheck needs a build without --enable-sanitizers" >&2
 		return 1
 	fi
 	if lab_available; then lab_start; fi
 }
 
-teardown_file() {
-	lab_stop
-}
-
 setup() {
 	command -v valgrind >/dev/null || skip "valgrind is not installed"
 	if [[ -n ${LAB_PID:-} ]]; then lab_reset; fi
 	in_lab=() fd_allowed=
-}
-
-teardown() {
-	servers_stop
 }
 
 # memcheck STATUS ARGS...: runs the plugin under memcheck (inside the lab when in_lab is

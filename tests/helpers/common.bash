@@ -56,6 +56,13 @@ assert_below_ms() {
 	fi
 }
 
+# plugin_sanitized: the plugin under test is a build with --enable-sanitizers, read from
+# the binary itself (an installed plugin has no build tree beside it). Its runtime
+# cannot start under valgrind or an address-space limit, and it reads /proc and /sys.
+plugin_sanitized() {
+	grep -q -E '__(asan|ubsan)_' "$PLUGIN"
+}
+
 # The test servers (server_start on the host, lab_server in the namespace lab) and the lab.
 # shellcheck source=lab.bash
 source "$TESTS_SRCDIR/helpers/lab.bash"
