@@ -11,6 +11,9 @@
  *
  *   accept        listen and accept connections, closing each one at once;
  *   close         the same as accept;
+ *   accept-reset  listen, accept connections and reset each one at once
+ *                 (an abortive close, SO_LINGER 0), as a proxy that rejects
+ *                 a client does: the handshake completes, then a reset comes;
  *   bound         bind but never listen, so connection attempts are refused;
  *   full          listen with a backlog of 0 and fill the accept queue with
  *                 its own client connections, so that further SYNs are
@@ -98,6 +101,7 @@
 
 enum mode {
 	MODE_ACCEPT,
+	MODE_ACCEPT_RESET,
 	MODE_BOUND,
 	MODE_FULL,
 	MODE_SERVE
@@ -129,6 +133,7 @@ static const struct {
 } modes[] = {
 	{ "accept", MODE_ACCEPT, { ST_HOLD } },
 	{ "close", MODE_ACCEPT, { ST_HOLD } },
+	{ "accept-reset", MODE_ACCEPT_RESET, { ST_HOLD } },
 	{ "bound", MODE_BOUND, { ST_HOLD } },
 	{ "full", MODE_FULL, { ST_HOLD } },
 	{ "banner", MODE_SERVE, { ST_TEXT, ST_HOLD } },
@@ -556,16 +561,21 @@ fill_accept_queue(struct sockaddr_storage ss, socklen_t len)
 
 /*
  * Accept connections on the listening socket fd and close each of them at
- * once, forever.
+ * once, forever: normally, or with a reset when abort is set.
  */
 static void __attribute__((noreturn))
-serve_accept(int fd)
+serve_accept(int fd, int abort)
 {
+	static const struct linger abort_close = { 1, 0 };
 	int c;
 
 	for (;;) {
-		if ((c = accept(fd, NULL, NULL)) != -1)
+		if ((c = accept(fd, NULL, NULL)) != -1) {
+			if (abort)
+				(void)setsockopt(c, SOL_SOCKET, SO_LINGER,
+				    &abort_close, sizeof(abort_close));
 			close(c);
+		}
 		else if (errno == EMFILE || errno == ENFILE ||
 		    errno == ENOBUFS || errno == ENOMEM)
 			poll(NULL, 0, SHORTAGE_PAUSE_MS);
@@ -1122,10 +1132,11 @@ main(int argc, char *argv[])
 
 	switch (mode) {
 	case MODE_ACCEPT:
+	case MODE_ACCEPT_RESET:
 		if (listen(fd, (int)backlog) == -1)
 			fail(1, "listen");
 		publish_port(portfile, sockaddr_port(&ss));
-		serve_accept(fd);
+		serve_accept(fd, mode == MODE_ACCEPT_RESET);
 	case MODE_BOUND:
 		publish_port(portfile, sockaddr_port(&ss));
 		idle();
