@@ -116,7 +116,10 @@ converse_step(const struct converse_config *cfg, struct converse *c, int fd, sho
 		return false;
 	}
 	if (c->phase == CONVERSE_DELAY) {
-		if (now < c->sent_at + cfg->delay)
+		/* poll() reports an error or a hang-up even when asked for nothing: the
+		 * server reset or closed during -d, so the reply is what came until then,
+		 * and waiting on would only spin. */
+		if (now < c->sent_at + cfg->delay && (revents & (POLLERR | POLLHUP)) == 0)
 			return false;
 		c->phase = CONVERSE_READING;
 		c->last_byte = now;

@@ -13,7 +13,8 @@ static double square_root(double x);
 
 /* Fills each target's verdict and returns the run's: by default every target must be OK
  * and the run takes the worst state; with --min-ok it is OK when enough targets are, and
- * otherwise takes the worst state of those that are not. */
+ * otherwise takes the worst state of those that are not. A run with no target checked
+ * nothing and is UNKNOWN, whatever led to it: "0 of 0 OK" must never read as OK. */
 struct summary
 evaluate(const struct options *opts, const struct resolution *resolutions,
 	 struct target *targets, size_t count)
@@ -32,7 +33,10 @@ evaluate(const struct options *opts, const struct resolution *resolutions,
 		size_t need = opts->min_ok_percent ? (count * opts->min_ok + 99) / 100 : opts->min_ok;
 		sum.needed = need < count ? need : count;
 	}
-	sum.state = sum.ok >= sum.needed ? STATE_OK : worst;
+	if (count == 0)
+		sum.state = STATE_UNKNOWN;
+	else
+		sum.state = sum.ok >= sum.needed ? STATE_OK : worst;
 	return sum;
 }
 

@@ -21,6 +21,7 @@
 static void json_value(struct outbuf *o, const struct run *run);
 static void json_target(struct outbuf *o, const struct run *run, const struct target *t);
 static void json_string(struct outbuf *o, const char *text, size_t len);
+static size_t utf8_length(const unsigned char *p, size_t avail);
 static void json_seconds(struct outbuf *o, const char *key, bool known, double seconds);
 static void time_value(struct outbuf *o, const struct run *run);
 
@@ -41,6 +42,16 @@ report_machine(struct outbuf *o, const struct run *run)
 	default:
 		break;
 	}
+}
+
+/* An UNKNOWN that no check produced, as one JSON object with no target. */
+void
+report_machine_unknown(struct outbuf *o, const char *message)
+{
+	out_fmt(o, "{\"state\":\"%s\",\"code\":%d,\"message\":", state_name(STATE_UNKNOWN),
+		(int)STATE_UNKNOWN);
+	json_string(o, message, strlen(message));
+	out_str(o, ",\"perfdata\":\"\",\"targets\":[]}\n");
 }
 
 /* --output=lld: the targets for Zabbix low-level discovery, without any traffic. */
@@ -80,7 +91,8 @@ time_value(struct outbuf *o, const struct run *run)
 		if (v->outcome == OUTCOME_CONNECTED && v->seconds > slowest)
 			slowest = v->seconds;
 	}
-	out_fmt(o, "%.6f\n", slowest);
+	out_fixed(o, slowest, 6);
+	out_str(o, "\n");
 }
 
 /* The whole run as one JSON object on one line. */
@@ -121,7 +133,7 @@ json_target(struct outbuf *o, const struct run *run, const struct target *t)
 	json_string(o, host, strlen(host));
 	out_str(o, ",\"address\":");
 	if (t->naddr > 0) {
-		char addr[INET6_ADDRSTRLEN > 108 ? INET6_ADDRSTRLEN : 108];
+		char addr[ADDRESS_TEXT_MAX];
 		unsigned which = connected || v->failure == NULL ? t->tally.last_addr : v->failure->addr;
 		if (!connected && v->failure == NULL)
 			which = t->first_addr;
@@ -155,33 +167,74 @@ json_target(struct outbuf *o, const struct run *run, const struct target *t)
 static void
 json_seconds(struct outbuf *o, const char *key, bool known, double seconds)
 {
-	if (known)
-		out_fmt(o, ",\"%s\":%.6f", key, seconds);
-	else
+	if (known) {
+		out_fmt(o, ",\"%s\":", key);
+		out_fixed(o, seconds, 6);
+	} else {
 		out_fmt(o, ",\"%s\":null", key);
+	}
 }
 
-/* A JSON string: quotes and backslashes escaped, control bytes and bytes >= 0x80 as
- * \u00XX, so that the output is valid JSON (and ASCII) whatever the bytes were. */
+/* A JSON string, always valid JSON whatever the bytes were: quotes and backslashes
+ * escaped, control characters as \u00XX, valid UTF-8 (a host name such as "café") as
+ * the same characters, and each byte of anything else as the text \xNN, as the state
+ * line shows it (a lone byte has no code point: \u00XX would be another character). */
 static void
 json_string(struct outbuf *o, const char *text, size_t len)
 {
+	const unsigned char *p = (const unsigned char *)text;
 	char buf[8];
 
 	out_str(o, "\"");
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-		if (c == '"' || c == '\\') {
+	for (size_t i = 0; i < len;) {
+		unsigned char c = p[i];
+		size_t n = c >= 0x80 ? utf8_length(p + i, len - i) : 0;
+		if (n > 0) {
+			memcpy(buf, p + i, n);
+			buf[n] = '\0';
+		} else if (c == '"' || c == '\\') {
 			buf[0] = '\\';
 			buf[1] = (char)c;
 			buf[2] = '\0';
-		} else if (c < 0x20 || c >= 0x7f) {
+		} else if (c < 0x20 || c == 0x7f) {
 			snprintf(buf, sizeof buf, "\\u%04x", c);
+		} else if (c >= 0x80) {
+			snprintf(buf, sizeof buf, "\\\\x%02x", c);
 		} else {
 			buf[0] = (char)c;
 			buf[1] = '\0';
 		}
 		out_str(o, buf);
+		i += n > 0 ? n : 1;
 	}
 	out_str(o, "\"");
+}
+
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong form, no
+ * surrogate, nothing past U+10FFFF), or 0 when there is none. */
+static size_t
+utf8_length(const unsigned char *p, size_t avail)
+{
+	size_t n;
+	unsigned min;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, min = 0x80;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, min = 0x800;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, min = 0x10000;
+	else
+		return 0;
+	if (n > avail)
+		return 0;
+	unsigned cp = p[0] & (0x7f >> n);
+	for (size_t k = 1; k < n; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
 }

@@ -55,7 +55,7 @@ main(int argc, char *argv[])
 		options_print_version();
 		return STATE_OK;
 	case OPTIONS_USAGE_ERROR:
-		report_usage_error(err);
+		report_usage_error(err, options_output_wanted(argc, argv));
 		options_free(&run.opts);
 		return STATE_UNKNOWN;
 	case OPTIONS_RUN:

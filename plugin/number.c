@@ -76,17 +76,20 @@ number_parse_long(const char *text, long min, long max, long *value)
 	return true;
 }
 
-/* Writes `value` rounded to `decimals` decimals (at most 9) into `buf` as "-12.345600",
- * without printf: the report is on the path of every check, and printf's floating-point
- * code costs more than the rest of a run's own work. Returns the length written (0 when
- * `size` is too small or the value too large to print this way). */
+/* Writes `value` rounded to `decimals` decimals (at most 9) into `buf`, exactly as
+ * snprintf's "%.*f" would ("-12.345600"; ties to even, as glibc rounds the exact binary
+ * value), but without printf: the report is on the path of every check, and printf's
+ * floating-point code costs more than the rest of a run's own work. Every time the
+ * plugin prints goes through here, so one quantity never shows two roundings. Returns
+ * the length written, or 0 when `size` is too small, the value is not finite or not
+ * below 1e12 (the caller then uses printf). */
 size_t
 number_fixed(char *buf, size_t size, double value, int decimals)
 {
+#ifdef __SIZEOF_INT128__
 	char digits[48];
 	size_t n = 0, len = 0;
-	uint64_t scale = 1;
-	bool negative = value < 0;
+	uint64_t bits, scale = 1;
 
 	if (decimals < 0)
 		decimals = 0;
@@ -94,14 +97,31 @@ number_fixed(char *buf, size_t size, double value, int decimals)
 		decimals = 9;
 	for (int i = 0; i < decimals; i++)
 		scale *= 10;
-	if (negative)
-		value = -value;
-	/* 1e12 with 9 decimals would not fit in 64 bits: the bound is on the scaled value */
-	double rounded = value * (double)scale + 0.5;
-	if (!(value < 1e12) || !(rounded < 1e19)) /* also NaN */
+	memcpy(&bits, &value, sizeof bits);
+	bool negative = bits >> 63;
+	int exponent = (int)((bits >> 52) & 0x7ff);
+	uint64_t mantissa = bits & ((UINT64_C(1) << 52) - 1);
+	if (exponent == 0x7ff || !(value < 1e12 && value > -1e12))
 		return 0;
-	uint64_t scaled = (uint64_t)rounded;
-	uint64_t whole = scaled / scale, frac = scaled % scale;
+	/* value = mantissa * 2^power exactly; below 1e12 the power is negative */
+	int power = exponent == 0 ? -1074 : exponent - 1075;
+	if (exponent != 0)
+		mantissa |= UINT64_C(1) << 52;
+	unsigned __int128 scaled = (unsigned __int128)mantissa * scale; /* < 2^83 */
+	uint64_t q;
+	if (power >= 0) {
+		q = (uint64_t)(scaled << power);
+	} else if (power < -100) {
+		q = 0; /* far below half a unit of the last decimal */
+	} else {
+		unsigned shift = (unsigned)-power;
+		unsigned __int128 rest = scaled & ((((unsigned __int128)1) << shift) - 1);
+		unsigned __int128 half = ((unsigned __int128)1) << (shift - 1);
+		q = (uint64_t)(scaled >> shift);
+		if (rest > half || (rest == half && (q & 1)))
+			q++;
+	}
+	uint64_t whole = q / scale, frac = q % scale;
 
 	for (int i = 0; i < decimals; i++, frac /= 10)
 		digits[n++] = (char)('0' + frac % 10);
@@ -111,14 +131,19 @@ number_fixed(char *buf, size_t size, double value, int decimals)
 		digits[n++] = (char)('0' + whole % 10);
 		whole /= 10;
 	} while (whole > 0);
-	if (negative && scaled > 0)
-		digits[n++] = '-';
+	if (negative)
+		digits[n++] = '-'; /* printf writes "-0.000000" too */
 	if (n + 1 > size)
 		return 0;
 	while (n > 0)
 		buf[len++] = digits[--n];
 	buf[len] = '\0';
 	return len;
+#else
+	int n = snprintf(buf, size, "%.*f", decimals < 0 ? 0 : decimals > 9 ? 9 : decimals,
+			 value);
+	return n > 0 && (size_t)n < size ? (size_t)n : 0;
+#endif
 }
 
 /* Prints `value` with at most `decimals` decimals and no trailing zeros ("2.5", "10",

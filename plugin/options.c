@@ -4,6 +4,7 @@
 #include "options.h"
 
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -80,6 +81,7 @@ static const struct option long_options[] = {
 
 static bool fail(char *err, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+static void unknown_option(const char *typed, char *err, size_t size);
 static bool parse_option(int c, char *arg, struct options *opts, char *err, size_t size);
 static bool parse_host(char *text, struct options *opts, char *err, size_t size);
 static bool parse_family(int c, struct options *opts, char *err, size_t size);
@@ -104,6 +106,8 @@ static size_t unescape(char *dst, const char *src);
 static bool all_sockets(const struct options *opts);
 static bool check_run(struct options *opts, bool interval_given, char *err, size_t size);
 static bool check_family(const struct options *opts, char *err, size_t size);
+static bool check_targets(const struct options *opts, char *err, size_t size);
+static bool output_name(const char *text, enum output_format *format);
 
 /* Fills `opts` from argv. On a usage error returns OPTIONS_USAGE_ERROR with one sentence
  * in `err`; the caller reports it. Touches no network: at most /etc/services is read. */
@@ -136,10 +140,7 @@ options_parse(int argc, char *argv[], struct options *opts, char *err, size_t er
 			fail(err, err_size, "option '%s' needs a value", argv[optind - 1]);
 			return OPTIONS_USAGE_ERROR;
 		case '?':
-			if (optopt > 0 && optopt < 128)
-				fail(err, err_size, "unknown option '-%c'", optopt);
-			else
-				fail(err, err_size, "unknown option '%s'", argv[optind - 1]);
+			unknown_option(argv[optind - 1], err, err_size);
 			return OPTIONS_USAGE_ERROR;
 		case 'i':
 			interval_given = true;
@@ -153,8 +154,8 @@ options_parse(int argc, char *argv[], struct options *opts, char *err, size_t er
 		case 'S':
 		case 'D':
 		case OPT_TLS:
-			fail(err, err_size, "TLS is not supported: this plugin uses libc only ('%s')",
-			     argv[optind - 1]);
+			fail(err, err_size, "TLS is not supported: this plugin uses libc only (%s)",
+			     c == 'S' ? "-S/--ssl" : c == 'D' ? "-D/--certificate" : "--sni");
 			return OPTIONS_USAGE_ERROR;
 		default:
 			break;
@@ -286,8 +287,32 @@ fail(char *err, size_t size, const char *fmt, ...)
 	return false;
 }
 
-/* "-H": a name, an IPv4 address, an IPv6 address with or without brackets; repeatable.
- * Brackets are removed in place (argv is the program's to change). */
+/* The option getopt did not accept, as the user typed it: "--all=1" is a long option
+ * given a value it does not take (getopt then reports its short letter, '-A', which the
+ * user never wrote), "-x" or "--bogus" an option that does not exist. */
+static void
+unknown_option(const char *typed, char *err, size_t size)
+{
+	if (typed[0] == '-' && typed[1] == '-') {
+		const char *eq = strchr(typed, '=');
+		if (eq != NULL && optopt != 0) {
+			fail(err, size, "option '%.*s' takes no value", (int)(eq - typed), typed);
+			return;
+		}
+		fail(err, size, "unknown option '%s'", typed);
+		return;
+	}
+	if (optopt > 0 && optopt < 128)
+		fail(err, size, "unknown option '-%c'", optopt);
+	else
+		fail(err, size, "unknown option '%s'", typed);
+}
+
+/* "-H": a name, an IPv4 address, an IPv6 address with or without brackets, or the path
+ * of a Unix socket; repeatable. Brackets are removed in place (argv is the program's to
+ * change). The same host given twice is checked once: its targets would have the same
+ * perfdata labels, so that a graphing backend would keep one series and lose the other,
+ * as the same port given twice is checked once. */
 static bool
 parse_host(char *text, struct options *opts, char *err, size_t size)
 {
@@ -306,10 +331,17 @@ parse_host(char *text, struct options *opts, char *err, size_t size)
 			return fail(err, size, "invalid host name '%s': blank or control character",
 				    text);
 	}
+	if (text[0] == '/' && len >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
+		return fail(err, size,
+			    "Unix socket path too long (%zu bytes, at most %zu): '%s'", len,
+			    sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1, text);
 	if (text[0] == '[' && text[len - 1] == ']' && len > 2) {
 		text[len - 1] = '\0';
 		text++;
 	}
+	for (size_t i = 0; i < opts->nhosts; i++)
+		if (strcmp(opts->hosts[i], text) == 0)
+			return true;
 	opts->hosts[opts->nhosts++] = text;
 	return true;
 }
@@ -444,20 +476,23 @@ static bool
 parse_min_ok(const char *text, struct options *opts, char *err, size_t size)
 {
 	size_t len = strlen(text);
-	char buf[16];
+	char buf[32];
+	const char *number = text;
 	long v;
 
 	opts->min_ok_percent = len > 1 && text[len - 1] == '%';
-	if (opts->min_ok_percent && len < sizeof buf) {
-		memcpy(buf, text, len - 1);
-		buf[len - 1] = '\0';
-		text = buf;
+	if (opts->min_ok_percent) {
+		/* a number too long for the buffer is no percentage: it fails below */
+		size_t n = len - 1 < sizeof buf ? len - 1 : sizeof buf - 1;
+		memcpy(buf, text, n);
+		buf[n] = '\0';
+		number = len - 1 < sizeof buf ? buf : "";
 	}
-	if (!number_parse_long(text, 1, opts->min_ok_percent ? 100 : 10000000, &v))
+	if (!number_parse_long(number, 1, opts->min_ok_percent ? 100 : 10000000, &v))
 		return fail(err, size,
 			    "invalid --min-ok '%s': use a number of targets (1 or more) or a "
 			    "percentage (1%%-100%%)",
-			    opts->min_ok_percent ? buf : text);
+			    text);
 	opts->min_ok = (unsigned)v;
 	return true;
 }
@@ -529,6 +564,16 @@ parse_regex(const char *text, struct options *opts, char *err, size_t size)
 static bool
 parse_output(const char *text, struct options *opts, char *err, size_t size)
 {
+	if (output_name(text, &opts->output))
+		return true;
+	return fail(err, size, "invalid --output '%s': use nagios, value, state, json or lld",
+		    text);
+}
+
+/* The output format called `text`. */
+static bool
+output_name(const char *text, enum output_format *format)
+{
 	static const char *const names[] = {
 		[OUTPUT_NAGIOS] = "nagios", [OUTPUT_VALUE] = "value", [OUTPUT_STATE] = "state",
 		[OUTPUT_JSON] = "json",	    [OUTPUT_LLD] = "lld",
@@ -536,12 +581,11 @@ parse_output(const char *text, struct options *opts, char *err, size_t size)
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		if (strcmp(text, names[i]) == 0) {
-			opts->output = (enum output_format)i;
+			*format = (enum output_format)i;
 			return true;
 		}
 	}
-	return fail(err, size, "invalid --output '%s': use nagios, value, state, json or lld",
-		    text);
+	return false;
 }
 
 /* check_tcp's old spellings "-to", "-wt" and "-ct" mean -t, -w and -c. */
@@ -672,7 +716,7 @@ check_run(struct options *opts, bool interval_given, char *err, size_t size)
 				    opts->family == AF_INET ? "-4" : "-6");
 		opts->family = family;
 	}
-	if (!check_family(opts, err, size))
+	if (!check_family(opts, err, size) || !check_targets(opts, err, size))
 		return false;
 
 	/* -n probes share the budget: each waits at most -t / -n unless told otherwise, and
@@ -693,6 +737,40 @@ check_run(struct options *opts, bool interval_given, char *err, size_t size)
 			    opts->count, clock_seconds(opts->interval_ns),
 			    clock_seconds(opts->probe_timeout_ns), clock_seconds(opts->timeout_ns));
 	return true;
+}
+
+/* Hosts x ports past MAX_TARGETS: say so before any lookup, with the numbers. (A Unix
+ * socket is one target whatever the ports.) */
+static bool
+check_targets(const struct options *opts, char *err, size_t size)
+{
+	size_t sockets = 0, others;
+
+	for (size_t i = 0; i < opts->nhosts; i++)
+		sockets += opts->hosts[i][0] == '/';
+	others = opts->nhosts - sockets;
+	if (sockets + others * opts->ports.count <= MAX_TARGETS)
+		return true;
+	return fail(err, size,
+		    "too many targets: %zu hosts x %zu ports = %zu, at most %d: split the check",
+		    others, opts->ports.count, others * opts->ports.count + sockets, MAX_TARGETS);
+}
+
+/* The --output of a command line that did not parse, so that even its usage error comes
+ * in the format the caller reads: the last valid --output=NAME or --output NAME before a
+ * "--", else nagios. */
+enum output_format
+options_output_wanted(int argc, char *const argv[])
+{
+	enum output_format format = OUTPUT_NAGIOS;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strncmp(argv[i], "--output=", 9) == 0)
+			(void)output_name(argv[i] + 9, &format);
+		else if (strcmp(argv[i], "--output") == 0 && i + 1 < argc)
+			(void)output_name(argv[++i], &format);
+	}
+	return format;
 }
 
 /* "-4 -H ::1" cannot work: say so now rather than after a lookup. */

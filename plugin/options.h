@@ -18,6 +18,8 @@
 #define MAX_HOSTS	    64
 #define MAX_COUNT	    10000
 #define HOST_NAME_MAX_LEN   255
+#define MAX_TARGETS	    1000000 /* hosts x ports (x addresses with --addresses=all) */
+#define MAX_TARGETS_TEXT    "1000000"
 
 enum output_format {
 	OUTPUT_NAGIOS, /* the state line, perfdata, long output */
@@ -69,6 +71,7 @@ enum options_action {
 
 enum options_action options_parse(int argc, char *argv[], struct options *opts, char *err,
 				  size_t err_size);
+enum output_format options_output_wanted(int argc, char *const argv[]);
 void options_free(struct options *opts);
 void options_print_help(void);
 void options_print_version(void);

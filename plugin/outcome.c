@@ -42,8 +42,9 @@ static const struct {
 		"service's own log, its connection limits and access rules (tcp wrappers, "
 		"allow lists)"},
 	[OUTCOME_RESET] = {"reset", STATE_CRITICAL,
-		"the service reset the connection while talking: it crashed, refused the "
-		"client, or a middlebox cut the connection; check the service's log"},
+		"the port is open, but the service reset the connection (at once, or while "
+		"talking): it crashed, rejects this client (a proxy's deny rule, an allow "
+		"list), or a middlebox cut it; check the service's log"},
 };
 
 /* The outcome's name for --state, e.g. "refused". */
@@ -88,9 +89,12 @@ outcome_from_errno(int err)
 	case 0:
 		return OUTCOME_CONNECTED;
 	case ECONNREFUSED:
-	case ECONNRESET:
 	case ENOENT: /* a Unix socket that does not exist: nothing listens there */
 		return OUTCOME_REFUSED;
+	case ECONNRESET:
+		/* Only a connection that was established can be reset (a SYN answered by a
+		 * reset is ECONNREFUSED): something listens, accepted, and cut it at once. */
+		return OUTCOME_RESET;
 	case ETIMEDOUT:
 		return OUTCOME_TIMEOUT;
 	case EHOSTUNREACH:

@@ -24,7 +24,8 @@ ports_of(const struct options *opts, const struct resolution *res)
 }
 
 /* Fills `plan` from the options and the resolutions (whose address order it changes).
- * Returns 0, or an errno value: ENOMEM, or E2BIG past PLAN_MAX_TARGETS. */
+ * Returns 0, or an errno value: ENOMEM, or E2BIG past MAX_TARGETS (which only
+ * --addresses=all can reach: options_parse() checks hosts x ports). */
 int
 plan_targets(const struct options *opts, struct resolution *resolutions, struct plan *plan)
 {
@@ -37,7 +38,7 @@ plan_targets(const struct options *opts, struct resolution *resolutions, struct 
 		ntargets += per_port * ports_of(opts, res);
 		nattempts += res->count * ports_of(opts, res);
 	}
-	if (ntargets > PLAN_MAX_TARGETS)
+	if (ntargets > MAX_TARGETS)
 		return E2BIG;
 	plan->targets = calloc(ntargets > 0 ? ntargets : 1, sizeof *plan->targets);
 	plan->attempts = calloc(nattempts > 0 ? nattempts : 1, sizeof *plan->attempts);

@@ -8,7 +8,6 @@
 #include "resolve.h"
 #include "target.h"
 
-#define PLAN_MAX_TARGETS 1000000
 
 struct plan {
 	struct target *targets;

@@ -22,6 +22,12 @@
 /* Descriptors kept free for stdio and libc (resolver, /etc/services). */
 #define FD_RESERVE 16
 
+/* A Unix listener whose queue is full makes a non-blocking connect() fail with EAGAIN
+ * instead of waiting for room: it is tried again, first after 1 ms, each wait twice the
+ * last, at most 50 ms apart, until the probe's time is up. */
+#define BUSY_RETRY_FIRST_NS NS_PER_MSEC
+#define BUSY_RETRY_MAX_NS   (50 * NS_PER_MSEC)
+
 struct engine {
 	const struct probe_config *cfg;
 	const struct deadline *dl;
@@ -49,12 +55,20 @@ static void end_probe(struct engine *e, struct target *t, int64_t now, long spea
 		      bool success);
 static void tally_success(struct engine *e, struct target *t, const struct attempt *a);
 static void tally_failure(struct engine *e, struct target *t, enum outcome outcome,
-			  unsigned addr, int err, bool at_bind, bool at_deadline,
-			  bool in_conversation);
+			  struct failure f);
 static void tally_conversation(struct engine *e, struct target *t, const struct attempt *a);
 static void expire_probe(struct engine *e, struct target *t, int64_t now);
 static void handle_events(struct engine *e, int64_t now);
 static void attempt_start(struct engine *e, struct target *t, struct attempt *a);
+static void attempt_end(struct engine *e, struct target *t, struct attempt *a, int err,
+			int64_t now);
+static int attempt_settle(struct engine *e, struct target *t, struct attempt *a, int err,
+			  int64_t now);
+static void attempt_connect(struct engine *e, struct target *t, struct attempt *a,
+			    int64_t now);
+static void retry_busy(struct engine *e, struct target *t, int64_t now, int64_t *wake);
+static void busy_wait(struct engine *e, struct attempt *a, int64_t now);
+static bool connected_to_itself(int fd, const struct address *to);
 static void attempt_finish(struct engine *e, struct target *t, struct attempt *a, int err,
 			   int64_t now);
 static void slot_add(struct engine *e, struct target *t, struct attempt *a, short events);
@@ -183,12 +197,15 @@ step_target(struct engine *e, struct target *t, int64_t now, int64_t *wake)
 			return; /* a socket will free up: an event or a timeout wakes the loop */
 		start_probe(e, t, now);
 	}
-	if (now >= t->probe_end)
+	if (now >= t->probe_end) {
 		expire_probe(e, t, now);
-	else if (t->talking >= 0)
+	} else if (t->talking >= 0) {
 		talk(e, t, 0, now);
-	else
-		start_attempts(e, t, now);
+	} else {
+		retry_busy(e, t, now, wake);
+		if (t->in_probe && t->talking < 0)
+			start_attempts(e, t, now);
+	}
 
 	if (t->in_probe) {
 		if (t->probe_end < *wake)
@@ -226,6 +243,9 @@ start_probe(struct engine *e, struct target *t, int64_t now)
 		a->err = 0;
 		a->at_bind = false;
 		a->at_deadline = false;
+		a->self_connect = false;
+		a->busy = 0;
+		a->retry_at = 0;
 		a->outcome = OUTCOME_TIMEOUT;
 		a->started = a->finished = 0;
 	}
@@ -242,7 +262,7 @@ start_attempts(struct engine *e, struct target *t, int64_t now)
 		attempt_start(e, t, a);
 		if (a->status == ATTEMPT_WAITING)
 			return; /* no descriptor free: later */
-		if (a->status == ATTEMPT_DONE && a->err == 0) {
+		if (a->status == ATTEMPT_DONE && a->outcome == OUTCOME_CONNECTED) {
 			connected(e, t, a, a->finished);
 			return;
 		}
@@ -338,8 +358,11 @@ tally_conversation(struct engine *e, struct target *t, const struct attempt *a)
 {
 	enum outcome outcome = t->conv.outcome;
 
-	tally_failure(e, t, outcome, a->addr, t->conv.err, false,
-		      outcome == OUTCOME_TIMEOUT && a->at_deadline, true);
+	tally_failure(e, t, outcome,
+		      (struct failure){.addr = a->addr,
+				       .err = t->conv.err,
+				       .at_deadline = outcome == OUTCOME_TIMEOUT && a->at_deadline,
+				       .in_conversation = true});
 }
 
 /* Gives up the attempts still connecting beside the one that connected. */
@@ -424,17 +447,11 @@ tally_success(struct engine *e, struct target *t, const struct attempt *a)
 
 /* Counts an attempt or a conversation that failed, remembering the first of its kind. */
 static void
-tally_failure(struct engine *e, struct target *t, enum outcome outcome, unsigned addr, int err,
-	      bool at_bind, bool at_deadline, bool in_conversation)
+tally_failure(struct engine *e, struct target *t, enum outcome outcome, struct failure f)
 {
+	f.order = e->order++;
 	if (t->tally.failed[outcome]++ == 0)
-		t->tally.first[outcome] = (struct failure){.order = e->order,
-							    .addr = addr,
-							    .err = err,
-							    .at_bind = at_bind,
-							    .at_deadline = at_deadline,
-							    .in_conversation = in_conversation};
-	e->order++;
+		t->tally.first[outcome] = f;
 }
 
 /* A probe past its time: the attempts still connecting have timed out, and so has a
@@ -496,15 +513,62 @@ handle_events(struct engine *e, int64_t now)
 		socklen_t len = sizeof err;
 		if (getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
-		attempt_finish(e, t, a, err, now);
-		if (err == 0) {
-			connected(e, t, a, now);
-			continue;
-		}
-		/* A failure starts the next address at once (the loop does it). */
-		t->next_attempt_at = now;
-		end_if_all_failed(e, t, now);
+		attempt_end(e, t, a, err, now);
 	}
+}
+
+/* The answer to an attempt's connect, and what follows: the conversation or the end of
+ * the probe after a connection; the next address at once after a failure (the loop
+ * starts it). */
+static void
+attempt_end(struct engine *e, struct target *t, struct attempt *a, int err, int64_t now)
+{
+	if (attempt_settle(e, t, a, err, now) == 0) {
+		connected(e, t, a, now);
+		return;
+	}
+	t->next_attempt_at = now;
+	end_if_all_failed(e, t, now);
+}
+
+/* Records the answer to an attempt's connect. A socket that connected to itself is no
+ * connection: with nothing listening on a local port, the kernel may pick that very port
+ * as the source of the SYN, and the simultaneous open "completes" the handshake with no
+ * listener at all (Go's net package checks the same). Returns the error recorded. */
+static int
+attempt_settle(struct engine *e, struct target *t, struct attempt *a, int err, int64_t now)
+{
+	struct address to;
+
+	address_with_port(&e->cfg->resolutions[t->host].addresses[a->addr], t->port, &to);
+	if (err == 0 && connected_to_itself(a->fd, &to)) {
+		a->self_connect = true;
+		err = ECONNREFUSED;
+	}
+	attempt_finish(e, t, a, err, now);
+	return err;
+}
+
+/* True when the socket's own address and port are those it connected to. */
+static bool
+connected_to_itself(int fd, const struct address *to)
+{
+	struct sockaddr_storage local;
+	socklen_t len = sizeof local;
+
+	if (to->sa.ss_family == AF_UNIX ||
+	    getsockname(fd, (struct sockaddr *)&local, &len) < 0 ||
+	    local.ss_family != to->sa.ss_family)
+		return false;
+	if (local.ss_family == AF_INET) {
+		const struct sockaddr_in *l = (const struct sockaddr_in *)(const void *)&local;
+		const struct sockaddr_in *r = (const struct sockaddr_in *)(const void *)&to->sa;
+		return l->sin_port == r->sin_port && l->sin_addr.s_addr == r->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *l = (const struct sockaddr_in6 *)(const void *)&local;
+	const struct sockaddr_in6 *r = (const struct sockaddr_in6 *)(const void *)&to->sa;
+	return l->sin6_port == r->sin6_port &&
+	       memcmp(&l->sin6_addr, &r->sin6_addr, sizeof l->sin6_addr) == 0;
 }
 
 /* Opens a non-blocking socket (bound to -b) and sends the SYN. The attempt is then
@@ -532,16 +596,70 @@ attempt_start(struct engine *e, struct target *t, struct attempt *a)
 		attempt_finish(e, t, a, errno, a->started);
 		return;
 	}
+	a->status = ATTEMPT_CONNECTING;
+	slot_add(e, t, a, POLLOUT);
+	attempt_connect(e, t, a, a->started);
+}
+
+/* connect() on an attempt's socket, which is in the poll set: for the first time, or
+ * again after a Unix listener's queue was full. Leaves the attempt CONNECTING (waiting
+ * for the answer, or for the next try), or DONE when connect() answered at once
+ * (loopback can), as a connection or a failure. */
+static void
+attempt_connect(struct engine *e, struct target *t, struct attempt *a, int64_t now)
+{
+	const struct resolution *res = &e->cfg->resolutions[t->host];
+	struct address to;
+
+	address_with_port(&res->addresses[a->addr], t->port, &to);
 	if (connect(a->fd, (const struct sockaddr *)&to.sa, to.len) == 0) {
-		a->finished = clock_now();
-		a->status = ATTEMPT_DONE;
-		a->outcome = OUTCOME_CONNECTED;
-		a->err = 0;
+		(void)attempt_settle(e, t, a, 0, clock_now());
 	} else if (errno == EINPROGRESS || errno == EINTR) {
-		a->status = ATTEMPT_CONNECTING;
-		slot_add(e, t, a, POLLOUT);
+		a->retry_at = 0;
+		e->fds[a->slot].fd = a->fd;
+	} else if (errno == EAGAIN && to.sa.ss_family == AF_UNIX) {
+		/* A stuck service, not this machine's fault: wait for room, as a blocking
+		 * connect() (and check_tcp) would, until the probe's time is up. */
+		busy_wait(e, a, now);
 	} else {
-		attempt_finish(e, t, a, errno, clock_now());
+		(void)attempt_settle(e, t, a, errno, clock_now());
+	}
+}
+
+/* Schedules the next connect() of an attempt that met a full Unix listen queue; until
+ * then its socket is left out of poll(), which has nothing to say about it. */
+static void
+busy_wait(struct engine *e, struct attempt *a, int64_t now)
+{
+	int64_t wait = BUSY_RETRY_FIRST_NS;
+
+	for (unsigned i = 0; i < a->busy && wait < BUSY_RETRY_MAX_NS; i++)
+		wait *= 2;
+	a->busy++;
+	a->retry_at = now + (wait < BUSY_RETRY_MAX_NS ? wait : BUSY_RETRY_MAX_NS);
+	e->fds[a->slot].fd = -1;
+}
+
+/* Tries again the attempts of a probe whose Unix listener was full, when due, and lowers
+ * *wake to the next such try. */
+static void
+retry_busy(struct engine *e, struct target *t, int64_t now, int64_t *wake)
+{
+	for (unsigned i = 0; i < t->naddr && t->in_probe && t->talking < 0; i++) {
+		struct attempt *a = &t->attempts[i];
+		if (a->status != ATTEMPT_CONNECTING || a->retry_at == 0)
+			continue;
+		if (a->retry_at <= now) {
+			attempt_connect(e, t, a, now);
+			if (a->status == ATTEMPT_DONE && a->outcome == OUTCOME_CONNECTED) {
+				connected(e, t, a, a->finished);
+			} else if (a->status == ATTEMPT_DONE) {
+				t->next_attempt_at = now;
+				end_if_all_failed(e, t, now);
+			}
+		}
+		if (a->status == ATTEMPT_CONNECTING && a->retry_at != 0 && a->retry_at < *wake)
+			*wake = a->retry_at;
 	}
 }
 
@@ -564,7 +682,13 @@ attempt_finish(struct engine *e, struct target *t, struct attempt *a, int err, i
 	}
 	if (err == ETIMEDOUT)
 		a->err = 0; /* our deadline, not the kernel's: there is no error to show */
-	tally_failure(e, t, a->outcome, a->addr, a->err, a->at_bind, a->at_deadline, false);
+	tally_failure(e, t, a->outcome,
+		      (struct failure){.addr = a->addr,
+				       .err = a->err,
+				       .at_bind = a->at_bind,
+				       .at_deadline = a->at_deadline,
+				       .self_connect = a->self_connect,
+				       .busy = a->busy});
 }
 
 /* Puts a socket into the poll set, waiting for `events`. */

@@ -22,6 +22,7 @@
 #define REPLY_SHOW_MAX	 80  /* bytes of a server's reply echoed */
 
 static void target_message(struct outbuf *o, const struct run *run, const struct target *t);
+static void report_unknown(enum output_format format, const char *message);
 static void failure_message(struct outbuf *o, const struct run *run, const struct target *t);
 static void where(struct outbuf *o, const struct run *run, const struct target *t,
 		  unsigned addr);
@@ -38,8 +39,6 @@ static void perf_label(struct outbuf *o, const char *metric, const struct run *r
 static void perf_label_text(struct outbuf *o, const char *text, size_t len);
 static void perf_begin(struct outbuf *o, bool *first);
 static void format_percent(char *buf, size_t size, double value);
-static void address_text(const struct run *run, const struct target *t, unsigned addr,
-			 char *buf, size_t size);
 
 /* The words of the first line, after "TCP STATE - ". */
 void
@@ -79,14 +78,18 @@ report_run(const struct run *run)
 	const struct plan *plan = &run->plan;
 
 	o.len = 0;
-	if (run->opts.output != OUTPUT_NAGIOS && run->error == 0) {
-		report_machine(&o, run);
-		out_flush(&o);
+	if (run->error != 0) {
+		char message[256];
+		snprintf(message, sizeof message, "cannot run the check: %s",
+			 run->error == E2BIG ? "too many targets once the names are resolved (at "
+					       "most " MAX_TARGETS_TEXT "; --addresses=all counts "
+					       "every address of every port)"
+					     : strerror(run->error));
+		report_unknown(run->opts.output, message);
 		return;
 	}
-	if (run->error != 0) {
-		out_fmt(&o, "TCP %s - cannot run the check: %s\n", state_name(STATE_UNKNOWN),
-			strerror(run->error));
+	if (run->opts.output != OUTPUT_NAGIOS) {
+		report_machine(&o, run);
 		out_flush(&o);
 		return;
 	}
@@ -110,16 +113,41 @@ report_run(const struct run *run)
 	out_flush(&o);
 }
 
-/* Writes the one line of a usage error. */
+/* Writes the one line of a usage error, in the format asked for. */
 void
-report_usage_error(const char *message)
+report_usage_error(const char *message, enum output_format format)
+{
+	char text[512];
+
+	snprintf(text, sizeof text, "%s (see 'check_tcpport --help')", message);
+	report_unknown(format, text);
+}
+
+/* An UNKNOWN that no check produced (a usage error, a run that could not start), in the
+ * format asked for: the state as a number for state; one JSON object for json and lld
+ * (Zabbix shows its message); otherwise the state line, for value too: Zabbix then marks
+ * the item unsupported and shows why, where a number would be stored as a response
+ * time. */
+static void
+report_unknown(enum output_format format, const char *message)
 {
 	static struct outbuf o;
 
 	o.len = 0;
-	out_fmt(&o, "TCP %s - ", state_name(STATE_UNKNOWN));
-	out_escaped(&o, message, 400);
-	out_str(&o, " (see 'check_tcpport --help')\n");
+	switch (format) {
+	case OUTPUT_STATE:
+		out_fmt(&o, "%d\n", (int)STATE_UNKNOWN);
+		break;
+	case OUTPUT_JSON:
+	case OUTPUT_LLD:
+		report_machine_unknown(&o, message);
+		break;
+	default:
+		out_fmt(&o, "TCP %s - ", state_name(STATE_UNKNOWN));
+		out_escaped(&o, message, 512);
+		out_str(&o, "\n");
+		break;
+	}
 	out_flush(&o);
 }
 
@@ -136,13 +164,11 @@ report_target_label(struct outbuf *o, const struct run *run, const struct target
 		out_str(o, show_addr ? "/" : ":");
 	}
 	if (show_addr) {
-		char addr[INET6_ADDRSTRLEN];
-		address_format(&run->resolutions[t->host].addresses[t->first_addr], addr,
-			       sizeof addr);
-		if (strchr(addr, ':') != NULL)
-			out_fmt(o, "[%s]:", addr);
-		else
-			out_fmt(o, "%s:", addr);
+		const struct address *a = &run->resolutions[t->host].addresses[t->first_addr];
+		bool v6 = a->sa.ss_family == AF_INET6;
+		out_str(o, v6 ? "[" : "");
+		out_address(o, a);
+		out_str(o, v6 ? "]:" : ":");
 	}
 	if (run->resolutions[t->host].unix_socket)
 		out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
@@ -155,13 +181,23 @@ void
 report_target_host(struct outbuf *o, const struct run *run, const struct target *t,
 		   unsigned addr)
 {
-	char text[INET6_ADDRSTRLEN];
-
 	out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
 	if (!run->resolutions[t->host].looked_up)
 		return;
-	address_text(run, t, addr, text, sizeof text);
-	out_fmt(o, " (%s)", text);
+	out_str(o, " (");
+	out_address(o, &run->resolutions[t->host].addresses[addr]);
+	out_str(o, ")");
+}
+
+/* An address as text, escaped like everything that did not come from this program: a
+ * Unix socket's path is the user's bytes. */
+void
+out_address(struct outbuf *o, const struct address *addr)
+{
+	char text[ADDRESS_TEXT_MAX];
+
+	address_format(addr, text, sizeof text);
+	out_escaped(o, text, sizeof text);
 }
 
 /* What happened to one target, in words. */
@@ -184,7 +220,8 @@ target_message(struct outbuf *o, const struct run *run, const struct target *t)
 		return;
 	}
 	format_percent(loss, sizeof loss, v->loss);
-	out_fmt(o, "%.6f second average response time on ", v->seconds);
+	out_fixed(o, v->seconds, 6);
+	out_str(o, " second average response time on ");
 	where(o, run, t, tl->last_addr);
 	out_fmt(o, ": %u of %u probes connected, %s%% loss", tl->connected, tl->probes, loss);
 	shown_reply(o, run, t);
@@ -270,9 +307,9 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		break;
 	case OUTCOME_LOCAL_ERROR:
 		if (f->at_bind) {
-			char src[INET6_ADDRSTRLEN];
-			address_format(&run->opts.source, src, sizeof src);
-			out_fmt(o, "cannot bind to source address %s: %s", src, strerror(f->err));
+			out_str(o, "cannot bind to source address ");
+			out_address(o, &run->opts.source);
+			out_fmt(o, ": %s", strerror(f->err));
 		} else {
 			out_str(o, "cannot connect to ");
 			where(o, run, t, f->addr);
@@ -297,6 +334,12 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		where(o, run, t, f->addr);
 		break;
 	case OUTCOME_RESET:
+		if (!f->in_conversation) {
+			/* the handshake completed and the reset came before a word */
+			out_fmt(o, "%s at once after connecting to ", strerror(f->err));
+			where(o, run, t, f->addr);
+			break;
+		}
 		out_fmt(o, "%s after %zu bytes from ", strerror(f->err), t->conv.total);
 		where(o, run, t, f->addr);
 		if (!run->opts.jail && t->conv.shown_len > 0) {
@@ -341,7 +384,9 @@ summary_message(struct outbuf *o, const struct run *run)
 				slowest = t;
 		}
 		if (slowest != NULL) {
-			out_fmt(o, ", slowest %.6f s (", slowest->verdict.seconds);
+			out_str(o, ", slowest ");
+			out_fixed(o, slowest->verdict.seconds, 6);
+			out_str(o, " s (");
 			report_target_label(o, run, slowest);
 			out_str(o, ")");
 		}
@@ -376,12 +421,15 @@ short_words(struct outbuf *o, const struct run *run, const struct target *t)
 	switch (v->outcome) {
 	case OUTCOME_CONNECTED:
 		format_percent(pct, sizeof pct, v->loss);
-		if (v->slow)
-			out_fmt(o, "slow (%.6f s)", v->seconds);
-		else if (v->lossy)
+		if (v->slow) {
+			out_str(o, "slow (");
+			out_fixed(o, v->seconds, 6);
+			out_str(o, " s)");
+		} else if (v->lossy) {
 			out_fmt(o, "%s%% loss", pct);
-		else
+		} else {
 			out_str(o, "connected");
+		}
 		return;
 	case OUTCOME_REFUSED:
 		out_str(o, "refused");
@@ -464,7 +512,9 @@ perfdata(struct outbuf *o, const struct run *run)
 			perf_label_text(o, host.buf, host.len);
 			out_str(o, "'");
 		}
-		out_fmt(o, "=%.6fs;;;0;%s", clock_seconds(res->elapsed), max);
+		out_str(o, "=");
+		out_fixed(o, clock_seconds(res->elapsed), 6);
+		out_fmt(o, "s;;;0;%s", max);
 	}
 }
 
@@ -494,19 +544,29 @@ perf_target(struct outbuf *o, const struct run *run, const struct target *t, boo
 		out_str(o, max);
 		if (converse_wanted(&opts->converse)) {
 			perf_label(o, "connect", run, t, quoted, first);
-			out_fmt(o, "=%.6fs;;;0;%s", v->connect, max);
+			out_str(o, "=");
+			out_fixed(o, v->connect, 6);
+			out_fmt(o, "s;;;0;%s", max);
 			if (v->has_response) {
 				perf_label(o, "response", run, t, quoted, first);
-				out_fmt(o, "=%.6fs;;;0;%s", v->response, max);
+				out_str(o, "=");
+				out_fixed(o, v->response, 6);
+				out_fmt(o, "s;;;0;%s", max);
 			}
 		}
 		if (opts->count > 1) {
 			perf_label(o, "time_min", run, t, quoted, first);
-			out_fmt(o, "=%.6fs;;;0;%s", v->min, max);
+			out_str(o, "=");
+			out_fixed(o, v->min, 6);
+			out_fmt(o, "s;;;0;%s", max);
 			perf_label(o, "time_max", run, t, quoted, first);
-			out_fmt(o, "=%.6fs;;;0;%s", v->max, max);
+			out_str(o, "=");
+			out_fixed(o, v->max, 6);
+			out_fmt(o, "s;;;0;%s", max);
 			perf_label(o, "jitter", run, t, quoted, first);
-			out_fmt(o, "=%.6fs;;;0;", v->jitter);
+			out_str(o, "=");
+			out_fixed(o, v->jitter, 6);
+			out_str(o, "s;;;0;");
 		}
 	}
 	if (opts->count > 1) {
@@ -563,12 +623,4 @@ static void
 format_percent(char *buf, size_t size, double value)
 {
 	number_format(buf, size, value, 2);
-}
-
-/* One address of a target's host, as text. */
-static void
-address_text(const struct run *run, const struct target *t, unsigned addr, char *buf,
-	     size_t size)
-{
-	address_format(&run->resolutions[t->host].addresses[addr], buf, size);
 }

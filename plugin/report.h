@@ -12,14 +12,16 @@ void report_run(const struct run *run);
 void report_words(struct outbuf *o, const struct run *run);
 void report_target_words(struct outbuf *o, const struct run *run, const struct target *t);
 void report_perfdata(struct outbuf *o, const struct run *run);
-void report_usage_error(const char *message);
+void report_usage_error(const char *message, enum output_format format);
 void report_target_label(struct outbuf *o, const struct run *run, const struct target *t);
 void report_target_host(struct outbuf *o, const struct run *run, const struct target *t,
 			unsigned addr);
+void out_address(struct outbuf *o, const struct address *addr);
 
 /* The formats for machines: value, state, json, lld (machine.c). */
 void report_machine(struct outbuf *o, const struct run *run);
 void report_discovery(const struct options *opts);
+void report_machine_unknown(struct outbuf *o, const char *message);
 
 /* -v: the lines that explain the run (verbose.c). */
 void verbose_report(struct outbuf *o, const struct run *run);

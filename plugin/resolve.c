@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 
@@ -127,23 +128,41 @@ resolve_error_text(const struct resolution *res)
 	return gai_strerror(res->gai_error);
 }
 
-/* Writes the address without its port: "192.0.2.1" or "2001:db8::1". */
+/* Writes the address without its port, raw (the caller escapes it): "192.0.2.1",
+ * "2001:db8::1", "fe80::1%eth0" (the zone by name, or by number when the interface has
+ * none), or a Unix socket's path. ADDRESS_TEXT_MAX bytes always suffice. */
 void
 address_format(const struct address *addr, char *buf, size_t size)
 {
 	const void *raw;
+	uint32_t zone = 0;
 
+	if (size == 0)
+		return;
 	if (addr->sa.ss_family == AF_UNIX) {
 		const struct sockaddr_un *sun = (const struct sockaddr_un *)(const void *)&addr->sa;
 		snprintf(buf, size, "%s", sun->sun_path);
 		return;
 	}
-	if (addr->sa.ss_family == AF_INET6)
-		raw = &((const struct sockaddr_in6 *)(const void *)&addr->sa)->sin6_addr;
-	else
+	if (addr->sa.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(const void *)&addr->sa;
+		raw = &sin6->sin6_addr;
+		zone = sin6->sin6_scope_id;
+	} else {
 		raw = &((const struct sockaddr_in *)(const void *)&addr->sa)->sin_addr;
-	if (inet_ntop(addr->sa.ss_family, raw, buf, (socklen_t)size) == NULL && size > 0)
+	}
+	if (inet_ntop(addr->sa.ss_family, raw, buf, (socklen_t)size) == NULL) {
 		buf[0] = '\0';
+		return;
+	}
+	if (zone != 0) {
+		char name[IF_NAMESIZE];
+		size_t len = strlen(buf);
+		if (if_indextoname(zone, name) != NULL)
+			snprintf(buf + len, size - len, "%%%s", name);
+		else
+			snprintf(buf + len, size - len, "%%%u", (unsigned)zone);
+	}
 }
 
 /* An IPv4 or IPv6 literal becomes its one address at once. A literal with a zone

@@ -13,6 +13,9 @@
 
 #define RESOLVE_MAX_ADDRESSES 32
 #define RESOLVE_MAX_HOSTS     64
+/* Room for any address as text: a Unix socket path (sun_path, 108 bytes) or an IPv6
+ * address with its zone ("fe80::1%eth0"). */
+#define ADDRESS_TEXT_MAX      128
 
 struct address {
 	struct sockaddr_storage sa;

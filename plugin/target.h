@@ -29,6 +29,9 @@ struct attempt {
 	int err;		    /* errno of a failure, 0 otherwise */
 	bool at_bind;		    /* err came from bind() to the -b address */
 	bool at_deadline;	    /* a timeout cut short by the run's deadline */
+	bool self_connect;	    /* the socket connected to itself: nothing listens */
+	unsigned busy;		    /* a Unix listener's queue was full (EAGAIN) this often */
+	int64_t retry_at;	    /* when to try connect() again after EAGAIN, or 0 */
 	int64_t started;	    /* clock_now() just before connect() */
 	int64_t finished;	    /* clock_now() when the outcome was seen */
 };
@@ -40,6 +43,8 @@ struct failure {
 	int err;
 	bool at_bind;
 	bool at_deadline;	    /* a timeout of the run's deadline, not the probe's own */
+	bool self_connect;	    /* "refused": the socket connected to itself */
+	unsigned busy;		    /* a timeout: the Unix listener's queue stayed full */
 	bool in_conversation;	    /* it happened after the handshake */
 };
 

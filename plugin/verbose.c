@@ -75,11 +75,15 @@ conversation(struct outbuf *o, const struct run *run, const struct target *t)
 	out_fmt(o, "converse: sent %zu of %zu bytes", c->sent, cc->send.len);
 	if (converse_reads(cc)) {
 		out_fmt(o, ", received %zu bytes", c->total);
-		if (c->first_byte > 0)
-			out_fmt(o, " (the first %.6f s after sending)",
-				clock_seconds(c->first_byte - c->sent_at));
+		if (c->first_byte > 0) {
+			out_str(o, " (the first ");
+			out_fixed(o, clock_seconds(c->first_byte - c->sent_at), 6);
+			out_str(o, " s after sending)");
+		}
 	}
-	out_fmt(o, ": %s after %.6f s", result, clock_seconds(c->settled - c->begun));
+	out_fmt(o, ": %s after ", result);
+	out_fixed(o, clock_seconds(c->settled - c->begun), 6);
+	out_str(o, " s");
 	if (cc->quit.len > 0)
 		out_fmt(o, ", then quit (%zu bytes)", cc->quit.len);
 	out_str(o, "\n");
@@ -97,7 +101,6 @@ verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 {
 	const struct run *run = ctx;
 	static struct outbuf o;
-	char addr[INET6_ADDRSTRLEN];
 
 	o.len = 0;
 	out_fmt(&o, "probe %u/%u ", probe, run->opts.count);
@@ -113,21 +116,28 @@ verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 		return;
 	}
 	const struct attempt *a = &t->attempts[attempt];
-	address_format(&run->resolutions[t->host].addresses[a->addr], addr, sizeof addr);
-	if (connected && converse_wanted(&run->opts.converse))
-		out_fmt(&o, ": %s answered as expected in %.6f s\n", addr,
-			clock_seconds(t->conv.settled - a->started));
-	else if (connected)
-		out_fmt(&o, ": connected to %s in %.6f s\n", addr,
-			clock_seconds(a->finished - a->started));
-	else if (a->outcome == OUTCOME_CONNECTED)
-		out_fmt(&o, ": %s connected, then: %s\n", addr,
-			outcome_key(t->conv.outcome));
-	else {
-		out_fmt(&o, ": %s ", addr);
+	const struct address *addr = &run->resolutions[t->host].addresses[a->addr];
+	if (connected && converse_wanted(&run->opts.converse)) {
+		out_str(&o, ": ");
+		out_address(&o, addr);
+		out_str(&o, " answered as expected in ");
+		out_fixed(&o, clock_seconds(t->conv.settled - a->started), 6);
+	} else if (connected) {
+		out_str(&o, ": connected to ");
+		out_address(&o, addr);
+		out_str(&o, " in ");
+		out_fixed(&o, clock_seconds(a->finished - a->started), 6);
+	} else if (a->outcome == OUTCOME_CONNECTED) {
+		out_str(&o, ": ");
+		out_address(&o, addr);
+		out_fmt(&o, " connected, then: %s", outcome_key(t->conv.outcome));
+	} else {
+		out_str(&o, ": ");
+		out_address(&o, addr);
+		out_str(&o, " ");
 		attempt_result(&o, a);
-		out_str(&o, "\n");
 	}
+	out_str(&o, "\n");
 	out_flush(&o);
 }
 
@@ -169,7 +179,6 @@ static void
 resolution(struct outbuf *o, const struct run *run, size_t host)
 {
 	const struct resolution *res = &run->resolutions[host];
-	char addr[INET6_ADDRSTRLEN];
 
 	out_str(o, "resolve: ");
 	out_escaped(o, run->opts.hosts[host], 255);
@@ -182,15 +191,18 @@ resolution(struct outbuf *o, const struct run *run, size_t host)
 		out_seconds(o, clock_seconds(res->elapsed));
 		out_str(o, " s)\n");
 	} else if (res->count == 0) {
-		out_fmt(o, ": %s (%s) after %.6f s\n", resolve_error_text(res),
-			gai_name(res->gai_error), clock_seconds(res->elapsed));
+		out_fmt(o, ": %s (%s) after ", resolve_error_text(res), gai_name(res->gai_error));
+		out_fixed(o, clock_seconds(res->elapsed), 6);
+		out_str(o, " s\n");
 	} else {
 		out_str(o, " ->");
 		for (size_t i = 0; i < res->count; i++) {
-			address_format(&res->addresses[i], addr, sizeof addr);
-			out_fmt(o, "%s %s", i > 0 ? "," : "", addr);
+			out_str(o, i > 0 ? ", " : " ");
+			out_address(o, &res->addresses[i]);
 		}
-		out_fmt(o, " in %.6f s\n", clock_seconds(res->elapsed));
+		out_str(o, " in ");
+		out_fixed(o, clock_seconds(res->elapsed), 6);
+		out_str(o, " s\n");
 	}
 }
 
@@ -199,13 +211,10 @@ static void
 attempt_line(struct outbuf *o, const struct run *run, const struct target *t,
 	     const struct attempt *a)
 {
-	char addr[INET6_ADDRSTRLEN];
-
-	address_format(&run->resolutions[t->host].addresses[a->addr], addr, sizeof addr);
-	if (run->resolutions[t->host].unix_socket)
-		out_fmt(o, "connect %s", addr);
-	else
-		out_fmt(o, "connect %s port %u", addr, t->port);
+	out_str(o, "connect ");
+	out_address(o, &run->resolutions[t->host].addresses[a->addr]);
+	if (!run->resolutions[t->host].unix_socket)
+		out_fmt(o, " port %u", t->port);
 	if (run->opts.nhosts > 1 && !run->resolutions[t->host].unix_socket) {
 		out_str(o, " (");
 		out_escaped(o, run->opts.hosts[t->host], 255);
@@ -217,7 +226,9 @@ attempt_line(struct outbuf *o, const struct run *run, const struct target *t,
 		return;
 	}
 	attempt_result(o, a);
-	out_fmt(o, ", started at +%.6f s\n", clock_seconds(a->started - run->deadline.start));
+	out_str(o, ", started at +");
+	out_fixed(o, clock_seconds(a->started - run->deadline.start), 6);
+	out_str(o, " s\n");
 }
 
 /* How an attempt ended, with its time. */
@@ -226,16 +237,33 @@ attempt_result(struct outbuf *o, const struct attempt *a)
 {
 	double took = clock_seconds(a->finished - a->started);
 
-	if (a->status == ATTEMPT_CANCELLED)
-		out_fmt(o, "no answer in %.6f s, given up: another address connected first", took);
-	else if (a->outcome == OUTCOME_CONNECTED)
-		out_fmt(o, "connected in %.6f s", took);
-	else if (a->outcome == OUTCOME_TIMEOUT && a->err == 0)
-		out_fmt(o, "no answer in %.6f s", took);
-	else if (a->at_bind)
+	if (a->at_bind) {
 		out_fmt(o, "bind: %s (%s)", errno_name(a->err), strerror(a->err));
+		return;
+	}
+	if (a->status == ATTEMPT_CANCELLED)
+		out_str(o, "no answer in ");
+	else if (a->outcome == OUTCOME_CONNECTED)
+		out_str(o, "connected in ");
+	else if (a->self_connect)
+		out_str(o, "connected to itself in ");
+	else if (a->outcome == OUTCOME_TIMEOUT && a->busy > 0)
+		out_str(o, "no room in ");
+	else if (a->outcome == OUTCOME_TIMEOUT && a->err == 0)
+		out_str(o, "no answer in ");
 	else
-		out_fmt(o, "%s (%s) after %.6f s", errno_name(a->err), strerror(a->err), took);
+		out_fmt(o, "%s (%s) after ", errno_name(a->err), strerror(a->err));
+	out_fixed(o, took, 6);
+	out_str(o, " s");
+	if (a->status == ATTEMPT_CANCELLED)
+		out_str(o, ", given up: another address connected first");
+	else if (a->self_connect)
+		out_str(o, " (the kernel chose the destination port as the source port): "
+			   "nothing listens there, counted as refused");
+	else if (a->outcome == OUTCOME_TIMEOUT && a->busy > 0)
+		out_fmt(o, ": the listener's queue stayed full (connect() said EAGAIN %u times); "
+			   "the service does not accept",
+			a->busy);
 }
 
 /* With -n: one line of figures per target. */
@@ -255,9 +283,17 @@ probe_stats(struct outbuf *o, const struct run *run, const struct target *t)
 		loss);
 	if (tl->not_run > 0)
 		out_fmt(o, ", %u not run (deadline)", tl->not_run);
-	if (tl->connected > 0)
-		out_fmt(o, ", time min/avg/max/jitter %.6f/%.6f/%.6f/%.6f s", v->min, v->seconds,
-			v->max, v->jitter);
+	if (tl->connected > 0) {
+		out_str(o, ", time min/avg/max/jitter ");
+		out_fixed(o, v->min, 6);
+		out_str(o, "/");
+		out_fixed(o, v->seconds, 6);
+		out_str(o, "/");
+		out_fixed(o, v->max, 6);
+		out_str(o, "/");
+		out_fixed(o, v->jitter, 6);
+		out_str(o, " s");
+	}
 	for (int k = OUTCOME_REFUSED; k < OUTCOME_COUNT; k++)
 		if (tl->failed[k] > 0)
 			out_fmt(o, ", %s %u", outcome_key((enum outcome)k), tl->failed[k]);
@@ -308,7 +344,8 @@ errno_name(int err)
 		{EAFNOSUPPORT, "EAFNOSUPPORT"},	  {EACCES, "EACCES"},
 		{EPERM, "EPERM"},		  {EINVAL, "EINVAL"},
 		{ENETDOWN, "ENETDOWN"},		  {EPROTO, "EPROTO"},
-		{EADDRINUSE, "EADDRINUSE"},
+		{EADDRINUSE, "EADDRINUSE"},	  {EAGAIN, "EAGAIN"},
+		{ENOENT, "ENOENT"},		  {ENAMETOOLONG, "ENAMETOOLONG"},
 #ifdef EHOSTDOWN
 		{EHOSTDOWN, "EHOSTDOWN"},
 #endif
