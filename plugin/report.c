@@ -29,6 +29,7 @@ static void where(struct outbuf *o, const struct run *run, const struct target *
 static void shown_reply(struct outbuf *o, const struct run *run, const struct target *t);
 static void reply_text(struct outbuf *o, const struct converse *c);
 static void summary_message(struct outbuf *o, const struct run *run);
+static unsigned attempts_made(const struct target *t);
 static void short_words(struct outbuf *o, const struct run *run, const struct target *t);
 static const char *noun(const struct run *run);
 static void perfdata(struct outbuf *o, const struct run *run);
@@ -362,8 +363,23 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 	if (run->opts.count > 1)
 		out_fmt(o, " (%u of %u probes failed)", t->tally.probes - t->tally.connected,
 			t->tally.probes);
-	else if (t->naddr > 1)
+	else if (t->naddr > 1 && attempts_made(t) == t->naddr)
 		out_fmt(o, " (%u addresses tried)", t->naddr);
+	else if (t->naddr > 1)
+		out_fmt(o, " (%u of %u addresses tried, the deadline came first)", attempts_made(t),
+			t->naddr);
+}
+
+/* The attempts of a target's last probe that sent a SYN (or failed to): those the
+ * deadline kept from starting are not counted. */
+static unsigned
+attempts_made(const struct target *t)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < t->naddr; i++)
+		n += t->attempts[i].status != ATTEMPT_WAITING;
+	return n;
 }
 
 /* The first line for several targets: how many failed and which, or how many are OK. */

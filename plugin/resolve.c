@@ -41,6 +41,7 @@ static void resolve_finish(struct lookup *lk, const struct deadline *dl, struct 
 static bool parse_literal(const char *host, int family, struct resolution *res);
 static void take_addresses(const struct addrinfo *list, struct resolution *res);
 static void fail_with(struct resolution *res, int gai_error, int sys_error);
+static int local_failure(int gai_error, int sys_error);
 static void lookup_release(struct lookup *lk);
 static void *lookup_run(void *arg);
 static int lookup_start(struct lookup *lk);
@@ -206,9 +207,11 @@ parse_literal(const char *host, int family, struct resolution *res)
 		struct addrinfo hints = {.ai_family = family, .ai_socktype = SOCK_STREAM,
 					 .ai_flags = AI_NUMERICHOST};
 		struct addrinfo *list = NULL;
+		errno = 0;
 		int err = getaddrinfo(host, NULL, &hints, &list);
-		if (err != 0)
-			fail_with(res, err, errno);
+		int saved = errno;
+		if ((err = local_failure(err, saved)) != 0)
+			fail_with(res, err, saved);
 		else
 			take_addresses(list, res);
 		if (list != NULL)
@@ -219,13 +222,11 @@ parse_literal(const char *host, int family, struct resolution *res)
 }
 
 /* Copies the TCP addresses of `list`, in getaddrinfo's order (RFC 6724), without
- * duplicates, up to RESOLVE_MAX_ADDRESSES. */
+ * duplicates, up to RESOLVE_MAX_ADDRESSES; counts those past it, which -v names. */
 static void
 take_addresses(const struct addrinfo *list, struct resolution *res)
 {
 	for (const struct addrinfo *ai = list; ai != NULL; ai = ai->ai_next) {
-		if (res->count == RESOLVE_MAX_ADDRESSES)
-			break;
 		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
 		    ai->ai_addrlen > sizeof(struct sockaddr_storage))
 			continue;
@@ -233,11 +234,40 @@ take_addresses(const struct addrinfo *list, struct resolution *res)
 		for (size_t i = 0; i < res->count && !seen; i++)
 			seen = res->addresses[i].len == ai->ai_addrlen &&
 			       memcmp(&res->addresses[i].sa, ai->ai_addr, ai->ai_addrlen) == 0;
+		for (const struct addrinfo *before = list; before != ai && !seen;
+		     before = before->ai_next)
+			seen = res->count == RESOLVE_MAX_ADDRESSES &&
+			       before->ai_addrlen == ai->ai_addrlen &&
+			       memcmp(before->ai_addr, ai->ai_addr, ai->ai_addrlen) == 0;
 		if (seen)
 			continue;
+		if (res->count == RESOLVE_MAX_ADDRESSES) {
+			res->unused++;
+			continue;
+		}
 		struct address *a = &res->addresses[res->count++];
 		memcpy(&a->sa, ai->ai_addr, ai->ai_addrlen);
 		a->len = ai->ai_addrlen;
+	}
+}
+
+/* getaddrinfo's verdict, corrected: glibc answers "Name or service not known" when it
+ * could not even read /etc/hosts or open a socket to the nameserver because this process
+ * ran out of descriptors or memory. errno tells; it is then this machine's failure
+ * (EAI_SYSTEM: local-error, UNKNOWN), not news about the name. */
+static int
+local_failure(int gai_error, int sys_error)
+{
+	if (gai_error == 0 || gai_error == EAI_SYSTEM)
+		return gai_error;
+	switch (sys_error) {
+	case EMFILE:
+	case ENFILE:
+	case ENOMEM:
+	case ENOBUFS:
+		return EAI_SYSTEM;
+	default:
+		return gai_error;
 	}
 }
 
@@ -276,8 +306,11 @@ lookup_run(void *arg)
 	struct addrinfo hints = {.ai_family = lk->family, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *list = NULL;
 
+	errno = 0;
 	int err = getaddrinfo(lk->host, NULL, &hints, &list);
 	int saved = errno;
+
+	err = local_failure(err, saved);
 
 	pthread_mutex_lock(&lk->lock);
 	lk->error = err;

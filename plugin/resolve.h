@@ -25,6 +25,7 @@ struct address {
 struct resolution {
 	struct address addresses[RESOLVE_MAX_ADDRESSES];
 	size_t count;
+	size_t unused;		/* addresses past RESOLVE_MAX_ADDRESSES, not tried */
 	bool looked_up;		/* a name went to getaddrinfo (not an address literal) */
 	bool unix_socket;	/* the host is the path of a Unix stream socket */
 	bool timed_out;		/* the deadline passed before the resolver answered */
