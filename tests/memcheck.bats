@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
 # The main scenarios under valgrind's memcheck: every outcome, many ports, conversations,
 # the output formats. Each must keep its exit code and state line, with no memory error,
-# no byte definitely lost, and no descriptor of its own left open at exit. Run by
+# no byte definitely lost, and no descriptor of its own left open at exit. Then every
+# file of the fuzz corpus, replayed by its harness built without libFuzzer (tests/fuzz/
+# replay.c): memcheck finds the reads of uninitialised memory the sanitizers miss. Run by
 # `make memcheck` on a build without sanitizers (valgrind cannot run an ASan binary).
 
 load helpers/common
@@ -172,4 +174,49 @@ memcheck_clean() {
 	fd_allowed='socket [0-9]+: 127\.0\.0\.1:[0-9]+ <-> 127\.0\.0\.1:53$'
 	memcheck 2 -H nosuch.test -p 80 -t 1
 	assert_first_line "^TCP CRITICAL - Timeout after 1 seconds while resolving nosuch\.test"
+}
+
+# replay_corpus HARNESS: every file of tests/fuzz/corpus/HARNESS given to the harness
+# (its replay build, made by `make memcheck`) in one process under memcheck: no error, no
+# invariant broken (an abort), nothing definitely lost. Memcheck writes to the same
+# stderr as the replay, so the log names each input just before the errors it causes.
+replay_corpus() {
+	local replay=${FUZZ_REPLAY_DIR:-$(dirname "$PLUGIN")/tests/fuzz}/replay_${1#fuzz_}
+	local corpus=$TESTS_SRCDIR/fuzz/corpus/$1 log=$BATS_TEST_TMPDIR/replay.log files rc=0
+	if [ ! -x "$replay" ]; then
+		[ "${CI:-}" != true ] || { echo "$replay is missing: make memcheck builds it" >&2; return 1; }
+		skip "$replay is missing: make memcheck builds it"
+	fi
+	files=("$corpus"/*)
+	[ "${#files[@]}" -ge 5 ] && [ -f "${files[0]}" ]
+	valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite \
+		--error-exitcode=99 --track-origins=yes --log-fd=2 "$replay" "${files[@]}" >/dev/null 2>"$log" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		printf 'replay of %s: exit %d; the inputs followed by an error:\n' "$1" "$rc" >&2
+		awk '/^replay: / { input = $2 }
+			/^==[0-9]+== [A-Z]/ && !/Memcheck,|Copyright|Using Valgrind|Command:|Parent PID|HEAP SUMMARY|LEAK SUMMARY|ERROR SUMMARY|For lists|For counts|All heap|Rerun with|Use --track-origins/ && input != "" && !(input in seen) { seen[input] = 1; print "  " input ": " $0 }' "$log" >&2
+		cat "$log" >&2
+		return 1
+	fi
+	# every file was given to the harness
+	[ "$(grep -c '^replay: ' "$log")" -eq "${#files[@]}" ]
+	grep -q 'ERROR SUMMARY: 0 errors' "$log" || { cat "$log" >&2; return 1; }
+	grep -q -E 'All heap blocks were freed|definitely lost: 0 bytes' "$log" ||
+		{ cat "$log" >&2; return 1; }
+}
+
+@test "memcheck: the fuzz corpus of the options harness" {
+	replay_corpus fuzz_options
+}
+
+@test "memcheck: the fuzz corpus of the range harness" {
+	replay_corpus fuzz_range
+}
+
+@test "memcheck: the fuzz corpus of the escape harness" {
+	replay_corpus fuzz_escape
+}
+
+@test "memcheck: the fuzz corpus of the expect harness" {
+	replay_corpus fuzz_expect
 }

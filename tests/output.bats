@@ -33,9 +33,51 @@ teardown() {
 	assert_first_line "^TCP CRITICAL - connect to address localhost \(127\.0\.0\.1\) and port $closed: Connection refused\|dns=[0-9.]+s;;;0;10$"
 }
 
+# require_locale_de: de_DE.UTF-8, whose decimal point is ',', is installed (./bootstrap
+# generates it as root). Without it a test of the decimal point could not fail: glibc
+# would fall back to "C". Missing, it is a skip that says so (a package build, a user
+# without root), and a failure under CI=true, where ./bootstrap must have made it.
+require_locale_de() {
+	if ! locale -a 2>/dev/null | grep -qx 'de_DE\.utf8'; then
+		if [ "${CI:-}" = true ]; then
+			echo "the de_DE.UTF-8 locale is missing: run ./bootstrap as root" >&2
+			return 1
+		fi
+		skip "the de_DE.UTF-8 locale is missing (./bootstrap as root generates it)"
+	fi
+	# and it really has ',' as its decimal point
+	[ "$(LC_ALL=de_DE.UTF-8 locale decimal_point)" = "," ]
+}
+
 @test "the decimal point is '.' whatever the locale" {
-	LC_ALL=de_DE.UTF-8 LC_NUMERIC=de_DE.UTF-8 LANG=de_DE.UTF-8 run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -w 0.5 -t 2.5
-	assert_first_line "^TCP OK - 0\.[0-9]{6} second .*\|time=0\.[0-9]{6}s;0\.5;;0;2\.5$"
+	require_locale_de
+	export LC_ALL=de_DE.UTF-8 LC_NUMERIC=de_DE.UTF-8 LANG=de_DE.UTF-8
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -w 0.5 -t 2.5
+	assert_first_line "^TCP OK - 0\.[0-9]{6} second response time on 127\.0\.0\.1 port $port\|time=0\.[0-9]{6}s;0\.5;;0;2\.5$"
+	[ "${#lines[@]}" -eq 1 ]
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -w 0.5 -t 2.5 -v
+	assert_first_line "^TCP OK - 0\.[0-9]{6} second response time on 127\.0\.0\.1 port $port\|time=0\.[0-9]{6}s;0\.5;;0;2\.5$"
+	[[ ${lines[2]} =~ ^connect\ 127\.0\.0\.1\ port\ $port:\ connected\ in\ 0\.[0-9]{6}\ s,\ started\ at\ \+0\.[0-9]{6}\ s$ ]]
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -w 0.5 -t 2.5 -vv
+	[ "${lines[1]}" = "settings: timeout 2.5 s for the whole run, IPv4 and IPv6, warning 0.5, critical none" ]
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port,$closed" -t 2.5 --output json
+	[[ $output =~ \"time\":0\.[0-9]{6},\"connect\":0\.[0-9]{6}, ]]
+	assert_output_has "'time_$port'=0."
+	[[ ! $output =~ [0-9],[0-9] ]]
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --output value
+	[[ $output =~ ^0\.[0-9]{6}$ ]]
+}
+
+@test "a threshold or a timeout written with a decimal comma is a usage error, whatever the locale" {
+	for loc in C de_DE.UTF-8; do
+		[ "$loc" = C ] || require_locale_de
+		LC_ALL=$loc run -3 "$PLUGIN" -H 127.0.0.1 -p "$port" -w 0,5
+		[ "$output" = "TCP UNKNOWN - invalid -w '0,5': use seconds or a range such as 0.5, 0.5:, ~:0.5, 0.2:0.5 or @0.2:0.5 (see 'check_tcpport --help')" ]
+		LC_ALL=$loc run -3 "$PLUGIN" -H 127.0.0.1 -p "$port" -c 0,5
+		assert_first_line "^TCP UNKNOWN - invalid -c '0,5': "
+		LC_ALL=$loc run -3 "$PLUGIN" -H 127.0.0.1 -p "$port" -t 2,5
+		assert_first_line "^TCP UNKNOWN - invalid -t '2,5': "
+	done
 }
 
 @test "-v explains each phase after the state line and gives a hint" {
