@@ -64,8 +64,8 @@ check_run() {
 # check_one KIND POLICY FORMAT ARGS...: runs the plugin once with ARGS, -t 1 and
 # --output FORMAT (and the "must stay closed" states when POLICY is closed), and records
 # in `failures` every invariant it breaks. KIND says what the target does: open
-# (connects), failed (never connects) or reset (accepts and resets at once: not OK by
-# default, nor when it must stay closed).
+# (connects), failed (never connects) or reset (accepts and resets at once: never called
+# refused, and not OK when it must stay closed).
 check_one() {
 	local kind=$1 policy=$2 format=$3 extra=() rc code=x word n
 	shift 3
@@ -108,7 +108,11 @@ check_one() {
 		return 0 # connects nothing: nothing more to judge
 		;;
 	value)
-		[[ $output =~ ^[0-9]+\.[0-9]{6}$ ]] || fail_combo "not one number: $output"
+		# a number; a usage error is its UNKNOWN line, so that Zabbix marks the item
+		# unsupported and shows why instead of storing a time
+		[[ $output =~ ^[0-9]+\.[0-9]{6}$ ]] ||
+			[[ $rc -eq 3 && $output =~ ^TCP\ UNKNOWN\ -\ [^$'\n']+$ ]] ||
+			fail_combo "not one number: $output"
 		code=$rc
 		;;
 	state)
@@ -126,8 +130,12 @@ check_one() {
 		((rc == 0)) || fail_combo "exit $rc for a port that accepts: $output" ;;
 	open/closed | reset/closed)
 		((rc != 0)) || fail_combo "OK although the port accepts: $output" ;;
-	failed/default | reset/default)
+	failed/default)
 		((rc != 0)) || fail_combo "OK although nothing connected: $output" ;;
+	reset/default)
+		# the handshake completed: "connected" (OK) when the reset came after the
+		# plugin saw it, "reset" (CRITICAL) before; never "refused"
+		[[ $output != *efused* ]] || fail_combo "an accepted connection called refused: $output" ;;
 	esac
 }
 

@@ -1,0 +1,196 @@
+#!/usr/bin/env bats
+# What the plugin says against what happened: every outcome compared with the kernel's
+# own account (nft counters of the SYN/ACKs and resets the lab's loopback carried, strace
+# of the plugin's own calls). "connected" means a handshake completed, "refused" a SYN
+# answered by a reset, "reset" a handshake then a reset, "N addresses tried" N connects.
+# Each test here also pins a bug that once made the plugin say something else.
+
+load helpers/common
+
+setup_file() {
+	if lab_available; then lab_start; fi
+}
+
+teardown_file() {
+	lab_stop
+}
+
+setup() {
+	lab_require_root
+	lab_reset
+	command -v strace >/dev/null || skip "strace is not installed"
+}
+
+teardown() {
+	servers_stop
+	# the ephemeral port range is the lab's own: give back the default
+	if [[ -n ${LAB_PID:-} ]]; then
+		lab_exec sysctl -qw net.ipv4.ip_local_port_range="32768 60999" || true
+	fi
+}
+
+# count_packets PORT: adds nft counters, in the lab's output hook, of the SYN/ACKs and
+# the resets sent from PORT (every packet on loopback passes there once).
+count_packets() {
+	lab_nft "add rule inet lab output tcp sport $1 tcp flags & (syn | ack) == syn | ack counter" \
+		"add rule inet lab output tcp sport $1 tcp flags & rst == rst counter"
+}
+
+# packets KIND: the count of the counter of KIND (synack or rst) added by count_packets.
+packets() {
+	local n=1
+	[ "$1" = synack ] || n=2
+	lab_exec nft list chain inet lab output | grep -o 'counter packets [0-9]*' |
+		sed -n "${n}s/counter packets //p"
+}
+
+# traced ARGS...: runs the plugin in the lab under strace (network calls only, threads
+# followed), into output and status as `run` does; the trace goes to $trace.
+traced() {
+	trace=$BATS_TEST_TMPDIR/trace
+	run --separate-stderr lab_exec strace -f -o "$trace" -e trace=network "$PLUGIN" "$@"
+}
+
+# connects PORT: how many TCP connect() calls to PORT the trace holds (the resolver's
+# own, to port 53 or nscd's socket, are not counted unless asked for).
+connects() {
+	grep -c -E "connect\(.*sin6?_port=htons\($1\)" "$trace" || true
+}
+
+@test "connected: the kernel sent one SYN/ACK for the one connect, and no reset" {
+	port=$(lab_server accept 127.0.0.1 web)
+	count_packets "$port"
+	traced -H 127.0.0.1 -p "$port"
+	[ "$status" -eq 0 ]
+	assert_first_line "^TCP OK - [0-9]\.[0-9]{6} second response time on 127\.0\.0\.1 port $port\|time=[0-9.]+s;;;0;10$"
+	[ "$(connects "$port")" -eq 1 ]
+	[ "$(packets synack)" -eq 1 ]
+}
+
+@test "refused: the SYN was answered by a reset, and no SYN/ACK" {
+	port=$(lab_server bound 127.0.0.1 closed)
+	count_packets "$port"
+	traced -H 127.0.0.1 -p "$port"
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "TCP CRITICAL - connect to address 127.0.0.1 and port $port: Connection refused" ]
+	[ "$(connects "$port")" -eq 1 ]
+	[ "$(packets rst)" -eq 1 ]
+	[ "$(packets synack)" -eq 0 ]
+}
+
+@test "a listener that accepts and resets at once is a reset, never refused (nor OK when the port must stay closed)" {
+	port=$(lab_server accept-reset 127.0.0.1 proxy)
+	count_packets "$port"
+	# strace holds each poll back 100 ms, so the reset is there before the plugin
+	# looks: getsockopt(SO_ERROR) then says ECONNRESET, every time
+	trace=$BATS_TEST_TMPDIR/trace
+	run --separate-stderr lab_exec strace -f -o "$trace" -e trace=network,ppoll \
+		-e inject=ppoll:delay_enter=100000 "$PLUGIN" -H 127.0.0.1 -p "$port" -v
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "TCP CRITICAL - Connection reset by peer at once after connecting to 127.0.0.1 port $port" ]
+	[[ ${lines[2]} =~ ^connect\ 127\.0\.0\.1\ port\ $port:\ ECONNRESET\ \(Connection\ reset\ by\ peer\)\ after ]]
+	grep -q 'SO_ERROR, \[ECONNRESET\]' "$trace"
+	[ "$(packets synack)" -eq 1 ]
+	[ "$(packets rst)" -ge 1 ]
+
+	run lab_exec strace -f -o /dev/null -e inject=ppoll:delay_enter=100000 "$PLUGIN" \
+		-H 127.0.0.1 -p "$port" --state connected=critical,refused=ok,timeout=ok
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} == "TCP CRITICAL - Connection reset by peer at once after connecting"* ]]
+}
+
+@test "a socket that connected to itself is refused: nothing listens, and -v says why" {
+	# with a one-port ephemeral range, a connect to that very port leaves from it: the
+	# kernel's simultaneous open "completes" with no listener at all
+	lab_exec sysctl -qw net.ipv4.ip_local_port_range="41000 41000"
+	traced -H 127.0.0.1 -p 41000 -v
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "TCP CRITICAL - connect to address 127.0.0.1 and port 41000: Connection refused" ]
+	[[ ${lines[2]} =~ ^connect\ 127\.0\.0\.1\ port\ 41000:\ connected\ to\ itself\ in\ [0-9.]+\ s\ \(the\ kernel\ chose\ the\ destination\ port\ as\ the\ source\ port\):\ nothing\ listens\ there ]]
+	# what the kernel did: one connect, that "succeeded" from port 41000 to port 41000
+	[ "$(connects 41000)" -eq 1 ]
+	grep -q 'getsockname(.*sin_port=htons(41000)' "$trace"
+}
+
+@test "a range over the ephemeral ports with nothing listening is never OK" {
+	lab_exec sysctl -qw net.ipv4.ip_local_port_range="41000 41003"
+	for _ in 1 2 3; do
+		run -2 lab_exec "$PLUGIN" -H 127.0.0.1 -p 41000-41003 -t 2
+		[ "${lines[0]}" = "TCP CRITICAL - 4 of 4 ports failed: 41000 refused, 41001 refused, 41002 refused, 41003 refused" ]
+	done
+}
+
+@test "a Unix listener with a full queue is a stuck service: CRITICAL timeout, connect retried" {
+	sock=$BATS_TEST_TMPDIR/full.sock
+	lab_server full 127.0.0.1 unixfull -u "$sock" >/dev/null
+	traced -H "$sock" -t 1 -v
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "TCP CRITICAL - Socket timeout after 1 seconds while connecting to socket $sock" ]
+	[[ ${lines[2]} =~ ^connect\ $sock:\ no\ room\ in\ [0-9.]+\ s:\ the\ listener\'s\ queue\ stayed\ full\ \(connect\(\)\ said\ EAGAIN\ ([0-9]+)\ times\) ]]
+	said=${BASH_REMATCH[1]}
+	# the count is the kernel's: one EAGAIN per connect to the socket
+	[ "$(grep -c "connect(.*$sock.*EAGAIN" "$trace")" -eq "$said" ]
+	((said > 5))
+}
+
+@test "a name with three silent addresses: the count of addresses tried is the count of connects" {
+	lab_hosts '127.0.0.2 multi.test' '127.0.0.3 multi.test' '127.0.0.4 multi.test'
+	for a in 2 3 4; do lab_drop 9 "127.0.0.$a"; done
+	traced -H multi.test -p 9 -t 1
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} =~ ^TCP\ CRITICAL\ -\ Socket\ timeout\ after\ 1\ seconds\ while\ connecting\ to\ multi\.test\ \(127\.0\.0\.[234]\)\ port\ 9\ \(3\ addresses\ tried\)\|dns= ]]
+	[ "$(connects 9)" -eq 3 ]
+
+	# 0.4 s leaves room for two: the next starts 250 ms after the one before
+	traced -H multi.test -p 9 -t 0.4
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} =~ \(2\ of\ 3\ addresses\ tried,\ the\ deadline\ came\ first\)\|dns= ]]
+	[ "$(connects 9)" -eq 2 ]
+}
+
+@test "a resolver out of descriptors is a local error (UNKNOWN), never 'name not known'" {
+	# a long hosts file keeps each lookup busy long enough that the 30 lookup threads
+	# overlap; with 6 descriptors some cannot open /etc/hosts (EMFILE)
+	local hosts=() args=()
+	for i in $(seq 1 20000); do hosts+=("10.1.$((i / 256)).$((i % 256)) filler$i"); done
+	for i in $(seq 1 30); do hosts+=("127.0.0.$i n$i") args+=(-H "n$i"); done
+	lab_hosts "${hosts[@]}"
+	lab_nsswitch 'hosts: files'
+	run lab_exec bash -c 'ulimit -n 6 && exec "$@"' - "$PLUGIN" "${args[@]}" -p 1 -t 5
+	[ "$status" -eq 2 ] || [ "$status" -eq 3 ]
+	assert_output_lacks "name not known"
+	assert_output_lacks "Name or service not known"
+	# each target is either refused (resolved) or UNKNOWN for this machine's limit
+	[ "$(grep -c -E '^n[0-9]+:1: (CRITICAL - connect to address n[0-9]+ \(127\.0\.0\.[0-9]+\) and port 1: Connection refused|UNKNOWN - cannot resolve n[0-9]+: Too many open files)$' <<<"$output")" -eq 30 ]
+	assert_output_has "UNKNOWN - cannot resolve"
+}
+
+@test "-d after a reset: the conversation ends at once, without spinning" {
+	port=$(lab_server reset 127.0.0.1 resetter -T 'hello\r\n')
+	trace=$BATS_TEST_TMPDIR/trace
+	start=$(now_ms)
+	run --separate-stderr lab_exec strace -f -o "$trace" -e trace=ppoll "$PLUGIN" \
+		-H 127.0.0.1 -p "$port" -s 'x' -e 'nomatch' -d 2 -t 5
+	took=$(($(now_ms) - start))
+	[ "$status" -eq 1 ] || [ "$status" -eq 2 ]
+	[[ ${lines[0]} =~ ^TCP\ (WARNING|CRITICAL)\ -\ (Unexpected\ response|Connection\ reset\ by\ peer\ after\ 7\ bytes) ]]
+	# the reset came 50 ms after the banner: nothing is left to wait 2 s for
+	((took < 1500))
+	# a handful of polls, not tens of thousands
+	(($(grep -c 'ppoll(' "$trace") < 20))
+}
+
+@test "a name whose resolver hangs: each figure and reason is what happened" {
+	lab_hosts '127.0.0.1 fast.test'
+	lab_dns_hang
+	traced -H fast.test -H slow.test -p 9 -t 1
+	[ "$status" -eq 2 ]
+	# names are resolved before any connect: the hanging one holds the other back until
+	# the deadline, and the output says so rather than inventing a timeout of its own
+	[[ ${lines[0]} =~ ^TCP\ CRITICAL\ -\ 2\ of\ 2\ hosts\ failed:\ fast\.test:9\ not\ tried,\ slow\.test:9\ resolver\ timed\ out\|\'dns_fast\.test\'=0\.[0-9]{6}s\;\;\;0\;1$ ]]
+	[ "${lines[1]}" = "fast.test:9: CRITICAL - Socket timeout after 1 seconds before trying fast.test (127.0.0.1) port 9" ]
+	[ "${lines[2]}" = "slow.test:9: CRITICAL - Timeout after 1 seconds while resolving slow.test: the resolver did not answer" ]
+	[ "$(connects 9)" -eq 0 ]
+	# the resolver really asked the (silent) nameserver
+	[ "$(connects 53)" -ge 1 ]
+}
