@@ -252,3 +252,75 @@ usage_error() {
 		[ -z "$output" ]
 	done
 }
+
+@test "a Unix socket path too long for sun_path is a usage error, never '0 of 0 OK'" {
+	path=/tmp/$(printf 'a%.0s' {1..103})
+	usage_error -H "$path"
+	[ "${lines[0]}" = "TCP UNKNOWN - Unix socket path too long (108 bytes, at most 107): '$path' (see 'check_tcpport --help')" ]
+	# 107 bytes still fit: nothing listens there
+	run -2 "$PLUGIN" -H "${path%a}"
+	assert_first_line "^TCP CRITICAL - connect to socket ${path%a}: No such file or directory$"
+}
+
+@test "a long option given a value it does not take names the option typed" {
+	usage_error --all=1 -H 127.0.0.1 -p 1
+	assert_output_has "option '--all' takes no value"
+	usage_error --escape=yes -H 127.0.0.1 -p 1
+	assert_output_has "option '--escape' takes no value"
+}
+
+@test "the TLS refusal names the option, not its value" {
+	usage_error -D 30 -H 127.0.0.1 -p 443
+	assert_output_has "TLS is not supported: this plugin uses libc only (-D/--certificate)"
+	usage_error --ssl -H 127.0.0.1 -p 443
+	assert_output_has "(-S/--ssl)"
+	usage_error --sni=example.com -H 127.0.0.1 -p 443
+	assert_output_has "(--sni)"
+}
+
+@test "too many targets is a usage error with its numbers, before any lookup, in the format asked for" {
+	local args=()
+	for i in $(seq 1 16); do args+=(-H "name$i.invalid"); done
+	run -3 --separate-stderr strace -f -o "$BATS_TEST_TMPDIR/trace" -e trace=network \
+		"$PLUGIN" "${args[@]}" -p 1-65535
+	[ "${lines[0]}" = "TCP UNKNOWN - too many targets: 16 hosts x 65535 ports = 1048560, at most 1000000: split the check (see 'check_tcpport --help')" ]
+	! grep -q -E 'socket\(|connect\(' "$BATS_TEST_TMPDIR/trace"
+	run -3 "$PLUGIN" "${args[@]}" -p 1-65535 --output=json
+	[ "$(jq -r .state <<<"$output")" = UNKNOWN ]
+	[ "$(jq -r .code <<<"$output")" = 3 ]
+	[[ $(jq -r .message <<<"$output") == "too many targets: 16 hosts x 65535 ports"* ]]
+	[ "$(jq '.targets | length' <<<"$output")" -eq 0 ]
+}
+
+@test "every usage error honours --output, wherever --output stands" {
+	run -3 "$PLUGIN" --output=json -H 127.0.0.1 -p 80 -w abc
+	[ "$(jq -r .state <<<"$output")" = UNKNOWN ]
+	[[ $(jq -r .message <<<"$output") == "invalid -w 'abc'"* ]]
+	run -3 "$PLUGIN" -w abc -H 127.0.0.1 -p 80 --output json
+	[ "$(jq -r .code <<<"$output")" = 3 ]
+	run -3 "$PLUGIN" --bogus --output=lld -H h -p 1
+	[ "$(jq -r .state <<<"$output")" = UNKNOWN ]
+	run -3 "$PLUGIN" --output=state -H 127.0.0.1 -p 0
+	[ "$output" = 3 ]
+	# value: the state line, not a number Zabbix would store as a response time
+	run -3 "$PLUGIN" --output=value -H 127.0.0.1 -p 0
+	assert_first_line "^TCP UNKNOWN - invalid port"
+}
+
+@test "--min-ok with a long percentage is read, not an uninitialised buffer" {
+	run -2 "$PLUGIN" -H 127.0.0.1 -p 1 --min-ok=0000000000000000050%
+	assert_first_line "^TCP CRITICAL - connect to address 127\.0\.0\.1 and port 1: Connection refused"
+	usage_error -H 127.0.0.1 -p 1 --min-ok=00000000000000000000000000000000050%
+	[ "${lines[0]}" = "TCP UNKNOWN - invalid --min-ok '00000000000000000000000000000000050%': use a number of targets (1 or more) or a percentage (1%-100%) (see 'check_tcpport --help')" ]
+}
+
+@test "the same host given twice is checked once: one target, one perfdata label" {
+	port=$(server_start accept 127.0.0.1)
+	run -0 "$PLUGIN" -H 127.0.0.1 -H 127.0.0.1 -H '[127.0.0.1]' -p "$port"
+	assert_first_line "^TCP OK - [0-9.]+ second response time on 127\.0\.0\.1 port $port\|time=[0-9.]+s;;;0;10$"
+	[ "${#lines[@]}" -eq 1 ]
+	run -0 "$PLUGIN" -H 127.0.0.1 -H localhost -H 127.0.0.1 -p "$port" -4
+	assert_first_line "^TCP OK - 2 of 2 hosts OK"
+	[ "$(grep -o "'time_127\.0\.0\.1:$port'" <<<"${lines[0]}" | wc -l)" -eq 1 ]
+	servers_stop
+}

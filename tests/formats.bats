@@ -55,3 +55,44 @@ teardown() {
 	run -3 "$PLUGIN" -H 127.0.0.1 -p 1 --output xml
 	[ "$output" = "TCP UNKNOWN - invalid --output 'xml': use nagios, value, state, json or lld (see 'check_tcpport --help')" ]
 }
+
+@test "JSON and LLD write a UTF-8 host name as its characters, and any other byte escaped" {
+	run -0 "$PLUGIN" -H café.example -p 80 --output=lld
+	[ "$output" = '[{"{#HOST}":"café.example","{#PORT}":"80"}]' ]
+	[ "$(jq -r '.[0]["{#HOST}"]' <<<"$output")" = café.example ]
+	run -0 "$PLUGIN" -H $'caf\xe9' -H $'\xf0\x9f\x98\x80x\xc3' -p 80 --output=lld
+	[ "$output" = '[{"{#HOST}":"caf\\xe9","{#PORT}":"80"},{"{#HOST}":"😀x\\xc3","{#PORT}":"80"}]' ]
+	jq -e . <<<"$output" >/dev/null
+	run -2 "$PLUGIN" -H 'nosuch-café.invalid' -p 80 --output=json -t 1
+	[ "$(jq -r '.targets[0].host' <<<"$output")" = nosuch-café.invalid ]
+}
+
+@test "an IPv6 zone stays in the messages, -v and JSON" {
+	run -2 "$PLUGIN" -H 'fe80::1%lo' -p 1 -t 0.5 -v
+	[[ ${lines[0]} == "TCP CRITICAL - connect to address fe80::1%lo and port 1: "* ]]
+	[[ ${lines[2]} == "connect fe80::1%lo port 1: "* ]]
+	run -2 "$PLUGIN" -H 'fe80::1%lo' -p 1 -t 0.5 --output=json
+	[ "$(jq -r '.targets[0].address' <<<"$output")" = 'fe80::1%lo' ]
+}
+
+@test "a Unix socket path is shown whole and escaped in -v, the state line and JSON" {
+	dir=$BATS_TEST_TMPDIR/$(printf 'd%.0s' {1..40})
+	mkdir -p "$dir"
+	path="$dir/a|b"
+	run -2 "$PLUGIN" -H "$path" -v
+	esc=${path//|/\\x7c}
+	[ "${lines[0]}" = "TCP CRITICAL - connect to socket $esc: No such file or directory" ]
+	[[ ${lines[2]} == "connect $esc: ENOENT (No such file or directory) after "* ]]
+	assert_output_lacks "a|b"
+	run -2 "$PLUGIN" -H "$path" --output=json
+	[ "$(jq -r '.targets[0].address' <<<"$output")" = "$path" ]
+}
+
+@test "every time the plugin prints has the same rounding: the state line, perfdata, JSON" {
+	port=$(server_start accept 127.0.0.1)
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --output=json
+	[[ $output =~ \"time\":([0-9]+\.[0-9]{6}), ]] # as written: jq would reformat it
+	t=${BASH_REMATCH[1]}
+	[[ $(jq -r .message <<<"$output") == "$t second response time on"* ]]
+	[[ $(jq -r .perfdata <<<"$output") == "time=${t}s;;;0;10" ]]
+}
