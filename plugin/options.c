@@ -476,19 +476,23 @@ static bool
 parse_min_ok(const char *text, struct options *opts, char *err, size_t size)
 {
 	size_t len = strlen(text);
-	char buf[32];
-	const char *number = text;
-	long v;
+	long v = 0;
+	bool ok;
 
 	opts->min_ok_percent = len > 1 && text[len - 1] == '%';
 	if (opts->min_ok_percent) {
-		/* a number too long for the buffer is no percentage: it fails below */
-		size_t n = len - 1 < sizeof buf ? len - 1 : sizeof buf - 1;
-		memcpy(buf, text, n);
-		buf[n] = '\0';
-		number = len - 1 < sizeof buf ? buf : "";
+		/* the number before '%'; one too long for the buffer is no percentage */
+		char buf[32];
+		ok = len - 1 < sizeof buf;
+		if (ok) {
+			memcpy(buf, text, len - 1);
+			buf[len - 1] = '\0';
+			ok = number_parse_long(buf, 1, 100, &v);
+		}
+	} else {
+		ok = number_parse_long(text, 1, 10000000, &v);
 	}
-	if (!number_parse_long(number, 1, opts->min_ok_percent ? 100 : 10000000, &v))
+	if (!ok)
 		return fail(err, size,
 			    "invalid --min-ok '%s': use a number of targets (1 or more) or a "
 			    "percentage (1%%-100%%)",

@@ -600,6 +600,7 @@ connected_to_itself(int fd, const struct address *to)
 	struct sockaddr_storage local;
 	socklen_t len = sizeof local;
 
+	memset(&local, 0, sizeof local); /* AF_UNSPEC, should getsockname() fail */
 	if (to->sa.ss_family == AF_UNIX ||
 	    getsockname(fd, (struct sockaddr *)&local, &len) < 0 ||
 	    local.ss_family != to->sa.ss_family)

@@ -122,11 +122,13 @@ verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 		out_address(&o, addr);
 		out_str(&o, " answered as expected in ");
 		out_fixed(&o, clock_seconds(t->conv.settled - a->started), 6);
+		out_str(&o, " s");
 	} else if (connected) {
 		out_str(&o, ": connected to ");
 		out_address(&o, addr);
 		out_str(&o, " in ");
 		out_fixed(&o, clock_seconds(a->finished - a->started), 6);
+		out_str(&o, " s");
 	} else if (a->outcome == OUTCOME_CONNECTED) {
 		out_str(&o, ": ");
 		out_address(&o, addr);
@@ -244,15 +246,15 @@ attempt_result(struct outbuf *o, const struct attempt *a)
 		out_fmt(o, "bind: %s (%s)", errno_name(a->err), strerror(a->err));
 		return;
 	}
-	if (a->status == ATTEMPT_CANCELLED)
-		out_str(o, "no answer in ");
-	else if (a->outcome == OUTCOME_CONNECTED)
+	bool busy = a->status != ATTEMPT_CANCELLED && a->outcome == OUTCOME_TIMEOUT && a->busy > 0;
+
+	if (a->outcome == OUTCOME_CONNECTED && a->status != ATTEMPT_CANCELLED)
 		out_str(o, "connected in ");
 	else if (a->self_connect)
 		out_str(o, "connected to itself in ");
-	else if (a->outcome == OUTCOME_TIMEOUT && a->busy > 0)
+	else if (busy)
 		out_str(o, "no room in ");
-	else if (a->outcome == OUTCOME_TIMEOUT && a->err == 0)
+	else if (a->status == ATTEMPT_CANCELLED || (a->outcome == OUTCOME_TIMEOUT && a->err == 0))
 		out_str(o, "no answer in ");
 	else
 		out_fmt(o, "%s (%s) after ", errno_name(a->err), strerror(a->err));
@@ -263,7 +265,7 @@ attempt_result(struct outbuf *o, const struct attempt *a)
 	else if (a->self_connect)
 		out_str(o, " (the kernel chose the destination port as the source port): "
 			   "nothing listens there, counted as refused");
-	else if (a->outcome == OUTCOME_TIMEOUT && a->busy > 0)
+	else if (busy)
 		out_fmt(o, ": the listener's queue stayed full (connect() said EAGAIN %u times); "
 			   "the service does not accept",
 			a->busy);

@@ -266,9 +266,9 @@ usage() {
 }
 
 @test "differs: TLS options are UNKNOWN without connecting, where check_tcp talks TLS" {
-	differs 2 3 "$(usage "TLS is not supported: this plugin uses libc only \\('-S'\\)")" \
+	differs 2 3 "$(usage "TLS is not supported: this plugin uses libc only \\(-S/--ssl\\)")" \
 		-H 127.0.0.1 -p "$closed" -S
-	differs 2 3 "$(usage "TLS is not supported: this plugin uses libc only \\('--sni=example\\.org'\\)")" \
+	differs 2 3 "$(usage "TLS is not supported: this plugin uses libc only \\(--sni\\)")" \
 		-H 127.0.0.1 -p "$closed" --sni=example.org
 }
 

@@ -101,6 +101,10 @@ check_one() {
 		fi
 		;;
 	lld)
+		# a usage error is one JSON object, UNKNOWN, as in json
+		if ((rc == 3)) && jq -e '.state == "UNKNOWN" and .code == 3' >/dev/null 2>&1 <<<"$output"; then
+			return 0
+		fi
 		jq -e 'type == "array" and length >= 1 and
 			all(.[]; has("{#HOST}") and has("{#PORT}"))' >/dev/null 2>&1 <<<"$output" ||
 			fail_combo "not a discovery array: $output"
