@@ -34,6 +34,8 @@
 /* Starting thousands of connects takes long enough to overrun the deadline: the clock
  * is read again after this many targets. */
 #define STEP_BATCH 64
+/* The teardown closes this many sockets first, to measure what the rest will cost. */
+#define TEARDOWN_BATCH 256
 
 /* A Unix listener whose queue is full makes a non-blocking connect() fail with EAGAIN
  * instead of waiting for room: it is tried again, first after 1 ms, each wait twice the
@@ -52,6 +54,8 @@ struct engine {
 	size_t cap;
 	unsigned long order;	    /* numbers the attempts as they end, for "first failure" */
 	int64_t close_ns;	    /* what closing a connecting socket costs, measured */
+	size_t teardown_next;	    /* the next target the teardown looks at */
+	bool tearing_down;	    /* no new probe nor attempt: the deadline is near */
 };
 
 static bool finished(const struct target *t, const struct probe_config *cfg);
@@ -91,6 +95,8 @@ static void slots_compact(struct engine *e);
 static int open_socket(int family, const struct address *source, bool *at_bind);
 static int wait_events(struct pollfd *fds, size_t nfds, int64_t until, int64_t now);
 static int64_t teardown_start(const struct engine *e, size_t count);
+static bool teardown_batch(struct engine *e, struct target *targets, size_t count,
+			   int64_t now);
 static void close_connecting(struct engine *e, struct attempt *a);
 
 /* Runs every probe of every target until all are done or the deadline has passed, and
@@ -119,8 +125,14 @@ probe_run(struct target *targets, size_t count, const struct probe_config *cfg,
 		int64_t end = teardown_start(&e, count);
 		bool busy = false;
 
-		if (now >= end)
-			break;
+		if (now >= end) {
+			/* First a batch, to measure what a close costs on this machine now;
+			 * then, when the rest needs less time than was kept for it, one
+			 * more wait for answers until it must go on. */
+			if (e.tearing_down || !teardown_batch(&e, targets, count, now))
+				break;
+			continue;
+		}
 		int64_t wake = end;
 		for (size_t i = 0; i < count && now < end; i++) {
 			struct target *t = &targets[i];
@@ -136,6 +148,8 @@ probe_run(struct target *targets, size_t count, const struct probe_config *cfg,
 		}
 		if (!busy || now >= end)
 			break;
+		if (wake > end)
+			wake = end; /* the sockets started since the top hold the end earlier */
 		int n = wait_events(e.fds, e.nfds, wake, now);
 		if (n > 0)
 			handle_events(&e, clock_now());
@@ -176,6 +190,26 @@ teardown_start(const struct engine *e, size_t count)
 			  TEARDOWN_MARGIN_NS;
 
 	return e->dl->end - reserve;
+}
+
+/* Expires the probes in flight of the first targets until TEARDOWN_BATCH sockets are
+ * closed, and starts nothing new from now on. Returns false when no probe was in
+ * flight. */
+static bool
+teardown_batch(struct engine *e, struct target *targets, size_t count, int64_t now)
+{
+	size_t before = e->live;
+	bool any = false;
+
+	e->tearing_down = true;
+	for (; e->teardown_next < count && before - e->live < TEARDOWN_BATCH; e->teardown_next++) {
+		struct target *t = &targets[e->teardown_next];
+		if (t->naddr == 0 || !t->in_probe)
+			continue;
+		expire_probe(e, t, now);
+		any = true;
+	}
+	return any;
 }
 
 /* Closes the socket of an attempt still connecting, and learns what that costs. */
@@ -230,7 +264,7 @@ socket_budget(const struct target *targets, size_t count, unsigned max_parallel)
 static void
 step_target(struct engine *e, struct target *t, int64_t now, int64_t *wake)
 {
-	bool room = e->live < e->cap;
+	bool room = e->live < e->cap && !e->tearing_down;
 
 	if (!t->in_probe) {
 		if (t->next_probe_at > now) {
@@ -302,7 +336,8 @@ start_probe(struct engine *e, struct target *t, int64_t now)
 static void
 start_attempts(struct engine *e, struct target *t, int64_t now)
 {
-	while (t->next < t->naddr && t->next_attempt_at <= now && e->live < e->cap) {
+	while (t->next < t->naddr && t->next_attempt_at <= now && e->live < e->cap &&
+	       !e->tearing_down) {
 		struct attempt *a = &t->attempts[t->next++];
 		attempt_start(e, t, a);
 		if (a->status == ATTEMPT_WAITING)
