@@ -194,3 +194,14 @@ connects() {
 	# the resolver really asked the (silent) nameserver
 	[ "$(connects 53)" -ge 1 ]
 }
+
+@test "a name with more than 32 addresses: -v says how many were not tried" {
+	local hosts=()
+	for i in $(seq 1 40); do hosts+=("127.0.1.$i many.test"); done
+	lab_hosts "${hosts[@]}"
+	traced -H many.test -p 9 -t 1 --addresses=all -v
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} =~ ^TCP\ CRITICAL\ -\ 32\ of\ 32\ addresses\ failed: ]]
+	assert_output_has "resolve: 8 more addresses not tried: at most 32 per name"
+	[ "$(connects 9)" -eq 32 ]
+}
