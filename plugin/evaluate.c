@@ -29,14 +29,16 @@ evaluate(const struct options *opts, const struct resolution *resolutions,
 		if (s == STATE_OK)
 			sum.ok++;
 	}
-	if (opts->min_ok > 0) {
-		size_t need = opts->min_ok_percent ? (count * opts->min_ok + 99) / 100 : opts->min_ok;
-		sum.needed = need < count ? need : count;
-	}
+	/* --min-ok 5 of a pool that has shrunk to 3 targets is not met, even when all 3
+	 * are OK: CRITICAL, as the pool is short. */
+	if (opts->min_ok > 0)
+		sum.needed = opts->min_ok_percent ? (count * opts->min_ok + 99) / 100 : opts->min_ok;
 	if (count == 0)
 		sum.state = STATE_UNKNOWN;
+	else if (sum.ok >= sum.needed)
+		sum.state = STATE_OK;
 	else
-		sum.state = sum.ok >= sum.needed ? STATE_OK : worst;
+		sum.state = worst != STATE_OK ? worst : STATE_CRITICAL;
 	return sum;
 }
 
@@ -56,7 +58,10 @@ judge_target(const struct options *opts, const struct resolution *res, struct ta
 		v->state = opts->states[v->outcome];
 		return;
 	}
-	v->loss = 100.0 * (double)(probes - tl->connected) / (double)probes;
+	/* loss is of the probes sent: one the deadline kept from starting was not lost */
+	unsigned sent = probes > tl->not_run ? probes - tl->not_run : 0;
+	if (sent > 0)
+		v->loss = 100.0 * (double)(sent - tl->connected) / (double)sent;
 	enum state loss_state = judge(&opts->warning_loss, &opts->critical_loss, v->loss);
 	v->lossy = loss_state != STATE_OK;
 	if (tl->connected > 0) {
@@ -90,6 +95,16 @@ judge_target(const struct options *opts, const struct resolution *res, struct ta
 	v->outcome = (enum outcome)best;
 	v->failure = &tl->first[best];
 	v->state = state_worst(opts->states[best], loss_state);
+	/* The handshake completed before the conversation failed: the port is open, which
+	 * is as bad as connected says ("must stay closed": connected=critical) whatever the
+	 * failure after it maps to. */
+	if (tl->handshakes > 0)
+		v->state = state_worst(v->state, opts->states[OUTCOME_CONNECTED]);
+	/* Nothing was sent, or an address was never tried: what would have happened is
+	 * not known, so it is never OK (timeout=ok must not make a port that was never
+	 * tried look closed). */
+	if ((sent == 0 || tl->untried > 0) && v->state == STATE_OK)
+		v->state = STATE_UNKNOWN;
 }
 
 /* The state of a value against a warning and a critical range; critical wins. */

@@ -20,18 +20,35 @@
 /* Taken by whichever answers first, the report or on_terminate(): one state line. */
 static atomic_flag answered = ATOMIC_FLAG_INIT;
 
+#define TERMINATED "terminated by a signal before the check finished (the monitoring " \
+		   "core's timeout is shorter than -t?)"
+
+/* The answer to a signal, in each --output format (Zabbix parses json and state). */
+static const char *const terminated_lines[] = {
+	[OUTPUT_NAGIOS] = "TCP UNKNOWN - " TERMINATED "\n",
+	[OUTPUT_VALUE] = "TCP UNKNOWN - " TERMINATED "\n",
+	[OUTPUT_STATE] = "3\n",
+	[OUTPUT_JSON] = "{\"state\":\"UNKNOWN\",\"code\":3,\"message\":\"" TERMINATED
+			"\",\"perfdata\":\"\",\"targets\":[]}\n",
+	[OUTPUT_LLD] = "TCP UNKNOWN - " TERMINATED "\n",
+};
+static const char *terminated_line;
+
 /* The monitoring core's own timeout: Icinga 2 and Nagios send SIGTERM and would turn
  * silence into their own UNKNOWN. Say so in one line and leave at once; only
  * async-signal-safe calls here. Once the report is being written, it is the answer. */
 static void
 on_terminate(int sig)
 {
-	static const char line[] = "TCP UNKNOWN - terminated by a signal before the check "
-				   "finished (the monitoring core's timeout is shorter than -t?)\n";
+	const char *line = terminated_line;
+	size_t len = 0;
+
 	(void)sig;
 	if (atomic_flag_test_and_set(&answered))
 		return;
-	ssize_t n = write(STDOUT_FILENO, line, sizeof line - 1);
+	while (line[len] != '\0')
+		len++;
+	ssize_t n = write(STDOUT_FILENO, line, len);
 	(void)n;
 	_exit(STATE_UNKNOWN);
 }
@@ -67,6 +84,7 @@ main(int argc, char *argv[])
 		options_free(&run.opts);
 		return STATE_OK;
 	}
+	terminated_line = terminated_lines[run.opts.output];
 	signal(SIGTERM, on_terminate);
 	signal(SIGINT, on_terminate);
 	const struct options *opts = &run.opts;

@@ -99,6 +99,7 @@ outcome_from_errno(int err)
 		return OUTCOME_TIMEOUT;
 	case EHOSTUNREACH:
 	case ENETUNREACH:
+	case ENOPROTOOPT: /* an ICMP protocol unreachable from the path or the host */
 #ifdef EHOSTDOWN
 	case EHOSTDOWN:
 #endif

@@ -331,6 +331,7 @@ start_probe(struct engine *e, struct target *t, int64_t now)
 		a->at_bind = false;
 		a->at_deadline = false;
 		a->self_connect = false;
+		a->reset_at_once = false;
 		a->busy = 0;
 		a->retry_at = 0;
 		a->outcome = OUTCOME_TIMEOUT;
@@ -383,6 +384,7 @@ connected(struct engine *e, struct target *t, struct attempt *a, int64_t now)
 	long idx = (long)(a - t->attempts);
 	const struct converse_config *cc = e->cfg->converse;
 
+	t->tally.handshakes++;
 	give_up_others(e, t, idx, now);
 	if (cc == NULL || !converse_wanted(cc)) {
 		end_probe(e, t, now, idx, true);
@@ -395,6 +397,12 @@ connected(struct engine *e, struct target *t, struct attempt *a, int64_t now)
 		t->conv.outcome = OUTCOME_LOCAL_ERROR;
 		t->conv.err = err;
 		t->conv.phase = CONVERSE_DONE;
+	}
+	if (a->reset_at_once && t->conv.phase != CONVERSE_DONE) {
+		t->conv.outcome = OUTCOME_RESET;
+		t->conv.err = ECONNRESET;
+		t->conv.phase = CONVERSE_DONE;
+		t->conv.settled = now;
 	}
 	if (t->conv.phase == CONVERSE_DONE) {
 		talk_end(e, t, now);
@@ -489,6 +497,8 @@ end_probe(struct engine *e, struct target *t, int64_t now, long speaker, bool su
 		for (unsigned i = 0; i < t->naddr && speaker < 0; i++)
 			if (t->attempts[i].status == ATTEMPT_DONE)
 				speaker = (long)i;
+		for (unsigned i = 0; i < t->naddr; i++)
+			tl->untried += t->attempts[i].status == ATTEMPT_WAITING;
 	}
 	t->winner = success ? speaker : -1;
 	tl->probes++;
@@ -631,6 +641,14 @@ attempt_settle(struct engine *e, struct target *t, struct attempt *a, int err, i
 	if (err == 0 && connected_to_itself(a->fd, &to)) {
 		a->self_connect = true;
 		err = ECONNREFUSED;
+	}
+	/* A reset can only end a connection that was established (a SYN answered by a
+	 * reset is ECONNREFUSED): the handshake completed, as it did for the luckier run
+	 * that looked a microsecond earlier. So it is a connection, every time; a
+	 * conversation then meets the reset at once. */
+	if (err == ECONNRESET) {
+		a->reset_at_once = true;
+		err = 0;
 	}
 	attempt_finish(e, t, a, err, now);
 	return err;

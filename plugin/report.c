@@ -45,7 +45,8 @@ static void format_percent(char *buf, size_t size, double value);
 void
 report_words(struct outbuf *o, const struct run *run)
 {
-	if (run->plan.count == 1)
+	/* one target keeps check_tcp's words, unless --min-ok asks for more than there are */
+	if (run->plan.count == 1 && run->summary.needed <= 1)
 		target_message(o, run, &run->plan.targets[0]);
 	else
 		summary_message(o, run);
@@ -335,7 +336,7 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		where(o, run, t, f->addr);
 		break;
 	case OUTCOME_RESET:
-		if (!f->in_conversation) {
+		if (t->conv.total == 0 && t->conv.sent == 0) {
 			/* the handshake completed and the reset came before a word */
 			out_fmt(o, "%s at once after connecting to ", strerror(f->err));
 			where(o, run, t, f->addr);
@@ -393,6 +394,8 @@ summary_message(struct outbuf *o, const struct run *run)
 
 	if (failed == 0) {
 		out_fmt(o, "%zu of %zu %s OK", s->ok, s->total, noun(run));
+		if (s->needed > s->ok)
+			out_fmt(o, ", but --min-ok needs %zu", s->needed);
 		for (size_t i = 0; i < plan->count; i++) {
 			const struct target *t = &plan->targets[i];
 			if (t->verdict.outcome == OUTCOME_CONNECTED &&

@@ -30,6 +30,7 @@ struct attempt {
 	bool at_bind;		    /* err came from bind() to the -b address */
 	bool at_deadline;	    /* a timeout cut short by the run's deadline */
 	bool self_connect;	    /* the socket connected to itself: nothing listens */
+	bool reset_at_once;	    /* connected, and reset before the plugin looked */
 	unsigned busy;		    /* a Unix listener's queue was full (EAGAIN) this often */
 	int64_t retry_at;	    /* when to try connect() again after EAGAIN, or 0 */
 	int64_t started;	    /* clock_now() just before connect() */
@@ -53,6 +54,8 @@ struct tally {
 	unsigned probes;	    /* probes finished, with those the deadline cut */
 	unsigned connected;
 	unsigned not_run;	    /* probes the deadline kept from starting */
+	unsigned handshakes;	    /* probes whose handshake completed (conversation or not) */
+	unsigned untried;	    /* addresses of failed probes the deadline kept from trying */
 	int64_t min, max;	    /* times in ns, of the probes that connected */
 	double sum, sumsq;	    /* of the times in seconds */
 	double connect_sum;	    /* of the handshakes of those probes */

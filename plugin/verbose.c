@@ -265,6 +265,8 @@ attempt_result(struct outbuf *o, const struct attempt *a)
 	else if (a->self_connect)
 		out_str(o, " (the kernel chose the destination port as the source port): "
 			   "nothing listens there, counted as refused");
+	else if (a->outcome == OUTCOME_CONNECTED && a->reset_at_once)
+		out_str(o, ", then reset at once by the server (ECONNRESET)");
 	else if (busy)
 		out_fmt(o, ": the listener's queue stayed full (connect() said EAGAIN %u times); "
 			   "the service does not accept",
@@ -315,7 +317,13 @@ hints(struct outbuf *o, const struct run *run)
 	bool any = false;
 
 	if (plan->count == 1) {
-		out_fmt(o, "hint: %s\n", outcome_hint(plan->targets[0].verdict.outcome));
+		const struct verdict *v = &plan->targets[0].verdict;
+		if (v->failure != NULL && v->failure->in_conversation && v->outcome == OUTCOME_TIMEOUT)
+			out_str(o, "hint: the port accepts connections, but the service did not answer "
+				   "in time: check the service's own log and load, and -e against what "
+				   "it sends (-v shows the reply)\n");
+		else
+			out_fmt(o, "hint: %s\n", outcome_hint(v->outcome));
 		return;
 	}
 	for (size_t i = 0; i < plan->count; i++) {
@@ -350,6 +358,7 @@ errno_name(int err)
 		{EPERM, "EPERM"},		  {EINVAL, "EINVAL"},
 		{ENETDOWN, "ENETDOWN"},		  {EPROTO, "EPROTO"},
 		{EADDRINUSE, "EADDRINUSE"},	  {EAGAIN, "EAGAIN"},
+		{ENOPROTOOPT, "ENOPROTOOPT"},
 		{ENOENT, "ENOENT"},		  {ENAMETOOLONG, "ENAMETOOLONG"},
 #ifdef EHOSTDOWN
 		{EHOSTDOWN, "EHOSTDOWN"},

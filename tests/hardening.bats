@@ -201,3 +201,21 @@ load helpers/lab_hooks
 	run -0 setpriv --reuid=65534 --regid=65534 --clear-groups "$BATS_TEST_TMPDIR/check_tcpport" -H 127.0.0.1 -p "$port"
 	assert_first_line "^TCP OK - "
 }
+
+@test "a signal's answer comes in the --output format asked for" {
+	port=$(server_start full 127.0.0.1)
+	"$PLUGIN" -H 127.0.0.1 -p "$port" -t 5 --output=json >"$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	sleep 0.3
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 3 ]
+	[ "$(jq -r .state "$BATS_TEST_TMPDIR/out")" = UNKNOWN ]
+	[[ $(jq -r .message "$BATS_TEST_TMPDIR/out") == "terminated by a signal"* ]]
+	"$PLUGIN" -H 127.0.0.1 -p "$port" -t 5 --output=state >"$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	sleep 0.3
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = 3 ]
+}

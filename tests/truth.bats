@@ -78,7 +78,7 @@ connects() {
 	[ "$(packets synack)" -eq 0 ]
 }
 
-@test "a listener that accepts and resets at once is a reset, never refused (nor OK when the port must stay closed)" {
+@test "a listener that accepts and resets at once: connected (the handshake completed), never refused; a conversation meets the reset" {
 	port=$(lab_server accept-reset 127.0.0.1 proxy)
 	count_packets "$port"
 	# strace holds each poll back 100 ms, so the reset is there before the plugin
@@ -86,17 +86,27 @@ connects() {
 	trace=$BATS_TEST_TMPDIR/trace
 	run --separate-stderr lab_exec strace -f -o "$trace" -e trace=network,ppoll \
 		-e inject=ppoll:delay_enter=100000 "$PLUGIN" -H 127.0.0.1 -p "$port" -v
-	[ "$status" -eq 2 ]
-	[ "${lines[0]}" = "TCP CRITICAL - Connection reset by peer at once after connecting to 127.0.0.1 port $port" ]
-	[[ ${lines[2]} =~ ^connect\ 127\.0\.0\.1\ port\ $port:\ ECONNRESET\ \(Connection\ reset\ by\ peer\)\ after ]]
+	[ "$status" -eq 0 ]
+	assert_first_line "^TCP OK - [0-9.]+ second response time on 127\.0\.0\.1 port $port\|time="
+	[[ ${lines[2]} =~ ^connect\ 127\.0\.0\.1\ port\ $port:\ connected\ in\ [0-9.]+\ s,\ then\ reset\ at\ once\ by\ the\ server\ \(ECONNRESET\), ]]
 	grep -q 'SO_ERROR, \[ECONNRESET\]' "$trace"
 	[ "$(packets synack)" -eq 1 ]
 	[ "$(packets rst)" -ge 1 ]
 
+	# the same whether or not the reset came first: no flapping
+	for _ in 1 2 3 4 5; do
+		run -0 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port"
+	done
+	# the port must stay closed: it is open
 	run lab_exec strace -f -o /dev/null -e inject=ppoll:delay_enter=100000 "$PLUGIN" \
 		-H 127.0.0.1 -p "$port" --state connected=critical,refused=ok,timeout=ok
 	[ "$status" -eq 2 ]
-	[[ ${lines[0]} == "TCP CRITICAL - Connection reset by peer at once after connecting"* ]]
+	assert_first_line "^TCP CRITICAL - [0-9.]+ second response time on 127\.0\.0\.1 port $port"
+	# a reply was expected: the reset is what the service said
+	for _ in 1 2 3; do
+		run -2 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -e 220 -t 2
+		[ "${lines[0]}" = "TCP CRITICAL - Connection reset by peer at once after connecting to 127.0.0.1 port $port" ]
+	done
 }
 
 @test "a socket that connected to itself is refused: nothing listens, and -v says why" {
@@ -204,4 +214,45 @@ connects() {
 	[[ ${lines[0]} =~ ^TCP\ CRITICAL\ -\ 32\ of\ 32\ addresses\ failed: ]]
 	assert_output_has "resolve: 8 more addresses not tried: at most 32 per name"
 	[ "$(connects 9)" -eq 32 ]
+}
+
+@test "a port never tried is never OK: not when the deadline comes first, nor behind --max-parallel" {
+	local closed=(--state connected=critical,refused=ok,timeout=ok)
+	lab_nft 'add rule inet lab input ip daddr 127.0.0.1 tcp dport 9000-9009 drop'
+	port=$(lab_server accept 127.0.0.1 open -p 9500)
+	run -3 lab_exec "$PLUGIN" -H 127.0.0.1 -p 9000-9010,9500 --max-parallel 10 -t 1 "${closed[@]}"
+	[ "${lines[0]}" = "TCP UNKNOWN - 2 of 12 ports failed: 9010 not tried, 9500 not tried" ]
+	[ "${lines[1]}" = "9000: OK - Socket timeout after 1 seconds while connecting to 127.0.0.1 port 9000" ]
+	run -3 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -t 0.001 "${closed[@]}"
+	[ "${lines[0]}" = "TCP UNKNOWN - Socket timeout after 0.001 seconds before trying 127.0.0.1 port $port" ]
+	# a name whose second address the deadline kept from being tried
+	lab_hosts '::1 dual.test' '127.0.0.1 dual.test'
+	lab_drop 9500 ::1
+	run -3 lab_exec "$PLUGIN" -H dual.test -p 9500 -t 0.2 "${closed[@]}"
+	[[ ${lines[0]} =~ ^TCP\ UNKNOWN\ -\ Socket\ timeout\ after\ 0\.2\ seconds\ while\ connecting\ to\ dual\.test\ \(::1\)\ port\ 9500\ \(1\ of\ 2\ addresses\ tried,\ the\ deadline\ came\ first\)\|dns= ]]
+}
+
+@test "a port that must stay closed is CRITICAL when it accepts, whatever the conversation then does" {
+	local closed=(--state connected=critical,refused=ok,timeout=ok)
+	port=$(lab_server silent 127.0.0.1 mute)
+	run -2 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -e foo -t 1 "${closed[@]}"
+	[ "${lines[0]}" = "TCP CRITICAL - Socket timeout after 1 seconds while waiting for the reply of 127.0.0.1 port $port" ]
+	run -2 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -e foo -t 1 -v
+	assert_output_has "hint: the port accepts connections, but the service did not answer in time"
+}
+
+@test "an ICMP protocol unreachable is unreachable (CRITICAL), not this machine's error" {
+	lab_nft 'add rule inet lab input tcp dport 9 reject with icmp type prot-unreachable'
+	run -2 lab_exec "$PLUGIN" -H 127.0.0.1 -p 9 -t 3 -v
+	[ "${lines[0]}" = "TCP CRITICAL - connect to address 127.0.0.1 and port 9: Protocol not available" ]
+	assert_output_has "ENOPROTOOPT (Protocol not available)"
+}
+
+@test "--min-ok beyond the targets there are is not met; a probe never sent is no loss" {
+	port=$(lab_server accept 127.0.0.1 open)
+	run -2 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" --min-ok 2
+	assert_first_line "^TCP CRITICAL - 1 of 1 targets OK, but --min-ok needs 2, slowest [0-9.]+ s \($port\)\|"
+	# -n 100 in 2 s: the last probe may not fit; then it is "not run", not lost
+	run -0 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -n 100 -t 2 --critical-loss 0
+	assert_first_line "^TCP OK - [0-9.]+ second average response time on 127\.0\.0\.1 port $port: (9[0-9]|100) of 100 probes connected, 0% loss\|"
 }

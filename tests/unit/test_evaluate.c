@@ -8,7 +8,7 @@
 #include "plugin/evaluate.h"
 #include "tap.h"
 
-#define MAX_TARGETS 4
+#define CASE_TARGETS 4
 #define NO_FAILURE  OUTCOME_CONNECTED /* in a failure slot: none */
 
 /* A target's tally, said briefly: how many probes, how many connected and in how long
@@ -48,10 +48,10 @@ static const struct {
 	const char *name;
 	struct ospec opts;
 	size_t count;
-	struct tspec targets[MAX_TARGETS];
+	struct tspec targets[CASE_TARGETS];
 	enum state state;
 	size_t ok, needed;
-	struct vspec verdicts[MAX_TARGETS];
+	struct vspec verdicts[CASE_TARGETS];
 } runs[] = {
 	{"one target connects", DEFAULTS, 1, {CONNECTS(0.01)}, STATE_OK, 1, 1,
 	 {{STATE_OK, OUTCOME_CONNECTED, 0}}},
@@ -151,8 +151,8 @@ static const struct {
 
 /* Static: the options hold a 136 KiB port list, the resolutions 4 KiB per host. */
 static struct options opts;
-static struct resolution resolutions[MAX_TARGETS];
-static struct target targets[MAX_TARGETS];
+static struct resolution resolutions[CASE_TARGETS];
+static struct target targets[CASE_TARGETS];
 
 static bool
 set_range(const char *text, struct range *r)
