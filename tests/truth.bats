@@ -18,7 +18,9 @@ teardown_file() {
 setup() {
 	lab_require_root
 	lab_reset
-	command -v strace >/dev/null || skip "strace is not installed"
+	command -v strace >/dev/null || { [ "${CI:-}" != true ] || false; skip "strace is not installed"; }
+	# LeakSanitizer cannot run under ptrace; the other tests cover leaks.
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 }
 
 teardown() {
