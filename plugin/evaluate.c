@@ -60,6 +60,7 @@ judge_target(const struct options *opts, const struct resolution *res, struct ta
 	}
 	/* loss is of the probes sent: one the deadline kept from starting was not lost */
 	unsigned sent = probes > tl->not_run ? probes - tl->not_run : 0;
+	v->sent = sent;
 	if (sent > 0)
 		v->loss = 100.0 * (double)(sent - tl->connected) / (double)sent;
 	enum state loss_state = judge(&opts->warning_loss, &opts->critical_loss, v->loss);

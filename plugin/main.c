@@ -87,6 +87,11 @@ main(int argc, char *argv[])
 	terminated_line = terminated_lines[run.opts.output];
 	signal(SIGTERM, on_terminate);
 	signal(SIGINT, on_terminate);
+	/* the other signals that would end the process without a word */
+	signal(SIGHUP, on_terminate);
+	signal(SIGALRM, on_terminate);
+	signal(SIGUSR1, on_terminate);
+	signal(SIGUSR2, on_terminate);
 	const struct options *opts = &run.opts;
 	run.deadline = deadline_make(start, opts->timeout_ns);
 	resolve_hosts(opts->hosts, opts->nhosts, opts->family, &run.deadline, run.resolutions);

@@ -361,9 +361,12 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		out_fmt(o, " and port %u: %s", t->port, strerror(f->err));
 		break;
 	}
-	if (run->opts.count > 1)
-		out_fmt(o, " (%u of %u probes failed)", t->tally.probes - t->tally.connected,
-			t->tally.probes);
+	if (run->opts.count > 1 && t->tally.not_run > 0 && t->verdict.sent > 0)
+		out_fmt(o, " (%u of %u probes sent failed, %u not run: the deadline came first)",
+			t->verdict.sent - t->tally.connected, t->verdict.sent, t->tally.not_run);
+	else if (run->opts.count > 1 && t->verdict.sent > 0)
+		out_fmt(o, " (%u of %u probes failed)", t->verdict.sent - t->tally.connected,
+			t->verdict.sent);
 	else if (t->naddr > 1 && attempts_made(t) == t->naddr)
 		out_fmt(o, " (%u addresses tried)", t->naddr);
 	else if (t->naddr > 1)
@@ -588,7 +591,7 @@ perf_target(struct outbuf *o, const struct run *run, const struct target *t, boo
 			out_str(o, "s;;;0;");
 		}
 	}
-	if (opts->count > 1) {
+	if (opts->count > 1 && v->sent > 0) {
 		char pct[16];
 		range_perfdata(&opts->warning_loss, warn, sizeof warn);
 		range_perfdata(&opts->critical_loss, crit, sizeof crit);

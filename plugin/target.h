@@ -75,7 +75,8 @@ struct verdict {
 	double response;	    /* the wait for the first byte of the reply (average) */
 	bool has_response;
 	double min, max, jitter;    /* with -n: of the connect times, jitter = stddev */
-	double loss;		    /* percent of probes that did not connect */
+	double loss;		    /* percent of probes sent that did not connect */
+	unsigned sent;		    /* probes sent: loss is known only when there was one */
 	const struct failure *failure; /* the failure that speaks, when none connected */
 	bool slow;		    /* the time crossed -w or -c */
 	bool lossy;		    /* the loss crossed --warning-loss or --critical-loss */

@@ -227,7 +227,12 @@ attempt_line(struct outbuf *o, const struct run *run, const struct target *t,
 	}
 	out_str(o, ": ");
 	if (a->status == ATTEMPT_WAITING) {
-		out_str(o, "not tried, the deadline came first\n");
+		bool beaten = false;
+		for (unsigned k = 0; k < t->naddr; k++)
+			beaten |= t->attempts[k].status == ATTEMPT_DONE &&
+				  t->attempts[k].outcome == OUTCOME_CONNECTED;
+		out_str(o, beaten ? "not tried, another address connected first\n"
+				  : "not tried, the deadline came first\n");
 		return;
 	}
 	attempt_result(o, a);
@@ -286,8 +291,9 @@ probe_stats(struct outbuf *o, const struct run *run, const struct target *t)
 	number_format(loss, sizeof loss, v->loss, 2);
 	out_str(o, "probes ");
 	report_target_label(o, run, t);
-	out_fmt(o, ": %u sent, %u connected, %s%% loss", tl->probes - tl->not_run, tl->connected,
-		loss);
+	out_fmt(o, ": %u sent, %u connected", v->sent, tl->connected);
+	if (v->sent > 0) /* no loss without a probe sent */
+		out_fmt(o, ", %s%% loss", loss);
 	if (tl->not_run > 0)
 		out_fmt(o, ", %u not run (deadline)", tl->not_run);
 	if (tl->connected > 0) {
@@ -301,9 +307,12 @@ probe_stats(struct outbuf *o, const struct run *run, const struct target *t)
 		out_fixed(o, v->jitter, 6);
 		out_str(o, " s");
 	}
-	for (int k = OUTCOME_REFUSED; k < OUTCOME_COUNT; k++)
-		if (tl->failed[k] > 0)
-			out_fmt(o, ", %s %u", outcome_key((enum outcome)k), tl->failed[k]);
+	for (int k = OUTCOME_REFUSED; k < OUTCOME_COUNT; k++) {
+		/* a probe never run is counted a timeout for the state, but it was not one */
+		unsigned n = tl->failed[k] - (k == OUTCOME_TIMEOUT ? tl->not_run : 0);
+		if (n > 0)
+			out_fmt(o, ", %s %u", outcome_key((enum outcome)k), n);
+	}
 	out_str(o, "\n");
 }
 

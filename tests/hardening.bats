@@ -219,3 +219,17 @@ load helpers/lab_hooks
 	wait "$pid" || rc=$?
 	[ "$(cat "$BATS_TEST_TMPDIR/out")" = 3 ]
 }
+
+@test "SIGHUP, SIGALRM and SIGUSR1 get the same one UNKNOWN line as SIGTERM" {
+	port=$(server_start full 127.0.0.1)
+	for sig in HUP ALRM USR1; do
+		"$PLUGIN" -H 127.0.0.1 -p "$port" -t 5 >"$BATS_TEST_TMPDIR/out" &
+		pid=$!
+		sleep 0.3
+		kill -"$sig" "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" -eq 3 ]
+		[[ $(cat "$BATS_TEST_TMPDIR/out") == "TCP UNKNOWN - terminated by a signal before the check finished"* ]]
+	done
+}

@@ -258,3 +258,28 @@ connects() {
 	run -0 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -n 100 -t 2 --critical-loss 0
 	assert_first_line "^TCP OK - [0-9.]+ second average response time on 127\.0\.0\.1 port $port: (9[0-9]|100) of 100 probes connected, 0% loss\|"
 }
+
+@test "-n with probes the deadline kept from starting: counts are of the probes sent, as strace shows them" {
+	lab_nft 'add rule inet lab input ip daddr 127.0.0.9 tcp flags syn drop'
+	traced -H 127.0.0.9 -p 1-3 -n 5 -i 0.1 -t 1 --max-parallel 2 -v
+	[ "$status" -eq 2 ]
+	for p in 1 2 3; do
+		sent=$(grep -c -E "connect\(.*sin_port=htons\($p\)" "$trace")
+		((sent >= 1 && sent < 5))
+		assert_output_has "$p: CRITICAL - Socket timeout after 0.2 seconds while connecting to 127.0.0.9 port $p ($sent of $sent probes sent failed, $((5 - sent)) not run: the deadline came first)"
+		assert_output_has "probes $p: $sent sent, 0 connected, 100% loss, $((5 - sent)) not run (deadline), timeout $sent"
+	done
+	# a target that sent nothing has no loss: not in perfdata, null in JSON
+	run -2 lab_exec "$PLUGIN" -H 127.0.0.9 -p 1-40 -n 5 -i 0.1 -t 1 --max-parallel 7 --output=json
+	[ "$(jq '[.targets[] | select(.message | test("before trying"))] | length' <<<"$output")" -ge 1 ]
+	[ "$(jq '[.targets[] | select(.message | test("before trying")) | .loss] | unique' <<<"$output")" = '[
+  null
+]' ]
+}
+
+@test "-v says why an address was not tried: another connected first, or the deadline" {
+	lab_hosts '::1 dual.test' '127.0.0.1 dual.test'
+	port=$(lab_server accept ::1 six)
+	run -0 lab_exec "$PLUGIN" -H dual.test -p "$port" -v
+	assert_output_has "connect 127.0.0.1 port $port: not tried, another address connected first"
+}
