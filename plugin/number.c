@@ -108,19 +108,23 @@ number_fixed(char *buf, size_t size, double value, int decimals)
 	if (exponent != 0)
 		mantissa |= UINT64_C(1) << 52;
 	unsigned __int128 scaled = (unsigned __int128)mantissa * scale; /* < 2^83 */
-	uint64_t q;
+	unsigned __int128 wide;
 	if (power >= 0) {
-		q = (uint64_t)(scaled << power);
+		wide = scaled << power;
 	} else if (power < -100) {
-		q = 0; /* far below half a unit of the last decimal */
+		wide = 0; /* far below half a unit of the last decimal */
 	} else {
 		unsigned shift = (unsigned)-power;
 		unsigned __int128 rest = scaled & ((((unsigned __int128)1) << shift) - 1);
 		unsigned __int128 half = ((unsigned __int128)1) << (shift - 1);
-		q = (uint64_t)(scaled >> shift);
-		if (rest > half || (rest == half && (q & 1)))
-			q++;
+		wide = scaled >> shift;
+		if (rest > half || (rest == half && (wide & 1)))
+			wide++;
 	}
+	/* 1e12 with 9 decimals does not fit in 64 bits: printf takes those */
+	if (wide > UINT64_MAX)
+		return 0;
+	uint64_t q = (uint64_t)wide;
 	uint64_t whole = q / scale, frac = q % scale;
 
 	for (int i = 0; i < decimals; i++, frac /= 10)
