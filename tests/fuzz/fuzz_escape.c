@@ -193,7 +193,8 @@ check_number(struct fuzz_input *in)
 			for (int i = 0; i < clamped; i++)
 				step /= 10;
 			FUZZ_CHECK(fabs(back - value) <= step / 2 + fabs(value) * 1e-15 + 1e-300);
-			FUZZ_CHECK(buf[0] != '-' || value < 0);
+			/* a sign only for a negative value, or -0 (as printf writes "-0.000000") */
+			FUZZ_CHECK(buf[0] != '-' || signbit(value));
 		} else if (size > 32 && isfinite(value) && fabs(value) < 1e9) {
 			/* every value a report prints fits in 32 bytes */
 			FUZZ_CHECK(!"a plain value was not printed");
