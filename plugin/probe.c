@@ -795,9 +795,7 @@ attempt_finish(struct engine *e, struct target *t, struct attempt *a, int err, i
 		      (struct failure){.addr = a->addr,
 				       .err = a->err,
 				       .at_bind = a->at_bind,
-				       .at_deadline = a->at_deadline,
-				       .self_connect = a->self_connect,
-				       .busy = a->busy});
+				       .at_deadline = a->at_deadline});
 }
 
 /* Puts a socket into the poll set, waiting for `events`. */

@@ -44,8 +44,6 @@ struct failure {
 	int err;
 	bool at_bind;
 	bool at_deadline;	    /* a timeout of the run's deadline, not the probe's own */
-	bool self_connect;	    /* "refused": the socket connected to itself */
-	unsigned busy;		    /* a timeout: the Unix listener's queue stayed full */
 	bool in_conversation;	    /* it happened after the handshake */
 };
 
