@@ -6,14 +6,7 @@
 # Each test here also pins a bug that once made the plugin say something else.
 
 load helpers/common
-
-setup_file() {
-	if lab_available; then lab_start; fi
-}
-
-teardown_file() {
-	lab_stop
-}
+load helpers/lab_hooks
 
 setup() {
 	lab_require_root
