@@ -5,8 +5,6 @@
 
 #include "clock.h"
 
-static void judge_target(const struct options *opts, const struct resolution *res,
-			 struct target *t);
 static enum state judge(const struct range *warning, const struct range *critical,
 			double value);
 static double square_root(double x);
@@ -17,14 +15,16 @@ static double square_root(double x);
  * nothing and is UNKNOWN, whatever led to it: "0 of 0 OK" must never read as OK. */
 struct summary
 evaluate(const struct options *opts, const struct resolution *resolutions,
-	 struct target *targets, size_t count)
+	 struct target *targets, const struct detail *details, size_t count)
 {
 	struct summary sum = {.state = STATE_OK, .total = count, .needed = count};
 	enum state worst = STATE_OK;
 
 	for (size_t i = 0; i < count; i++) {
-		judge_target(opts, &resolutions[targets[i].host], &targets[i]);
-		enum state s = targets[i].verdict.state;
+		struct verdict v = target_verdict(opts, &resolutions[targets[i].host], &targets[i],
+						  details != NULL ? &details[i] : NULL);
+		enum state s = v.state;
+		targets[i].state = (uint8_t)s;
 		worst = state_worst(worst, s);
 		if (s == STATE_OK)
 			sum.ok++;
@@ -44,19 +44,22 @@ evaluate(const struct options *opts, const struct resolution *resolutions,
 
 /* One target: a connection is judged by its (average) time and its loss; a target that
  * never connected by the failure whose outcome maps to the worst state, the first such
- * one on a tie (the most preferred address, the earliest probe). */
-static void
-judge_target(const struct options *opts, const struct resolution *res, struct target *t)
+ * one on a tie (the most preferred address, the earliest probe), which its tally kept.
+ * `d` is the target's detail, or NULL when the run keeps none (then -n is 1). Pure: the
+ * report calls it again for the figures it prints. */
+struct verdict
+target_verdict(const struct options *opts, const struct resolution *res,
+	       const struct target *t, const struct detail *d)
 {
-	struct verdict *v = &t->verdict;
+	struct verdict verdict = {.loss = 100.0};
+	struct verdict *v = &verdict;
 	const struct tally *tl = &t->tally;
 	unsigned probes = tl->probes > 0 ? tl->probes : 1;
 
-	*v = (struct verdict){.loss = 100.0};
 	if (t->naddr == 0) {
 		v->outcome = res->outcome;
 		v->state = opts->states[v->outcome];
-		return;
+		return verdict;
 	}
 	/* loss is of the probes sent: one the deadline kept from starting was not lost */
 	unsigned sent = probes > tl->not_run ? probes - tl->not_run : 0;
@@ -68,33 +71,29 @@ judge_target(const struct options *opts, const struct resolution *res, struct ta
 	if (tl->connected > 0) {
 		double n = (double)tl->connected;
 		v->outcome = OUTCOME_CONNECTED;
-		v->seconds = tl->sum / n;
-		v->min = clock_seconds(tl->min);
-		v->max = clock_seconds(tl->max);
-		v->jitter = square_root(tl->sumsq / n - v->seconds * v->seconds);
-		v->connect = tl->connect_sum / n;
+		v->seconds = clock_seconds(tl->sum) / n;
+		v->min = v->max = v->seconds;
+		if (d != NULL && tl->connected > 1) {
+			v->min = clock_seconds(d->min);
+			v->max = clock_seconds(d->max);
+			v->jitter = square_root(d->sumsq / n - v->seconds * v->seconds);
+		}
+		v->connect = clock_seconds(tl->connect_sum) / n;
 		v->has_response = tl->responses > 0;
 		if (v->has_response)
-			v->response = tl->response_sum / (double)tl->responses;
+			v->response = clock_seconds(tl->response_sum) / (double)tl->responses;
 		enum state time_state = judge(&opts->warning, &opts->critical, v->seconds);
 		v->slow = time_state != STATE_OK;
 		v->state = state_worst(state_worst(opts->states[OUTCOME_CONNECTED], time_state),
 				       loss_state);
-		return;
+		return verdict;
 	}
-	int best = -1;
-	for (int o = 0; o < OUTCOME_COUNT; o++) {
-		if (tl->failed[o] == 0)
-			continue;
-		int r = state_rank(opts->states[o]);
-		if (best < 0 || r > state_rank(opts->states[best]) ||
-		    (r == state_rank(opts->states[best]) && tl->first[o].order < tl->first[best].order))
-			best = o;
-	}
-	if (best < 0)
-		best = OUTCOME_TIMEOUT; /* cannot happen: a probe that ends has an outcome */
-	v->outcome = (enum outcome)best;
-	v->failure = &tl->first[best];
+	/* a probe that ends has an outcome: no failure kept would be a tally not filled */
+	enum outcome best = tl->failure.outcome != OUTCOME_CONNECTED
+				    ? (enum outcome)tl->failure.outcome
+				    : OUTCOME_TIMEOUT;
+	v->outcome = best;
+	v->failure = &tl->failure;
 	v->state = state_worst(opts->states[best], loss_state);
 	/* The handshake completed before the conversation failed: the port is open, which
 	 * is as bad as connected says ("must stay closed": connected=critical) whatever the
@@ -106,6 +105,7 @@ judge_target(const struct options *opts, const struct resolution *res, struct ta
 	 * tried look closed). */
 	if ((sent == 0 || tl->untried > 0) && v->state == STATE_OK)
 		v->state = STATE_UNKNOWN;
+	return verdict;
 }
 
 /* The state of a value against a warning and a critical range; critical wins. */

@@ -18,6 +18,8 @@ struct summary {
 };
 
 struct summary evaluate(const struct options *opts, const struct resolution *resolutions,
-			struct target *targets, size_t count);
+			struct target *targets, const struct detail *details, size_t count);
+struct verdict target_verdict(const struct options *opts, const struct resolution *res,
+			      const struct target *t, const struct detail *d);
 
 #endif

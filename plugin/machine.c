@@ -87,7 +87,7 @@ time_value(struct outbuf *o, const struct run *run)
 	double slowest = 0;
 
 	for (size_t i = 0; i < run->plan.count; i++) {
-		const struct verdict *v = &run->plan.targets[i].verdict;
+		const struct verdict verdict = run_verdict(run, &run->plan.targets[i]), *v = &verdict;
 		if (v->outcome == OUTCOME_CONNECTED && v->seconds > slowest)
 			slowest = v->seconds;
 	}
@@ -124,7 +124,7 @@ static void
 json_target(struct outbuf *o, const struct run *run, const struct target *t)
 {
 	static struct outbuf text;
-	const struct verdict *v = &t->verdict;
+	const struct verdict verdict = run_verdict(run, t), *v = &verdict;
 	const struct resolution *res = &run->resolutions[t->host];
 	const char *host = run->opts.hosts[t->host];
 	bool connected = v->outcome == OUTCOME_CONNECTED;

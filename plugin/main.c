@@ -1,5 +1,6 @@
 /* check_tcpport: can I open a TCP connection to this host and port, how long did it take,
- * and if not, why not? One run is one pipeline: options, resolve, plan, probe, evaluate,
+ * and if not, why not? One run is one pipeline: options; resolve, plan and probe, which
+ * stream (each host is planned and probed as soon as its name resolved); evaluate;
  * report. This file only calls the stages in order and owns the exit code. */
 #include "config.h"
 
@@ -94,27 +95,31 @@ main(int argc, char *argv[])
 	signal(SIGUSR2, on_terminate);
 	const struct options *opts = &run.opts;
 	run.deadline = deadline_make(start, opts->timeout_ns);
-	resolve_hosts(opts->hosts, opts->nhosts, opts->family, &run.deadline, run.resolutions);
-	run.error = plan_targets(opts, run.resolutions, &run.plan);
+	resolve_begin(&run.resolver, opts->hosts, opts->nhosts, opts->family, run.resolutions);
 
 	struct probe_config cfg = {
+		.opts = opts,
 		.resolutions = run.resolutions,
+		.resolver = &run.resolver,
 		.count = opts->count,
 		.interval = opts->interval_ns,
 		.probe_timeout = opts->probe_timeout_ns,
 		.max_parallel = opts->max_parallel,
 		.source = opts->has_source ? &opts->source : NULL,
 		.converse = &opts->converse,
+		.states = opts->states,
 		/* ping-style lines only for a person watching */
 		.hook = opts->verbose > 0 && opts->count > 1 && isatty(STDOUT_FILENO)
 				? verbose_probe
 				: NULL,
 		.hook_ctx = &run,
 	};
+	run.error = probe_run(&run.plan, &cfg, &run.deadline);
 	if (run.error == 0)
-		run.error = probe_run(run.plan.targets, run.plan.count, &cfg, &run.deadline);
+		run.error = plan_join(&run.plan);
 	if (run.error == 0)
-		run.summary = evaluate(opts, run.resolutions, run.plan.targets, run.plan.count);
+		run.summary = evaluate(opts, run.resolutions, run.plan.targets, run.plan.details,
+				       run.plan.count);
 	/* If the handler answered first (in another thread), it is ending the process. */
 	if (atomic_flag_test_and_set(&answered))
 		for (;;)

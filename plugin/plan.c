@@ -1,6 +1,6 @@
 /* Turns hosts, their addresses and the ports into targets, in a stable order (hosts as
  * given, then ports as given, then addresses), so that output and perfdata labels keep
- * their places from run to run.
+ * their places from run to run, whichever name resolved first.
  *
  * getaddrinfo sorts a host's addresses by RFC 6724 preference; as RFC 8305 asks, the
  * families are then interleaved (first preferred address, first of the other family,
@@ -13,8 +13,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void interleave_families(struct resolution *res);
+static int keep_details(struct segment *seg, const struct options *opts, size_t nattempts);
 
 /* A Unix socket has no ports: it is one target. */
 static size_t
@@ -23,67 +25,137 @@ ports_of(const struct options *opts, const struct resolution *res)
 	return res->unix_socket ? 1 : opts->ports.count;
 }
 
-/* Fills `plan` from the options and the resolutions (whose address order it changes).
- * Returns 0, or an errno value: ENOMEM, or E2BIG past MAX_TARGETS (which only
+/* Plans the targets of one host whose resolution is done (and changes its address
+ * order). Returns 0, or an errno value: ENOMEM, or E2BIG past MAX_TARGETS (which only
  * --addresses=all can reach: options_parse() checks hosts x ports). */
 int
-plan_targets(const struct options *opts, struct resolution *resolutions, struct plan *plan)
+plan_host(struct plan *plan, const struct options *opts, struct resolution *res, size_t host)
 {
-	size_t ntargets = 0, nattempts = 0;
+	struct segment *seg = &plan->hosts[host];
+	size_t groups = opts->all_addresses && res->count > 0 ? res->count : 1;
+	size_t n = groups * ports_of(opts, res);
+	size_t nattempts = res->count * ports_of(opts, res);
 
-	for (size_t h = 0; h < opts->nhosts; h++) {
-		struct resolution *res = &resolutions[h];
-		size_t per_port = opts->all_addresses && res->count > 0 ? res->count : 1;
-		interleave_families(res);
-		ntargets += per_port * ports_of(opts, res);
-		nattempts += res->count * ports_of(opts, res);
-	}
-	if (ntargets > MAX_TARGETS)
+	interleave_families(res);
+	if (n > MAX_TARGETS - plan->count)
 		return E2BIG;
-	plan->targets = calloc(ntargets > 0 ? ntargets : 1, sizeof *plan->targets);
-	plan->attempts = calloc(nattempts > 0 ? nattempts : 1, sizeof *plan->attempts);
-	if (plan->targets == NULL || plan->attempts == NULL) {
-		plan_free(plan);
+	seg->targets = calloc(n > 0 ? n : 1, sizeof *seg->targets);
+	if (seg->targets == NULL)
 		return ENOMEM;
-	}
+	seg->count = n;
+	int err = keep_details(seg, opts, nattempts);
+	if (err != 0)
+		return err;
 
-	struct attempt *next_attempts = plan->attempts;
-	size_t n = 0;
-	for (size_t h = 0; h < opts->nhosts; h++) {
-		const struct resolution *res = &resolutions[h];
-		size_t groups = opts->all_addresses && res->count > 0 ? res->count : 1;
-		for (size_t p = 0; p < ports_of(opts, res); p++) {
-			for (size_t g = 0; g < groups; g++) {
-				struct target *t = &plan->targets[n++];
-				t->host = (unsigned)h;
-				t->port = res->unix_socket ? 0 : opts->ports.ports[p];
-				t->first_addr = opts->all_addresses ? (unsigned)g : 0;
-				t->naddr = (unsigned)(opts->all_addresses ? (res->count > 0)
-									  : res->count);
-				t->attempts = next_attempts;
-				t->winner = -1;
-				t->talking = -1;
-				for (unsigned i = 0; i < t->naddr; i++) {
-					t->attempts[i].addr = t->first_addr + i;
-					t->attempts[i].fd = -1;
-					t->attempts[i].slot = -1;
-				}
+	size_t k = 0;
+	struct attempt *next_attempts = seg->attempts;
+	for (size_t p = 0; p < ports_of(opts, res); p++) {
+		for (size_t g = 0; g < groups; g++, k++) {
+			struct target *t = &seg->targets[k];
+			t->host = (uint16_t)host;
+			t->port = (uint16_t)(res->unix_socket ? 0 : opts->ports.ports[p]);
+			t->first_addr = (uint8_t)(opts->all_addresses ? g : 0);
+			t->naddr = (uint8_t)(opts->all_addresses ? (res->count > 0) : res->count);
+			if (seg->details == NULL)
+				continue;
+			struct detail *d = &seg->details[k];
+			d->winner = -1;
+			if (seg->replies != NULL)
+				d->reply = &seg->replies[k];
+			if (seg->attempts != NULL) {
+				d->attempts = next_attempts;
+				for (unsigned i = 0; i < t->naddr; i++)
+					d->attempts[i] = (struct attempt){
+						.addr = t->first_addr + i, .fd = -1, .slot = -1};
 				next_attempts += t->naddr;
 			}
 		}
 	}
-	plan->count = n;
+	seg->planned = true;
+	plan->count += n;
 	return 0;
 }
 
-/* Frees what plan_targets() allocated. */
+/* The details a run prints beyond the tally: the spread of -n, the attempts of -v, the
+ * reply of a conversation. Most runs need none, and keep 56 bytes a target. */
+static int
+keep_details(struct segment *seg, const struct options *opts, size_t nattempts)
+{
+	bool reply = converse_wanted(&opts->converse);
+
+	if (opts->count == 1 && opts->verbose == 0 && !reply)
+		return 0;
+	seg->details = calloc(seg->count, sizeof *seg->details);
+	if (seg->details == NULL)
+		return ENOMEM;
+	if (opts->verbose > 0) {
+		seg->attempts = calloc(nattempts > 0 ? nattempts : 1, sizeof *seg->attempts);
+		if (seg->attempts == NULL)
+			return ENOMEM;
+	}
+	if (reply) {
+		seg->replies = calloc(seg->count, sizeof *seg->replies);
+		if (seg->replies == NULL)
+			return ENOMEM;
+	}
+	return 0;
+}
+
+/* Puts every host's targets (and details) in one array, in host order, for the stages
+ * that read them all. The new array's pages become memory only as the blocks are copied
+ * in, and each block is freed once copied: the join never holds the targets twice.
+ * Returns 0 or ENOMEM. */
+int
+plan_join(struct plan *plan)
+{
+	size_t n = 0;
+	bool details = false;
+
+	for (size_t h = 0; h < plan->nhosts; h++)
+		details |= plan->hosts[h].details != NULL;
+	plan->targets = malloc((plan->count > 0 ? plan->count : 1) * sizeof *plan->targets);
+	if (details)
+		plan->details = malloc((plan->count > 0 ? plan->count : 1) * sizeof *plan->details);
+	if (plan->targets == NULL || (details && plan->details == NULL))
+		return ENOMEM;
+	for (size_t h = 0; h < plan->nhosts; h++) {
+		struct segment *seg = &plan->hosts[h];
+		if (seg->count > 0)
+			memcpy(plan->targets + n, seg->targets, seg->count * sizeof *seg->targets);
+		if (details && seg->details != NULL)
+			memcpy(plan->details + n, seg->details, seg->count * sizeof *seg->details);
+		free(seg->targets);
+		free(seg->details);
+		seg->targets = NULL;
+		seg->details = NULL;
+		n += seg->count;
+	}
+	return 0;
+}
+
+/* The detail of a joined target, or NULL when the run keeps none. */
+const struct detail *
+plan_detail(const struct plan *plan, const struct target *t)
+{
+	return plan->details != NULL ? &plan->details[t - plan->targets] : NULL;
+}
+
+/* Frees what the plan holds. */
 void
 plan_free(struct plan *plan)
 {
+	for (size_t h = 0; h < plan->nhosts; h++) {
+		struct segment *seg = &plan->hosts[h];
+		free(seg->targets);
+		free(seg->details);
+		free(seg->attempts);
+		free(seg->replies);
+		memset(seg, 0, sizeof *seg);
+	}
 	free(plan->targets);
-	free(plan->attempts);
+	free(plan->details);
 	plan->targets = NULL;
-	plan->attempts = NULL;
+	plan->details = NULL;
 	plan->count = 0;
 }
 

@@ -1,21 +1,40 @@
-/* The targets of a run: which hosts, addresses and ports, in which order. */
+/* The targets of a run: which hosts, addresses and ports, in which order. A host's
+ * targets are planned when its addresses are known, which for a name is whenever its
+ * lookup ends: the engine plans and starts each host on its own. */
 #ifndef CHECK_TCPPORT_PLAN_H
 #define CHECK_TCPPORT_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "options.h"
 #include "resolve.h"
 #include "target.h"
 
-
-struct plan {
+/* One host's targets, in their final order. */
+struct segment {
 	struct target *targets;
+	struct detail *details;	    /* beside the targets, or NULL when the run needs none */
+	struct attempt *attempts;   /* -v: the storage of the details' attempts */
+	struct converse *replies;   /* a conversation: the storage of the details' replies */
 	size_t count;
-	struct attempt *attempts; /* the storage of every target's attempts */
+	bool planned;
 };
 
-int plan_targets(const struct options *opts, struct resolution *resolutions, struct plan *plan);
+struct plan {
+	struct segment hosts[RESOLVE_MAX_HOSTS];
+	size_t nhosts;
+	size_t count;		    /* targets planned so far */
+	/* After plan_join(): every target in order (hosts as given, then ports, then
+	 * addresses), and their details (NULL when the run keeps none). */
+	struct target *targets;
+	struct detail *details;
+};
+
+int plan_host(struct plan *plan, const struct options *opts, struct resolution *res,
+	      size_t host);
+int plan_join(struct plan *plan);
+const struct detail *plan_detail(const struct plan *plan, const struct target *t);
 void plan_free(struct plan *plan);
 
 #endif

@@ -4,9 +4,14 @@
  * connects in one poll loop, bounded by each probe's timeout and by the run's deadline.
  * The loop never sleeps past the next thing due, and never holds more sockets than the
  * cap (--max-parallel, and the descriptors the process may open), so a thousand ports of
- * which half are silently dropped take one timeout, not five hundred. */
+ * which half are silently dropped take one timeout, not five hundred.
+ *
+ * Hosts join the run as their names resolve (the resolver's pipe is in the poll set): a
+ * literal address is probed at once, and a name that hangs holds back only its own
+ * targets. Targets start in plan order as sockets free up; only the targets in progress
+ * have a flight (engine.h), so memory follows what is in flight, not the plan. */
 #include "config.h"
-#include "probe.h"
+#include "engine.h"
 
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -18,6 +23,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "tally.h"
 
 /* Descriptors kept free for stdio and libc (resolver, /etc/services). */
 #define FD_RESERVE 16
@@ -46,172 +53,166 @@
 #define BUSY_RETRY_FIRST_NS NS_PER_MSEC
 #define BUSY_RETRY_MAX_NS   (50 * NS_PER_MSEC)
 
-struct engine {
-	const struct probe_config *cfg;
-	const struct deadline *dl;
-	struct pollfd *fds;
-	struct attempt **owners;    /* the attempt of each poll slot, NULL once finished */
-	struct target **owner_targets;
-	size_t nfds;		    /* slots in use, gaps included until slots_compact() */
-	size_t live;		    /* sockets connecting: what the cap limits */
-	size_t cap;
-	unsigned long order;	    /* numbers the attempts as they end, for "first failure" */
-	int64_t close_ns;	    /* what closing a connecting socket costs, measured */
-	size_t teardown_next;	    /* the next target the teardown looks at */
-	bool tearing_down;	    /* no new probe nor attempt: the deadline is near */
-	size_t opened;		    /* sockets opened in all */
-};
-
-static bool finished(const struct target *t, const struct probe_config *cfg);
-static size_t socket_budget(const struct target *targets, size_t count, unsigned max_parallel);
-static void step_target(struct engine *e, struct target *t, int64_t now, int64_t *wake);
-static void start_probe(struct engine *e, struct target *t, int64_t now);
-static void start_attempts(struct engine *e, struct target *t, int64_t now);
-static void end_if_all_failed(struct engine *e, struct target *t, int64_t now);
-static void connected(struct engine *e, struct target *t, struct attempt *a, int64_t now);
-static void talk(struct engine *e, struct target *t, short revents, int64_t now);
-static void talk_end(struct engine *e, struct target *t, int64_t now);
-static void talk_end_expired(struct engine *e, struct target *t, int64_t now);
-static void give_up_others(struct engine *e, struct target *t, long keep, int64_t now);
-static void end_probe(struct engine *e, struct target *t, int64_t now, long speaker,
-		      bool success);
-static void tally_success(struct engine *e, struct target *t, const struct attempt *a);
-static void tally_failure(struct engine *e, struct target *t, enum outcome outcome,
-			  struct failure f);
-static void tally_conversation(struct engine *e, struct target *t, const struct attempt *a);
-static void expire_probe(struct engine *e, struct target *t, int64_t now);
-static void handle_events(struct engine *e, int64_t now);
-static void attempt_start(struct engine *e, struct target *t, struct attempt *a);
-static void attempt_end(struct engine *e, struct target *t, struct attempt *a, int err,
+static void plan_resolved(struct engine *e);
+static bool work_left(const struct engine *e);
+static size_t socket_budget(const struct probe_config *cfg);
+static void step_flights(struct engine *e, int64_t *now, int64_t *end, int64_t *wake);
+static void start_targets(struct engine *e, int64_t *now, int64_t *end, int64_t *wake);
+static struct flight *flight_take(struct engine *e, struct target *t, struct detail *d);
+static bool flight_done(const struct flight *f, const struct probe_config *cfg);
+static void flights_free(struct engine *e);
+static void step_flight(struct engine *e, struct flight *f, int64_t now, int64_t *wake);
+static void start_probe(struct engine *e, struct flight *f, int64_t now);
+static void start_attempts(struct engine *e, struct flight *f, int64_t now);
+static void end_if_all_failed(struct engine *e, struct flight *f, int64_t now);
+static void connected(struct engine *e, struct flight *f, struct attempt *a, int64_t now);
+static void give_up_others(struct engine *e, struct flight *f, long keep, int64_t now);
+static void keep_detail(const struct flight *f);
+static void expire_probe(struct engine *e, struct flight *f, int64_t now);
+static void count_not_run(struct engine *e, struct target *t, struct detail *d,
+			  unsigned started);
+static void handle_events(struct engine *e, int64_t now, bool news);
+static void attempt_start(struct engine *e, struct flight *f, struct attempt *a);
+static void attempt_end(struct engine *e, struct flight *f, struct attempt *a, int err,
 			int64_t now);
-static int attempt_settle(struct engine *e, struct target *t, struct attempt *a, int err,
+static int attempt_settle(struct engine *e, struct flight *f, struct attempt *a, int err,
 			  int64_t now);
-static void attempt_connect(struct engine *e, struct target *t, struct attempt *a,
+static void attempt_connect(struct engine *e, struct flight *f, struct attempt *a,
 			    int64_t now);
-static void retry_busy(struct engine *e, struct target *t, int64_t now, int64_t *wake);
+static void retry_busy(struct engine *e, struct flight *f, int64_t now, int64_t *wake);
 static void busy_wait(struct engine *e, struct attempt *a, int64_t now);
 static bool connected_to_itself(int fd, const struct address *to);
-static void attempt_finish(struct engine *e, struct target *t, struct attempt *a, int err,
+static void attempt_finish(struct engine *e, struct flight *f, struct attempt *a, int err,
 			   int64_t now);
-static void slot_add(struct engine *e, struct target *t, struct attempt *a, short events);
-static void slot_drop(struct engine *e, struct attempt *a);
+static bool slots_grow(struct engine *e);
 static void slots_compact(struct engine *e);
 static int open_socket(int family, const struct address *source, bool *at_bind);
-static int wait_events(struct pollfd *fds, size_t nfds, int64_t until, int64_t now);
-static int64_t teardown_start(const struct engine *e, size_t count);
-static bool teardown_batch(struct engine *e, struct target *targets, size_t count,
-			   int64_t now);
+static int wait_events(struct engine *e, int64_t until, int64_t now, bool *news);
+static int64_t teardown_start(const struct engine *e);
+static bool teardown_batch(struct engine *e, int64_t now);
 static void close_connecting(struct engine *e, struct attempt *a);
 
-/* Runs every probe of every target until all are done or the deadline has passed, and
- * leaves the results in the targets' attempts and tallies. Returns 0, or an errno value
- * when the engine could not even start (no memory). */
+/* Runs every probe of every target, planning each host as its name resolves, until all
+ * are done or the deadline has passed; leaves the results in the targets' tallies (and
+ * details). A lookup still running at the deadline ends its host's targets as resolver
+ * timeouts. Returns 0, or an errno value when the run could not go on (no memory, or
+ * E2BIG: more targets than MAX_TARGETS). */
 int
-probe_run(struct target *targets, size_t count, const struct probe_config *cfg,
-	  const struct deadline *dl)
+probe_run(struct plan *plan, const struct probe_config *cfg, const struct deadline *dl)
 {
-	struct engine e = {.cfg = cfg, .dl = dl, .close_ns = CLOSE_COST_NS};
+	struct engine e = {.cfg = cfg, .dl = dl, .plan = plan, .close_ns = CLOSE_COST_NS};
 
-	e.cap = socket_budget(targets, count, cfg->max_parallel);
-	/* at least one slot, so that the arrays are never NULL even when nothing connects */
-	size_t slots = e.cap > 0 ? e.cap : 1;
-	e.fds = malloc(slots * sizeof *e.fds);
-	e.owners = malloc(slots * sizeof *e.owners);
-	e.owner_targets = malloc(slots * sizeof *e.owner_targets);
-	if (e.fds == NULL || e.owners == NULL || e.owner_targets == NULL) {
-		free(e.fds);
-		free(e.owners);
-		free(e.owner_targets);
-		return ENOMEM;
-	}
-	for (;;) {
+	plan->nhosts = cfg->opts->nhosts < RESOLVE_MAX_HOSTS ? cfg->opts->nhosts : RESOLVE_MAX_HOSTS;
+	e.cap = socket_budget(cfg);
+	plan_resolved(&e);
+	if (e.error == 0 && !slots_grow(&e))
+		e.error = ENOMEM;
+	while (e.error == 0) {
 		int64_t now = clock_now();
-		int64_t end = teardown_start(&e, count);
-		bool busy = false;
+		int64_t end = teardown_start(&e);
 
 		if (now >= end) {
 			/* First a batch, to measure what a close costs on this machine now;
 			 * then, when the rest needs less time than was kept for it, one
 			 * more wait for answers until it must go on. */
-			if (e.tearing_down || !teardown_batch(&e, targets, count, now))
+			if (e.tearing_down || !teardown_batch(&e, now))
 				break;
 			continue;
 		}
 		int64_t wake = end;
-		for (size_t i = 0; i < count && now < end; i++) {
-			struct target *t = &targets[i];
-			if (finished(t, cfg))
-				continue;
-			step_target(&e, t, now, &wake);
-			/* a step may finish the target: then there is nothing to wait for */
-			busy |= !finished(t, cfg);
-			if (i % STEP_BATCH == STEP_BATCH - 1) {
-				now = clock_now();
-				end = teardown_start(&e, count);
-			}
-		}
-		if (!busy || now >= end)
+		step_flights(&e, &now, &end, &wake);
+		start_targets(&e, &now, &end, &wake);
+		if (!work_left(&e) || now >= end || e.error != 0)
 			break;
 		if (wake > end)
 			wake = end; /* the sockets started since the top hold the end earlier */
-		int n = wait_events(e.fds, e.nfds, wake, now);
+		bool news = false;
+		int n = wait_events(&e, wake, now, &news);
 		if (n > 0)
-			handle_events(&e, clock_now());
+			handle_events(&e, clock_now(), news);
 		slots_compact(&e);
 	}
 
-	/* The deadline: what still waits has timed out; what never started counts so. */
+	/* The deadline: a name still unresolved has timed out, what still waits has timed
+	 * out, and what never started counts so. */
 	int64_t now = clock_now();
-	for (size_t i = 0; i < count; i++) {
-		struct target *t = &targets[i];
-		if (t->naddr == 0)
+	resolve_abandon(cfg->resolver, cfg->resolutions, now);
+	plan_resolved(&e);
+	for (size_t k = 0; k < e.nactive; k++) {
+		struct flight *f = e.active[k];
+		if (f == NULL)
 			continue;
-		if (t->in_probe)
-			expire_probe(&e, t, now);
-		while (t->started < cfg->count) {
-			t->started++;
-			t->tally.probes++;
-			t->tally.not_run++;
-			if (t->tally.failed[OUTCOME_TIMEOUT]++ == 0)
-				t->tally.first[OUTCOME_TIMEOUT] =
-					(struct failure){.order = e.order++, .addr = t->first_addr};
-			if (cfg->hook != NULL)
-				cfg->hook(cfg->hook_ctx, t, t->started, false, -1);
-		}
+		if (f->in_probe)
+			expire_probe(&e, f, now);
+		count_not_run(&e, f->t, f->d, f->started);
 	}
+	for (size_t h = 0; h < plan->nhosts; h++) {
+		struct segment *seg = &plan->hosts[h];
+		for (size_t k = e.cursor[h]; k < seg->count; k++)
+			count_not_run(&e, &seg->targets[k],
+				      seg->details != NULL ? &seg->details[k] : NULL, 0);
+	}
+	flights_free(&e);
 	free(e.fds);
 	free(e.owners);
-	free(e.owner_targets);
-	return 0;
+	free(e.owner_flights);
+	return e.error;
+}
+
+/* Plans the hosts whose resolution is done and that have no targets yet. */
+static void
+plan_resolved(struct engine *e)
+{
+	const struct probe_config *cfg = e->cfg;
+
+	for (size_t h = 0; h < e->plan->nhosts && e->error == 0; h++)
+		if (cfg->resolutions[h].done && !e->plan->hosts[h].planned)
+			e->error = plan_host(e->plan, cfg->opts, &cfg->resolutions[h], h);
+}
+
+/* True while anything may still happen: a flight in progress, a target not started, or
+ * a name not resolved. */
+static bool
+work_left(const struct engine *e)
+{
+	for (size_t k = 0; k < e->nactive; k++)
+		if (e->active[k] != NULL)
+			return true;
+	for (size_t h = 0; h < e->plan->nhosts; h++)
+		if (!e->plan->hosts[h].planned || e->cursor[h] < e->plan->hosts[h].count)
+			return true;
+	return false;
 }
 
 /* When to stop waiting so that closing the sockets in flight and writing the report
  * still end by the deadline. */
 static int64_t
-teardown_start(const struct engine *e, size_t count)
+teardown_start(const struct engine *e)
 {
-	int64_t reserve = (int64_t)e->live * e->close_ns + (int64_t)count * REPORT_COST_NS +
+	int64_t reserve = (int64_t)e->live * e->close_ns +
+			  (int64_t)e->plan->count * REPORT_COST_NS +
 			  (int64_t)e->opened * EXIT_COST_NS + TEARDOWN_MARGIN_NS;
 
 	return e->dl->end - reserve;
 }
 
-/* Expires the probes in flight of the first targets until TEARDOWN_BATCH sockets are
+/* Expires the probes in flight of the first flights until TEARDOWN_BATCH sockets are
  * closed, and starts nothing new from now on. Returns false when no probe was in
  * flight. */
 static bool
-teardown_batch(struct engine *e, struct target *targets, size_t count, int64_t now)
+teardown_batch(struct engine *e, int64_t now)
 {
 	size_t before = e->live;
 	int64_t start = clock_now();
 	bool any = false;
 
 	e->tearing_down = true;
-	for (; e->teardown_next < count && before - e->live < TEARDOWN_BATCH; e->teardown_next++) {
-		struct target *t = &targets[e->teardown_next];
-		if (t->naddr == 0 || !t->in_probe)
+	for (; e->teardown_next < e->nactive && before - e->live < TEARDOWN_BATCH;
+	     e->teardown_next++) {
+		struct flight *f = e->active[e->teardown_next];
+		if (f == NULL || !f->in_probe)
 			continue;
-		expire_probe(e, t, now);
+		expire_probe(e, f, now);
 		any = true;
 	}
 	/* what each socket of the batch cost, the engine's own work included */
@@ -233,24 +234,22 @@ close_connecting(struct engine *e, struct attempt *a)
 	e->close_ns += (took - e->close_ns) / 8;
 }
 
-/* True when a target has nothing left to do: no address, or every probe done. */
-static bool
-finished(const struct target *t, const struct probe_config *cfg)
-{
-	return t->naddr == 0 || (!t->in_probe && t->started == cfg->count);
-}
-
-/* How many sockets may be in flight: no more than are needed, --max-parallel, and what
- * RLIMIT_NOFILE allows once its soft limit is raised to the hard one. */
+/* How many sockets may be in flight: no more than can be needed (a name not resolved
+ * yet may bring RESOLVE_MAX_ADDRESSES addresses), --max-parallel, and what RLIMIT_NOFILE
+ * allows once its soft limit is raised to the hard one. */
 static size_t
-socket_budget(const struct target *targets, size_t count, unsigned max_parallel)
+socket_budget(const struct probe_config *cfg)
 {
+	const struct options *opts = cfg->opts;
 	size_t need = 0;
 
-	for (size_t i = 0; i < count; i++)
-		need += targets[i].naddr;
-	if (max_parallel > 0 && need > max_parallel)
-		need = max_parallel;
+	for (size_t h = 0; h < opts->nhosts && h < RESOLVE_MAX_HOSTS; h++) {
+		const struct resolution *res = &cfg->resolutions[h];
+		size_t addresses = res->done ? res->count : RESOLVE_MAX_ADDRESSES;
+		need += addresses * (res->unix_socket ? 1 : opts->ports.count);
+	}
+	if (cfg->max_parallel > 0 && need > cfg->max_parallel)
+		need = cfg->max_parallel;
 	if (need + FD_RESERVE > 64) {
 		struct rlimit rl;
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
@@ -266,76 +265,193 @@ socket_budget(const struct target *targets, size_t count, unsigned max_parallel)
 	return need;
 }
 
-/* Moves one target along: starts its next probe when due, expires a probe past its time,
+/* Moves every flight in progress along, and returns those whose target is done to the
+ * pool. */
+static void
+step_flights(struct engine *e, int64_t *now, int64_t *end, int64_t *wake)
+{
+	for (size_t k = 0; k < e->nactive && *now < *end; k++) {
+		struct flight *f = e->active[k];
+		if (f == NULL)
+			continue;
+		if (!flight_done(f, e->cfg))
+			step_flight(e, f, *now, wake);
+		if (flight_done(f, e->cfg)) {
+			e->active[k] = NULL;
+			f->next_free = e->pool;
+			e->pool = f;
+		}
+		if (k % STEP_BATCH == STEP_BATCH - 1) {
+			*now = clock_now();
+			*end = teardown_start(e);
+		}
+	}
+	/* close the gaps, keeping the order in which the targets started */
+	size_t n = 0;
+	for (size_t k = 0; k < e->nactive; k++)
+		if (e->active[k] != NULL)
+			e->active[n++] = e->active[k];
+	if (e->teardown_next > n)
+		e->teardown_next = n;
+	e->nactive = n;
+}
+
+/* Starts the targets that wait, in plan order (host by host, as each resolved), while a
+ * socket is free. */
+static void
+start_targets(struct engine *e, int64_t *now, int64_t *end, int64_t *wake)
+{
+	size_t started = 0;
+
+	for (size_t h = 0; h < e->plan->nhosts; h++) {
+		struct segment *seg = &e->plan->hosts[h];
+		while (seg->planned && e->cursor[h] < seg->count && e->live < e->cap &&
+		       !e->tearing_down && *now < *end) {
+			size_t k = e->cursor[h]++;
+			struct target *t = &seg->targets[k];
+			if (t->naddr == 0)
+				continue;
+			struct flight *f =
+				flight_take(e, t, seg->details != NULL ? &seg->details[k] : NULL);
+			if (f == NULL) {
+				e->error = ENOMEM;
+				return;
+			}
+			step_flight(e, f, *now, wake);
+			if (++started % STEP_BATCH == 0) {
+				*now = clock_now();
+				*end = teardown_start(e);
+			}
+		}
+	}
+}
+
+/* A flight for a target about to start, from the pool or new, in the active list.
+ * Returns NULL when there is no memory. */
+static struct flight *
+flight_take(struct engine *e, struct target *t, struct detail *d)
+{
+	if (e->nactive == e->active_room) {
+		size_t room = e->active_room > 0 ? 2 * e->active_room : 64;
+		struct flight **more = realloc(e->active, room * sizeof *more);
+		if (more == NULL)
+			return NULL;
+		e->active = more;
+		e->active_room = room;
+	}
+	struct flight *f = e->pool;
+	if (f != NULL)
+		e->pool = f->next_free;
+	else if ((f = calloc(1, sizeof *f)) == NULL)
+		return NULL;
+	if (f->room < t->naddr) {
+		struct attempt *more = realloc(f->attempts, t->naddr * sizeof *more);
+		if (more == NULL) {
+			f->next_free = e->pool;
+			e->pool = f;
+			return NULL;
+		}
+		f->attempts = more;
+		f->room = t->naddr;
+	}
+	struct attempt *attempts = f->attempts;
+	unsigned room = f->room;
+	*f = (struct flight){.t = t, .d = d, .winner = -1, .talking = -1,
+			     .attempts = attempts, .room = room};
+	for (unsigned i = 0; i < t->naddr; i++)
+		attempts[i] = (struct attempt){.addr = t->first_addr + i, .fd = -1, .slot = -1};
+	e->active[e->nactive++] = f;
+	return f;
+}
+
+/* True when a flight's target has nothing left to do: every probe done. */
+static bool
+flight_done(const struct flight *f, const struct probe_config *cfg)
+{
+	return !f->in_probe && f->started == cfg->count;
+}
+
+/* Frees every flight, in progress or in the pool. */
+static void
+flights_free(struct engine *e)
+{
+	for (size_t k = 0; k < e->nactive; k++) {
+		if (e->active[k] == NULL)
+			continue;
+		e->active[k]->next_free = e->pool;
+		e->pool = e->active[k];
+	}
+	while (e->pool != NULL) {
+		struct flight *f = e->pool;
+		e->pool = f->next_free;
+		free(f->attempts);
+		free(f);
+	}
+	free(e->active);
+}
+
+/* Moves one flight along: starts its next probe when due, expires a probe past its time,
  * starts the attempts that are due, drives a conversation's timers, and lowers *wake to
  * the next thing it waits for. */
 static void
-step_target(struct engine *e, struct target *t, int64_t now, int64_t *wake)
+step_flight(struct engine *e, struct flight *f, int64_t now, int64_t *wake)
 {
 	bool room = e->live < e->cap && !e->tearing_down;
 
-	if (!t->in_probe) {
-		if (t->next_probe_at > now) {
-			if (t->next_probe_at < *wake)
-				*wake = t->next_probe_at;
+	if (!f->in_probe) {
+		if (f->next_probe_at > now) {
+			if (f->next_probe_at < *wake)
+				*wake = f->next_probe_at;
 			return;
 		}
 		if (!room)
 			return; /* a socket will free up: an event or a timeout wakes the loop */
-		start_probe(e, t, now);
+		start_probe(e, f, now);
 	}
-	if (now >= t->probe_end) {
-		expire_probe(e, t, now);
-	} else if (t->talking >= 0) {
-		talk(e, t, 0, now);
+	if (now >= f->probe_end) {
+		expire_probe(e, f, now);
+	} else if (f->talking >= 0) {
+		talk(e, f, 0, now);
 	} else {
-		retry_busy(e, t, now, wake);
-		if (t->in_probe && t->talking < 0)
-			start_attempts(e, t, now);
+		retry_busy(e, f, now, wake);
+		if (f->in_probe && f->talking < 0)
+			start_attempts(e, f, now);
 	}
 
-	if (t->in_probe) {
-		if (t->probe_end < *wake)
-			*wake = t->probe_end;
-		if (t->talking >= 0) {
-			int64_t at = converse_wake(e->cfg->converse, &t->conv);
+	if (f->in_probe) {
+		if (f->probe_end < *wake)
+			*wake = f->probe_end;
+		if (f->talking >= 0) {
+			int64_t at = converse_wake(e->cfg->converse, &f->conv);
 			if (at < *wake)
 				*wake = at;
-		} else if (t->next < t->naddr && e->live < e->cap && t->next_attempt_at < *wake) {
-			*wake = t->next_attempt_at;
+		} else if (f->next < f->t->naddr && e->live < e->cap &&
+			   f->next_attempt_at < *wake) {
+			*wake = f->next_attempt_at;
 		}
-	} else if (t->started < e->cfg->count && t->next_probe_at < *wake) {
-		*wake = t->next_probe_at;
+	} else if (f->started < e->cfg->count && f->next_probe_at < *wake) {
+		*wake = f->next_probe_at;
 	}
 }
 
 /* Begins a probe: every attempt waiting, the first due now. */
 static void
-start_probe(struct engine *e, struct target *t, int64_t now)
+start_probe(struct engine *e, struct flight *f, int64_t now)
 {
 	int64_t end = now + e->cfg->probe_timeout;
 
-	t->in_probe = true;
-	t->started++;
-	t->next = 0;
-	t->winner = -1;
-	t->talking = -1;
-	t->probe_started = now;
-	t->probe_end = end < e->dl->end ? end : e->dl->end;
-	t->next_attempt_at = now;
-	for (unsigned i = 0; i < t->naddr; i++) {
-		struct attempt *a = &t->attempts[i];
-		a->status = ATTEMPT_WAITING;
-		a->fd = -1;
-		a->err = 0;
-		a->at_bind = false;
-		a->at_deadline = false;
-		a->self_connect = false;
-		a->reset_at_once = false;
-		a->busy = 0;
-		a->retry_at = 0;
-		a->outcome = OUTCOME_TIMEOUT;
-		a->started = a->finished = 0;
+	f->in_probe = true;
+	f->started++;
+	f->next = 0;
+	f->winner = -1;
+	f->talking = -1;
+	f->probe_started = now;
+	f->probe_end = end < e->dl->end ? end : e->dl->end;
+	f->next_attempt_at = now;
+	for (unsigned i = 0; i < f->t->naddr; i++) {
+		struct attempt *a = &f->attempts[i];
+		*a = (struct attempt){.addr = a->addr, .fd = -1, .slot = -1,
+				      .status = ATTEMPT_WAITING, .outcome = OUTCOME_TIMEOUT};
 	}
 }
 
@@ -343,130 +459,62 @@ start_probe(struct engine *e, struct target *t, int64_t now)
  * or when the stagger delay has passed. Moves on when an attempt connected at once, and
  * ends the probe when every address has failed. */
 static void
-start_attempts(struct engine *e, struct target *t, int64_t now)
+start_attempts(struct engine *e, struct flight *f, int64_t now)
 {
-	while (t->next < t->naddr && t->next_attempt_at <= now && e->live < e->cap &&
+	while (f->next < f->t->naddr && f->next_attempt_at <= now && e->live < e->cap &&
 	       !e->tearing_down) {
-		struct attempt *a = &t->attempts[t->next++];
-		attempt_start(e, t, a);
+		struct attempt *a = &f->attempts[f->next++];
+		attempt_start(e, f, a);
 		if (a->status == ATTEMPT_WAITING)
 			return; /* no descriptor free: later */
 		if (a->status == ATTEMPT_DONE && a->outcome == OUTCOME_CONNECTED) {
-			connected(e, t, a, a->finished);
+			connected(e, f, a, a->finished);
 			return;
 		}
 		if (a->status == ATTEMPT_CONNECTING) {
-			t->next_attempt_at = a->started + PROBE_STAGGER_NS;
+			f->next_attempt_at = a->started + PROBE_STAGGER_NS;
 			break;
 		}
 	}
-	end_if_all_failed(e, t, now);
+	end_if_all_failed(e, f, now);
 }
 
 /* Ends the probe as failed when every address has been tried and none is still
  * connecting. */
 static void
-end_if_all_failed(struct engine *e, struct target *t, int64_t now)
+end_if_all_failed(struct engine *e, struct flight *f, int64_t now)
 {
-	if (!t->in_probe || t->talking >= 0 || t->next < t->naddr)
+	if (!f->in_probe || f->talking >= 0 || f->next < f->t->naddr)
 		return;
-	for (unsigned i = 0; i < t->naddr; i++)
-		if (t->attempts[i].status == ATTEMPT_CONNECTING)
+	for (unsigned i = 0; i < f->t->naddr; i++)
+		if (f->attempts[i].status == ATTEMPT_CONNECTING)
 			return;
-	end_probe(e, t, now, -1, false);
+	end_probe(e, f, now, -1, false);
 }
 
 /* An attempt connected: the other addresses are given up; the conversation starts, or
  * without one the probe has succeeded. */
 static void
-connected(struct engine *e, struct target *t, struct attempt *a, int64_t now)
+connected(struct engine *e, struct flight *f, struct attempt *a, int64_t now)
 {
-	long idx = (long)(a - t->attempts);
+	long idx = (long)(a - f->attempts);
 	const struct converse_config *cc = e->cfg->converse;
 
-	t->tally.handshakes++;
-	give_up_others(e, t, idx, now);
+	f->t->tally.handshakes++;
+	give_up_others(e, f, idx, now);
 	if (cc == NULL || !converse_wanted(cc)) {
-		end_probe(e, t, now, idx, true);
+		end_probe(e, f, now, idx, true);
 		return;
 	}
-	t->winner = idx;
-	t->talking = idx;
-	int err = converse_begin(cc, &t->conv, now);
-	if (err != 0) {
-		t->conv.outcome = OUTCOME_LOCAL_ERROR;
-		t->conv.err = err;
-		t->conv.phase = CONVERSE_DONE;
-	}
-	if (a->reset_at_once && t->conv.phase != CONVERSE_DONE) {
-		t->conv.outcome = OUTCOME_RESET;
-		t->conv.err = ECONNRESET;
-		t->conv.phase = CONVERSE_DONE;
-		t->conv.settled = now;
-	}
-	if (t->conv.phase == CONVERSE_DONE) {
-		talk_end(e, t, now);
-		return;
-	}
-	slot_add(e, t, a, converse_events(&t->conv));
-	talk(e, t, 0, now); /* the send can usually go out at once */
-}
-
-/* One step of a conversation, after an event (revents) or a timer (0). */
-static void
-talk(struct engine *e, struct target *t, short revents, int64_t now)
-{
-	struct attempt *a = &t->attempts[t->talking];
-	const struct converse_config *cc = e->cfg->converse;
-
-	if (revents == 0 && t->conv.phase == CONVERSE_SENDING)
-		revents = POLLOUT;
-	if (converse_step(cc, &t->conv, a->fd, revents, now)) {
-		talk_end(e, t, now);
-		return;
-	}
-	if (a->slot >= 0)
-		e->fds[a->slot].events = converse_events(&t->conv);
-}
-
-/* The conversation's outcome is known: quit, close, and end the probe with it. */
-static void
-talk_end(struct engine *e, struct target *t, int64_t now)
-{
-	struct attempt *a = &t->attempts[t->talking];
-	const struct converse_config *cc = e->cfg->converse;
-
-	converse_finish(cc, &t->conv, a->fd);
-	if (a->slot >= 0)
-		slot_drop(e, a);
-	t->talking = -1;
-	if (t->conv.outcome == OUTCOME_CONNECTED) {
-		end_probe(e, t, now, (long)(a - t->attempts), true);
-		return;
-	}
-	tally_conversation(e, t, a);
-	end_probe(e, t, now, (long)(a - t->attempts), false);
-}
-
-/* Counts a conversation that failed after the handshake. */
-static void
-tally_conversation(struct engine *e, struct target *t, const struct attempt *a)
-{
-	enum outcome outcome = t->conv.outcome;
-
-	tally_failure(e, t, outcome,
-		      (struct failure){.addr = a->addr,
-				       .err = t->conv.err,
-				       .at_deadline = outcome == OUTCOME_TIMEOUT && a->at_deadline,
-				       .in_conversation = true});
+	talk_begin(e, f, a, now);
 }
 
 /* Gives up the attempts still connecting beside the one that connected. */
 static void
-give_up_others(struct engine *e, struct target *t, long keep, int64_t now)
+give_up_others(struct engine *e, struct flight *f, long keep, int64_t now)
 {
-	for (unsigned i = 0; i < t->naddr; i++) {
-		struct attempt *a = &t->attempts[i];
+	for (unsigned i = 0; i < f->t->naddr; i++) {
+		struct attempt *a = &f->attempts[i];
 		if ((long)i == keep || a->status != ATTEMPT_CONNECTING)
 			continue;
 		slot_drop(e, a);
@@ -479,153 +527,129 @@ give_up_others(struct engine *e, struct target *t, long keep, int64_t now)
 /* Ends the current probe. `speaker` is the attempt that connected (and, with a
  * conversation, talked), or -1. The tally counts the probe; the next one is due -i after
  * this one started. */
-static void
-end_probe(struct engine *e, struct target *t, int64_t now, long speaker, bool success)
+void
+end_probe(struct engine *e, struct flight *f, int64_t now, long speaker, bool success)
 {
-	struct tally *tl = &t->tally;
+	struct tally *tl = &f->t->tally;
+	unsigned tried = 0;
 
-	give_up_others(e, t, speaker, now);
+	give_up_others(e, f, speaker, now);
 	if (speaker >= 0) {
-		struct attempt *a = &t->attempts[speaker];
+		struct attempt *a = &f->attempts[speaker];
 		if (success)
-			tally_success(e, t, a);
+			tally_success(tl, f->d, e->cfg->converse, a, &f->conv);
 		if (a->fd >= 0) {
 			close(a->fd);
 			a->fd = -1;
 		}
 	} else {
-		for (unsigned i = 0; i < t->naddr && speaker < 0; i++)
-			if (t->attempts[i].status == ATTEMPT_DONE)
+		for (unsigned i = 0; i < f->t->naddr && speaker < 0; i++)
+			if (f->attempts[i].status == ATTEMPT_DONE)
 				speaker = (long)i;
-		for (unsigned i = 0; i < t->naddr; i++)
-			tl->untried += t->attempts[i].status == ATTEMPT_WAITING;
+		for (unsigned i = 0; i < f->t->naddr; i++)
+			tl->untried += f->attempts[i].status == ATTEMPT_WAITING;
 	}
-	t->winner = success ? speaker : -1;
+	for (unsigned i = 0; i < f->t->naddr; i++)
+		tried += f->attempts[i].status != ATTEMPT_WAITING;
+	tl->tried = (uint8_t)tried;
+	f->winner = success ? speaker : -1;
 	tl->probes++;
-	t->in_probe = false;
-	t->next_probe_at = t->probe_started + e->cfg->interval;
+	f->in_probe = false;
+	f->next_probe_at = f->probe_started + e->cfg->interval;
+	keep_detail(f);
 	if (e->cfg->hook != NULL)
-		e->cfg->hook(e->cfg->hook_ctx, t, t->started, success, speaker);
+		e->cfg->hook(e->cfg->hook_ctx, f->t, f->started, success,
+			     speaker >= 0 ? &f->attempts[speaker] : NULL, &f->conv);
 }
 
-/* Counts a probe that succeeded: its time is the handshake, or with a conversation the
- * time until the expectation was met, -d excluded (as check_tcp measures it). */
+/* What the run keeps of a probe beyond the tally, when it keeps a detail: the attempts
+ * (-v) and the conversation, of the last probe. */
 static void
-tally_success(struct engine *e, struct target *t, const struct attempt *a)
+keep_detail(const struct flight *f)
 {
-	struct tally *tl = &t->tally;
-	const struct converse_config *cc = e->cfg->converse;
-	int64_t handshake = a->finished - a->started;
-	int64_t took = handshake;
+	struct detail *d = f->d;
 
-	if (cc != NULL && converse_wanted(cc)) {
-		const struct converse *c = &t->conv;
-		int64_t delay = c->first_byte > 0 || c->settled > c->sent_at + cc->delay ? cc->delay : 0;
-		took = c->settled - a->started - delay;
-		if (took < handshake)
-			took = handshake;
-		if (c->first_byte > 0) {
-			int64_t wait = c->first_byte - c->sent_at - delay;
-			tl->response_sum += clock_seconds(wait > 0 ? wait : 0);
-			tl->responses++;
-		}
+	if (d == NULL)
+		return;
+	d->winner = f->winner;
+	if (d->attempts != NULL)
+		memcpy(d->attempts, f->attempts, f->t->naddr * sizeof *d->attempts);
+	if (d->reply != NULL) {
+		*d->reply = f->conv;
+		d->reply->buf = NULL; /* the flight's, and freed by converse_finish() */
 	}
-	if (tl->connected == 0 || took < tl->min)
-		tl->min = took;
-	if (tl->connected == 0 || took > tl->max)
-		tl->max = took;
-	double s = clock_seconds(took);
-	tl->connected++;
-	tl->sum += s;
-	tl->sumsq += s * s;
-	tl->connect_sum += clock_seconds(handshake);
-	tl->last_addr = a->addr;
-}
-
-/* Counts an attempt or a conversation that failed, remembering the first of its kind. */
-static void
-tally_failure(struct engine *e, struct target *t, enum outcome outcome, struct failure f)
-{
-	f.order = e->order++;
-	if (t->tally.failed[outcome]++ == 0)
-		t->tally.first[outcome] = f;
 }
 
 /* A probe past its time: the attempts still connecting have timed out, and so has a
  * conversation still waiting for its reply (unless part of one came: that is judged). */
 static void
-expire_probe(struct engine *e, struct target *t, int64_t now)
+expire_probe(struct engine *e, struct flight *f, int64_t now)
 {
-	if (t->talking >= 0) {
-		converse_expire(e->cfg->converse, &t->conv, now);
-		if (t->conv.outcome == OUTCOME_TIMEOUT && t->probe_end >= e->dl->end)
-			t->attempts[t->talking].at_deadline = true;
-		talk_end_expired(e, t, now);
+	if (f->talking >= 0) {
+		talk_expire(e, f, now);
 		return;
 	}
-	for (unsigned i = 0; i < t->naddr; i++) {
-		struct attempt *a = &t->attempts[i];
+	for (unsigned i = 0; i < f->t->naddr; i++) {
+		struct attempt *a = &f->attempts[i];
 		if (a->status == ATTEMPT_CONNECTING) {
-			a->at_deadline = t->probe_end >= e->dl->end;
-			attempt_finish(e, t, a, ETIMEDOUT, now);
+			a->at_deadline = f->probe_end >= e->dl->end;
+			attempt_finish(e, f, a, ETIMEDOUT, now);
 		}
 	}
-	end_probe(e, t, now, -1, false);
+	end_probe(e, f, now, -1, false);
 }
 
-/* talk_end() for a conversation the time cut: a timeout remembers which deadline. */
+/* The probes of a target that the deadline kept from starting: each counts as a timeout
+ * that was never run. */
 static void
-talk_end_expired(struct engine *e, struct target *t, int64_t now)
+count_not_run(struct engine *e, struct target *t, struct detail *d, unsigned started)
 {
-	struct attempt *a = &t->attempts[t->talking];
-	const struct converse_config *cc = e->cfg->converse;
-
-	if (t->conv.outcome != OUTCOME_TIMEOUT) {
-		talk_end(e, t, now);
+	if (t->naddr == 0)
 		return;
+	while (started < e->cfg->count) {
+		started++;
+		tally_not_run(&t->tally, d, e->cfg->states, t->first_addr);
+		if (e->cfg->hook != NULL)
+			e->cfg->hook(e->cfg->hook_ctx, t, started, false, NULL, NULL);
 	}
-	converse_finish(cc, &t->conv, a->fd);
-	if (a->slot >= 0)
-		slot_drop(e, a);
-	t->talking = -1;
-	tally_conversation(e, t, a);
-	end_probe(e, t, now, (long)(a - t->attempts), false);
 }
 
 /* The sockets that answered: a handshake completed or failed (SO_ERROR), or a
- * conversation can go on. */
+ * conversation can go on; and the names that resolved, whose hosts join the run. */
 static void
-handle_events(struct engine *e, int64_t now)
+handle_events(struct engine *e, int64_t now, bool news)
 {
 	for (size_t k = 0; k < e->nfds; k++) {
 		struct attempt *a = e->owners[k];
-		struct target *t = e->owner_targets[k];
+		struct flight *f = e->owner_flights[k];
 		if (a == NULL || e->fds[k].revents == 0)
 			continue;
-		if (t->talking == (long)(a - t->attempts)) {
-			talk(e, t, e->fds[k].revents, now);
+		if (f->talking == (long)(a - f->attempts)) {
+			talk(e, f, e->fds[k].revents, now);
 			continue;
 		}
 		int err = 0;
 		socklen_t len = sizeof err;
 		if (getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
-		attempt_end(e, t, a, err, now);
+		attempt_end(e, f, a, err, now);
 	}
+	if (news && resolve_collect(e->cfg->resolver, e->cfg->resolutions) > 0)
+		plan_resolved(e);
 }
 
 /* The answer to an attempt's connect, and what follows: the conversation or the end of
  * the probe after a connection; the next address at once after a failure (the loop
  * starts it). */
 static void
-attempt_end(struct engine *e, struct target *t, struct attempt *a, int err, int64_t now)
+attempt_end(struct engine *e, struct flight *f, struct attempt *a, int err, int64_t now)
 {
-	if (attempt_settle(e, t, a, err, now) == 0) {
-		connected(e, t, a, now);
+	if (attempt_settle(e, f, a, err, now) == 0) {
+		connected(e, f, a, now);
 		return;
 	}
-	t->next_attempt_at = now;
-	end_if_all_failed(e, t, now);
+	f->next_attempt_at = now;
+	end_if_all_failed(e, f, now);
 }
 
 /* Records the answer to an attempt's connect. A socket that connected to itself is no
@@ -633,11 +657,11 @@ attempt_end(struct engine *e, struct target *t, struct attempt *a, int err, int6
  * as the source of the SYN, and the simultaneous open "completes" the handshake with no
  * listener at all (Go's net package checks the same). Returns the error recorded. */
 static int
-attempt_settle(struct engine *e, struct target *t, struct attempt *a, int err, int64_t now)
+attempt_settle(struct engine *e, struct flight *f, struct attempt *a, int err, int64_t now)
 {
 	struct address to;
 
-	address_with_port(&e->cfg->resolutions[t->host].addresses[a->addr], t->port, &to);
+	address_with_port(&e->cfg->resolutions[f->t->host].addresses[a->addr], f->t->port, &to);
 	if (err == 0 && connected_to_itself(a->fd, &to)) {
 		a->self_connect = true;
 		err = ECONNREFUSED;
@@ -650,10 +674,9 @@ attempt_settle(struct engine *e, struct target *t, struct attempt *a, int err, i
 		a->reset_at_once = true;
 		err = 0;
 	}
-	attempt_finish(e, t, a, err, now);
+	attempt_finish(e, f, a, err, now);
 	return err;
 }
-
 /* True when the socket's own address and port are those it connected to. */
 static bool
 connected_to_itself(int fd, const struct address *to)
@@ -680,13 +703,13 @@ connected_to_itself(int fd, const struct address *to)
 /* Opens a non-blocking socket (bound to -b) and sends the SYN. The attempt is then
  * CONNECTING, or DONE when connect() answered at once (loopback can) or failed. */
 static void
-attempt_start(struct engine *e, struct target *t, struct attempt *a)
+attempt_start(struct engine *e, struct flight *f, struct attempt *a)
 {
-	const struct resolution *res = &e->cfg->resolutions[t->host];
+	const struct resolution *res = &e->cfg->resolutions[f->t->host];
 	struct address to;
 	bool at_bind = false;
 
-	address_with_port(&res->addresses[a->addr], t->port, &to);
+	address_with_port(&res->addresses[a->addr], f->t->port, &to);
 	a->fd = open_socket(to.sa.ss_family, e->cfg->source, &at_bind);
 	a->started = clock_now();
 	e->opened += a->fd >= 0;
@@ -695,17 +718,17 @@ attempt_start(struct engine *e, struct target *t, struct attempt *a)
 		 * smaller batches; the attempt waits for a socket to close. */
 		e->cap = e->live;
 		a->status = ATTEMPT_WAITING;
-		t->next--;
+		f->next--;
 		return;
 	}
 	if (a->fd < 0) {
 		a->at_bind = at_bind;
-		attempt_finish(e, t, a, errno, a->started);
+		attempt_finish(e, f, a, errno, a->started);
 		return;
 	}
 	a->status = ATTEMPT_CONNECTING;
-	slot_add(e, t, a, POLLOUT);
-	attempt_connect(e, t, a, a->started);
+	slot_add(e, f, a, POLLOUT);
+	attempt_connect(e, f, a, a->started);
 }
 
 /* connect() on an attempt's socket, which is in the poll set: for the first time, or
@@ -713,14 +736,14 @@ attempt_start(struct engine *e, struct target *t, struct attempt *a)
  * for the answer, or for the next try), or DONE when connect() answered at once
  * (loopback can), as a connection or a failure. */
 static void
-attempt_connect(struct engine *e, struct target *t, struct attempt *a, int64_t now)
+attempt_connect(struct engine *e, struct flight *f, struct attempt *a, int64_t now)
 {
-	const struct resolution *res = &e->cfg->resolutions[t->host];
+	const struct resolution *res = &e->cfg->resolutions[f->t->host];
 	struct address to;
 
-	address_with_port(&res->addresses[a->addr], t->port, &to);
+	address_with_port(&res->addresses[a->addr], f->t->port, &to);
 	if (connect(a->fd, (const struct sockaddr *)&to.sa, to.len) == 0) {
-		(void)attempt_settle(e, t, a, 0, clock_now());
+		(void)attempt_settle(e, f, a, 0, clock_now());
 	} else if (errno == EINPROGRESS || errno == EINTR) {
 		a->retry_at = 0;
 		e->fds[a->slot].fd = a->fd;
@@ -729,7 +752,7 @@ attempt_connect(struct engine *e, struct target *t, struct attempt *a, int64_t n
 		 * connect() (and check_tcp) would, until the probe's time is up. */
 		busy_wait(e, a, now);
 	} else {
-		(void)attempt_settle(e, t, a, errno, clock_now());
+		(void)attempt_settle(e, f, a, errno, clock_now());
 	}
 }
 
@@ -750,19 +773,19 @@ busy_wait(struct engine *e, struct attempt *a, int64_t now)
 /* Tries again the attempts of a probe whose Unix listener was full, when due, and lowers
  * *wake to the next such try. */
 static void
-retry_busy(struct engine *e, struct target *t, int64_t now, int64_t *wake)
+retry_busy(struct engine *e, struct flight *f, int64_t now, int64_t *wake)
 {
-	for (unsigned i = 0; i < t->naddr && t->in_probe && t->talking < 0; i++) {
-		struct attempt *a = &t->attempts[i];
+	for (unsigned i = 0; i < f->t->naddr && f->in_probe && f->talking < 0; i++) {
+		struct attempt *a = &f->attempts[i];
 		if (a->status != ATTEMPT_CONNECTING || a->retry_at == 0)
 			continue;
 		if (a->retry_at <= now) {
-			attempt_connect(e, t, a, now);
+			attempt_connect(e, f, a, now);
 			if (a->status == ATTEMPT_DONE && a->outcome == OUTCOME_CONNECTED) {
-				connected(e, t, a, a->finished);
+				connected(e, f, a, a->finished);
 			} else if (a->status == ATTEMPT_DONE) {
-				t->next_attempt_at = now;
-				end_if_all_failed(e, t, now);
+				f->next_attempt_at = now;
+				end_if_all_failed(e, f, now);
 			}
 		}
 		if (a->status == ATTEMPT_CONNECTING && a->retry_at != 0 && a->retry_at < *wake)
@@ -773,7 +796,7 @@ retry_busy(struct engine *e, struct target *t, int64_t now, int64_t *wake)
 /* Records the outcome of an attempt. A failure closes its socket and is tallied; the
  * socket of a connection stays open for end_probe(). */
 static void
-attempt_finish(struct engine *e, struct target *t, struct attempt *a, int err, int64_t now)
+attempt_finish(struct engine *e, struct flight *f, struct attempt *a, int err, int64_t now)
 {
 	if (a->status == ATTEMPT_CONNECTING)
 		slot_drop(e, a);
@@ -791,32 +814,34 @@ attempt_finish(struct engine *e, struct target *t, struct attempt *a, int err, i
 	}
 	if (err == ETIMEDOUT)
 		a->err = 0; /* our deadline, not the kernel's: there is no error to show */
-	tally_failure(e, t, a->outcome,
-		      (struct failure){.addr = a->addr,
+	tally_failure(&f->t->tally, f->d, e->cfg->states, a->outcome,
+		      (struct failure){.addr = (uint8_t)a->addr,
 				       .err = a->err,
 				       .at_bind = a->at_bind,
 				       .at_deadline = a->at_deadline});
 }
 
-/* Puts a socket into the poll set, waiting for `events`. */
-static void
-slot_add(struct engine *e, struct target *t, struct attempt *a, short events)
+/* Puts a socket into the poll set, waiting for `events`. The caller has room for it
+ * (live < cap). */
+void
+slot_add(struct engine *e, struct flight *f, struct attempt *a, short events)
 {
-	if (e->nfds == e->cap)
-		slots_compact(e); /* live < cap, so this frees a slot */
+	/* grow rather than compact: compacting moves slots under handle_events() */
+	if (e->nfds == e->slots && !slots_grow(e))
+		slots_compact(e);
 	a->slot = (int)e->nfds;
 	e->fds[e->nfds].fd = a->fd;
 	e->fds[e->nfds].events = events;
 	e->fds[e->nfds].revents = 0;
 	e->owners[e->nfds] = a;
-	e->owner_targets[e->nfds] = t;
+	e->owner_flights[e->nfds] = f;
 	e->nfds++;
 	e->live++;
 }
 
 /* Takes a socket out of the poll set; the slot is reused after slots_compact(), so that
  * the loop over the events never sees a slot move under it. */
-static void
+void
 slot_drop(struct engine *e, struct attempt *a)
 {
 	e->fds[a->slot].fd = -1;
@@ -824,6 +849,32 @@ slot_drop(struct engine *e, struct attempt *a)
 	e->owners[a->slot] = NULL;
 	a->slot = -1;
 	e->live--;
+}
+
+/* Doubles the poll set, up to the cap, and keeps one entry more for the resolver's pipe.
+ * Returns false when it is at the cap already or there is no memory. */
+static bool
+slots_grow(struct engine *e)
+{
+	size_t room = e->slots > 0 ? 2 * e->slots : 64;
+
+	if (e->slots > 0 && e->slots >= e->cap)
+		return false;
+	if (room > e->cap)
+		room = e->cap > 0 ? e->cap : 1;
+	struct pollfd *fds = realloc(e->fds, (room + 1) * sizeof *fds);
+	if (fds != NULL)
+		e->fds = fds;
+	struct attempt **owners = realloc(e->owners, (room + 1) * sizeof *owners);
+	if (owners != NULL)
+		e->owners = owners;
+	struct flight **flights = realloc(e->owner_flights, (room + 1) * sizeof *flights);
+	if (flights != NULL)
+		e->owner_flights = flights;
+	if (fds == NULL || owners == NULL || flights == NULL)
+		return false;
+	e->slots = room;
+	return true;
 }
 
 /* Closes the gaps slot_drop() left. */
@@ -837,7 +888,7 @@ slots_compact(struct engine *e)
 			continue;
 		e->fds[n] = e->fds[k];
 		e->owners[n] = e->owners[k];
-		e->owner_targets[n] = e->owner_targets[k];
+		e->owner_flights[n] = e->owner_flights[k];
 		e->owners[n]->slot = (int)n;
 		n++;
 	}
@@ -883,15 +934,23 @@ open_socket(int family, const struct address *source, bool *at_bind)
 	return fd;
 }
 
-/* poll() until `until` at the latest; ppoll() where there is one, for a deadline kept to
- * the microsecond rather than the millisecond. */
+/* poll() the sockets, and the resolver's pipe while a name is pending, until `until` at
+ * the latest; ppoll() where there is one, for a deadline kept to the microsecond rather
+ * than the millisecond. *news tells whether a lookup finished. */
 static int
-wait_events(struct pollfd *fds, size_t nfds, int64_t until, int64_t now)
+wait_events(struct engine *e, int64_t until, int64_t now, bool *news)
 {
+	int wake_fd = resolve_wake_fd(e->cfg->resolver);
+	size_t n = e->nfds;
+
+	if (wake_fd >= 0)
+		e->fds[n++] = (struct pollfd){.fd = wake_fd, .events = POLLIN};
 #ifdef HAVE_PPOLL
 	struct timespec ts = clock_to_timespec(deadline_wait(until, now));
-	return ppoll(fds, (nfds_t)nfds, &ts, NULL);
+	int ready = ppoll(e->fds, (nfds_t)n, &ts, NULL);
 #else
-	return poll(fds, (nfds_t)nfds, deadline_poll_ms(until, now));
+	int ready = poll(e->fds, (nfds_t)n, deadline_poll_ms(until, now));
 #endif
+	*news = wake_fd >= 0 && ready > 0 && e->fds[e->nfds].revents != 0;
+	return ready;
 }

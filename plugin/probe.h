@@ -1,4 +1,5 @@
-/* The engine: non-blocking connects for every target, one poll loop, one deadline. */
+/* The engine: non-blocking connects for every target, one poll loop, one deadline. Hosts
+ * join as their names resolve. */
 #ifndef CHECK_TCPPORT_PROBE_H
 #define CHECK_TCPPORT_PROBE_H
 
@@ -7,6 +8,8 @@
 
 #include "clock.h"
 #include "converse.h"
+#include "options.h"
+#include "plan.h"
 #include "resolve.h"
 #include "target.h"
 
@@ -14,24 +17,26 @@
  * does not hold up the next one, which starts beside it. */
 #define PROBE_STAGGER_NS (250 * NS_PER_MSEC)
 
-/* Told after each probe; `attempt` is the attempt that connected or failed first, or -1
- * for a probe the deadline kept from starting. */
+/* Told after each probe; `a` is the attempt that connected or failed first, or NULL for a
+ * probe the deadline kept from starting; `conv` is the probe's conversation, if any. */
 typedef void probe_hook(void *ctx, const struct target *target, unsigned probe, bool connected,
-			long attempt);
+			const struct attempt *a, const struct converse *conv);
 
 struct probe_config {
-	const struct resolution *resolutions; /* indexed by target->host */
+	const struct options *opts;	      /* what to plan for a host that resolves */
+	struct resolution *resolutions;	      /* indexed by target->host */
+	struct resolver *resolver;	      /* the lookups still running */
 	unsigned count;			      /* probes per target */
 	int64_t interval;		      /* from the start of a probe to the next */
 	int64_t probe_timeout;		      /* how long one probe may wait */
 	unsigned max_parallel;		      /* sockets in flight at most, 0 = no cap */
 	const struct address *source;	      /* bind to it before connecting, or NULL */
 	const struct converse_config *converse; /* what to say once connected, or NULL */
+	const enum state *states;	      /* the outcome-to-state map: which failure speaks */
 	probe_hook *hook;		      /* or NULL */
 	void *hook_ctx;
 };
 
-int probe_run(struct target *targets, size_t count, const struct probe_config *cfg,
-	      const struct deadline *dl);
+int probe_run(struct plan *plan, const struct probe_config *cfg, const struct deadline *dl);
 
 #endif

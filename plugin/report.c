@@ -29,7 +29,6 @@ static void where(struct outbuf *o, const struct run *run, const struct target *
 static void shown_reply(struct outbuf *o, const struct run *run, const struct target *t);
 static void reply_text(struct outbuf *o, const struct converse *c);
 static void summary_message(struct outbuf *o, const struct run *run);
-static unsigned attempts_made(const struct target *t);
 static void short_words(struct outbuf *o, const struct run *run, const struct target *t);
 static const char *noun(const struct run *run);
 static void perfdata(struct outbuf *o, const struct run *run);
@@ -105,7 +104,7 @@ report_run(const struct run *run)
 		for (size_t i = 0; i < plan->count; i++) {
 			const struct target *t = &plan->targets[i];
 			report_target_label(&o, run, t);
-			out_fmt(&o, ": %s - ", state_name(t->verdict.state));
+			out_fmt(&o, ": %s - ", state_name(((enum state)t->state)));
 			target_message(&o, run, t);
 			out_str(&o, "\n");
 		}
@@ -206,7 +205,7 @@ out_address(struct outbuf *o, const struct address *addr)
 static void
 target_message(struct outbuf *o, const struct run *run, const struct target *t)
 {
-	const struct verdict *v = &t->verdict;
+	const struct verdict verdict = run_verdict(run, t), *v = &verdict;
 	const struct tally *tl = &t->tally;
 	char loss[16];
 
@@ -248,10 +247,10 @@ where(struct outbuf *o, const struct run *run, const struct target *t, unsigned 
 static void
 shown_reply(struct outbuf *o, const struct run *run, const struct target *t)
 {
-	if (run->opts.jail || t->conv.shown_len == 0)
+	if (run->opts.jail || run_reply(run, t)->shown_len == 0)
 		return;
 	out_str(o, " [");
-	reply_text(o, &t->conv);
+	reply_text(o, run_reply(run, t));
 	out_str(o, "]");
 }
 
@@ -274,7 +273,8 @@ static void
 failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 {
 	const struct resolution *res = &run->resolutions[t->host];
-	const struct failure *f = t->verdict.failure;
+	const struct verdict verdict = run_verdict(run, t), *v = &verdict;
+	const struct failure *f = v->failure;
 	const char *host = run->opts.hosts[t->host];
 
 	if (t->naddr == 0) {
@@ -298,7 +298,7 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		where(o, run, t, f->addr);
 		return;
 	}
-	switch (t->verdict.outcome) {
+	switch (v->outcome) {
 	case OUTCOME_TIMEOUT:
 		out_str(o, "Socket timeout after ");
 		out_seconds(o, clock_seconds(f->at_deadline ? run->opts.timeout_ns
@@ -326,9 +326,9 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 			where(o, run, t, f->addr);
 		if (!run->opts.jail) {
 			out_str(o, ": ");
-			reply_text(o, &t->conv);
+			reply_text(o, run_reply(run, t));
 		}
-		if (t->conv.eof)
+		if (run_reply(run, t)->eof)
 			out_str(o, " (closed by the server)");
 		break;
 	case OUTCOME_NO_DATA:
@@ -336,17 +336,17 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		where(o, run, t, f->addr);
 		break;
 	case OUTCOME_RESET:
-		if (t->conv.total == 0 && t->conv.sent == 0) {
+		if (run_reply(run, t)->total == 0 && run_reply(run, t)->sent == 0) {
 			/* the handshake completed and the reset came before a word */
 			out_fmt(o, "%s at once after connecting to ", strerror(f->err));
 			where(o, run, t, f->addr);
 			break;
 		}
-		out_fmt(o, "%s after %zu bytes from ", strerror(f->err), t->conv.total);
+		out_fmt(o, "%s after %zu bytes from ", strerror(f->err), run_reply(run, t)->total);
 		where(o, run, t, f->addr);
-		if (!run->opts.jail && t->conv.shown_len > 0) {
+		if (!run->opts.jail && run_reply(run, t)->shown_len > 0) {
 			out_str(o, ": ");
-			reply_text(o, &t->conv);
+			reply_text(o, run_reply(run, t));
 		}
 		break;
 	default:
@@ -361,29 +361,17 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		out_fmt(o, " and port %u: %s", t->port, strerror(f->err));
 		break;
 	}
-	if (run->opts.count > 1 && t->tally.not_run > 0 && t->verdict.sent > 0)
+	if (run->opts.count > 1 && t->tally.not_run > 0 && v->sent > 0)
 		out_fmt(o, " (%u of %u probes sent failed, %u not run: the deadline came first)",
-			t->verdict.sent - t->tally.connected, t->verdict.sent, t->tally.not_run);
-	else if (run->opts.count > 1 && t->verdict.sent > 0)
-		out_fmt(o, " (%u of %u probes failed)", t->verdict.sent - t->tally.connected,
-			t->verdict.sent);
-	else if (t->naddr > 1 && attempts_made(t) == t->naddr)
+			v->sent - t->tally.connected, v->sent, t->tally.not_run);
+	else if (run->opts.count > 1 && v->sent > 0)
+		out_fmt(o, " (%u of %u probes failed)", v->sent - t->tally.connected,
+			v->sent);
+	else if (t->naddr > 1 && t->tally.tried == t->naddr)
 		out_fmt(o, " (%u addresses tried)", t->naddr);
 	else if (t->naddr > 1)
-		out_fmt(o, " (%u of %u addresses tried, the deadline came first)", attempts_made(t),
+		out_fmt(o, " (%u of %u addresses tried, the deadline came first)", t->tally.tried,
 			t->naddr);
-}
-
-/* The attempts of a target's last probe that sent a SYN (or failed to): those the
- * deadline kept from starting are not counted. */
-static unsigned
-attempts_made(const struct target *t)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < t->naddr; i++)
-		n += t->attempts[i].status != ATTEMPT_WAITING;
-	return n;
 }
 
 /* The first line for several targets: how many failed and which, or how many are OK. */
@@ -399,15 +387,19 @@ summary_message(struct outbuf *o, const struct run *run)
 		out_fmt(o, "%zu of %zu %s OK", s->ok, s->total, noun(run));
 		if (s->needed > s->ok)
 			out_fmt(o, ", but --min-ok needs %zu", s->needed);
+		double slowest_seconds = 0;
 		for (size_t i = 0; i < plan->count; i++) {
 			const struct target *t = &plan->targets[i];
-			if (t->verdict.outcome == OUTCOME_CONNECTED &&
-			    (slowest == NULL || t->verdict.seconds > slowest->verdict.seconds))
+			struct verdict v = run_verdict(run, t);
+			if (v.outcome == OUTCOME_CONNECTED &&
+			    (slowest == NULL || v.seconds > slowest_seconds)) {
 				slowest = t;
+				slowest_seconds = v.seconds;
+			}
 		}
 		if (slowest != NULL) {
 			out_str(o, ", slowest ");
-			out_fixed(o, slowest->verdict.seconds, 6);
+			out_fixed(o, slowest_seconds, 6);
 			out_str(o, " s (");
 			report_target_label(o, run, slowest);
 			out_str(o, ")");
@@ -421,7 +413,7 @@ summary_message(struct outbuf *o, const struct run *run)
 		out_fmt(o, "%zu of %zu %s failed: ", failed, s->total, noun(run));
 	for (size_t i = 0; i < plan->count && named < SUMMARY_FAILURES; i++) {
 		const struct target *t = &plan->targets[i];
-		if (t->verdict.state == STATE_OK)
+		if (((enum state)t->state) == STATE_OK)
 			continue;
 		if (named++ > 0)
 			out_str(o, ", ");
@@ -437,7 +429,7 @@ summary_message(struct outbuf *o, const struct run *run)
 static void
 short_words(struct outbuf *o, const struct run *run, const struct target *t)
 {
-	const struct verdict *v = &t->verdict;
+	const struct verdict verdict = run_verdict(run, t), *v = &verdict;
 	char pct[16];
 
 	switch (v->outcome) {
@@ -546,7 +538,7 @@ perf_target(struct outbuf *o, const struct run *run, const struct target *t, boo
 	    bool *first)
 {
 	const struct options *opts = &run->opts;
-	const struct verdict *v = &t->verdict;
+	const struct verdict verdict = run_verdict(run, t), *v = &verdict;
 	char warn[RANGE_TEXT_MAX], crit[RANGE_TEXT_MAX], max[32];
 
 	if (t->naddr == 0)

@@ -26,6 +26,6 @@ void report_machine_unknown(struct outbuf *o, const char *message);
 /* -v: the lines that explain the run (verbose.c). */
 void verbose_report(struct outbuf *o, const struct run *run);
 void verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
-		   long attempt);
+		   const struct attempt *a, const struct converse *conv);
 
 #endif

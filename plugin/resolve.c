@@ -1,8 +1,11 @@
 /* getaddrinfo has no timeout of its own and can block for (timeout x attempts x servers)
- * of resolv.conf. It therefore runs in a detached helper thread; the main flow waits on a
- * condition variable until the run's deadline and then stops waiting. An abandoned lookup
- * frees its own memory if it ever finishes (reference count of two). Address literals
- * never reach the thread: they are parsed in place, which costs nothing. */
+ * of resolv.conf. Each name is therefore looked up in a detached helper thread, all at
+ * once, and a lookup that finishes says so by writing a byte to a pipe that the probe
+ * engine polls beside its sockets: a host is probed as soon as its own name resolved, and
+ * a name that hangs holds back nothing but itself. At the deadline the engine stops
+ * waiting; an abandoned lookup frees its own memory if it ever finishes (reference count
+ * of two). Address literals never reach a thread: they are parsed in place, which costs
+ * nothing, and a run without a name opens no pipe. */
 #include "config.h"
 #include "resolve.h"
 
@@ -14,11 +17,13 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Enough for glibc's NSS modules and its DNS code; far below the default 8 MiB, which
  * matters under a small `ulimit -v`. */
@@ -26,18 +31,23 @@
 
 struct lookup {
 	pthread_mutex_t lock;
-	pthread_cond_t done_cond;
 	int refs;		/* the main flow and the thread each hold one */
 	bool done;
+	bool abandoned;		/* the run stopped waiting: the pipe may be gone */
+	int wake_fd;		/* where to write the news */
 	int family;
+	int64_t finished;	/* clock_now() when getaddrinfo returned */
 	int error;		/* getaddrinfo's return value */
 	int sys_error;		/* errno, for EAI_SYSTEM */
 	struct addrinfo *result;
 	char host[];
 };
 
-static struct lookup *resolve_start(const char *host, int family, struct resolution *res);
-static void resolve_finish(struct lookup *lk, const struct deadline *dl, struct resolution *res);
+static struct lookup *resolve_start(struct resolver *r, const char *host, int family,
+				    struct resolution *res);
+static void resolve_finish(struct lookup *lk, struct resolution *res);
+static int wake_pipe(struct resolver *r);
+static void resolve_end(struct resolver *r);
 static bool parse_literal(const char *host, int family, struct resolution *res);
 static void take_addresses(const struct addrinfo *list, struct resolution *res);
 static void fail_with(struct resolution *res, int gai_error, int sys_error);
@@ -45,30 +55,107 @@ static int local_failure(int gai_error, int sys_error);
 static void lookup_release(struct lookup *lk);
 static void *lookup_run(void *arg);
 static int lookup_start(struct lookup *lk);
-static bool lookup_wait(struct lookup *lk, const struct deadline *dl);
 
-/* Fills res[i] with the addresses of hosts[i] (of `family`, or both for AF_UNSPEC), or
- * with the outcome of its failure. The names are looked up concurrently, one helper
- * thread each; the call returns by the deadline whatever the resolvers do. */
+/* Starts resolving every host: res[i] for hosts[i], of `family` (or both for AF_UNSPEC).
+ * A literal, and a name whose thread could not start, is done at once; a name is done
+ * when resolve_collect() has taken its thread's answer, or resolve_abandon() its
+ * silence. */
 void
-resolve_hosts(const char *const *hosts, size_t count, int family, const struct deadline *dl,
+resolve_begin(struct resolver *r, const char *const *hosts, size_t count, int family,
 	      struct resolution *res)
 {
-	struct lookup *lookups[RESOLVE_MAX_HOSTS] = {NULL};
-
+	memset(r, 0, sizeof *r);
+	r->wake[0] = r->wake[1] = -1;
 	if (count > RESOLVE_MAX_HOSTS)
 		count = RESOLVE_MAX_HOSTS;
-	for (size_t i = 0; i < count; i++)
-		lookups[i] = resolve_start(hosts[i], family, &res[i]);
-	for (size_t i = 0; i < count; i++)
-		if (lookups[i] != NULL)
-			resolve_finish(lookups[i], dl, &res[i]);
+	r->count = count;
+	for (size_t i = 0; i < count; i++) {
+		r->lookups[i] = resolve_start(r, hosts[i], family, &res[i]);
+		res[i].done = r->lookups[i] == NULL;
+		r->pending += r->lookups[i] != NULL;
+	}
+}
+
+/* The descriptor to poll for news of a lookup, or -1 when none is pending. */
+int
+resolve_wake_fd(const struct resolver *r)
+{
+	return r->pending > 0 ? r->wake[0] : -1;
+}
+
+/* Takes the answers of the lookups that finished (without waiting for any). Returns how
+ * many hosts became done. */
+size_t
+resolve_collect(struct resolver *r, struct resolution *res)
+{
+	char drain[64];
+	size_t news = 0;
+
+	if (r->pending == 0)
+		return 0;
+	while (read(r->wake[0], drain, sizeof drain) > 0)
+		continue;
+	for (size_t i = 0; i < r->count; i++) {
+		struct lookup *lk = r->lookups[i];
+		if (lk == NULL)
+			continue;
+		pthread_mutex_lock(&lk->lock);
+		bool done = lk->done;
+		pthread_mutex_unlock(&lk->lock);
+		if (!done)
+			continue;
+		resolve_finish(lk, &res[i]);
+		r->lookups[i] = NULL;
+		r->pending--;
+		news++;
+	}
+	if (r->pending == 0)
+		resolve_end(r);
+	return news;
+}
+
+/* The deadline: the lookups still running are given up (their hosts' outcome is a
+ * resolver timeout) and the pipe is closed. A thread that finishes later writes
+ * nothing: it sees `abandoned` under the same lock it would write under. */
+void
+resolve_abandon(struct resolver *r, struct resolution *res, int64_t now)
+{
+	resolve_collect(r, res);
+	for (size_t i = 0; i < r->count; i++) {
+		struct lookup *lk = r->lookups[i];
+		if (lk == NULL)
+			continue;
+		pthread_mutex_lock(&lk->lock);
+		lk->abandoned = true;
+		pthread_mutex_unlock(&lk->lock);
+		res[i].done = true;
+		res[i].timed_out = true;
+		res[i].abandoned = true;
+		res[i].outcome = OUTCOME_RESOLVER_FAILED;
+		res[i].gai_error = EAI_AGAIN;
+		res[i].elapsed = now - res[i].started;
+		lookup_release(lk);
+		r->lookups[i] = NULL;
+	}
+	r->pending = 0;
+	resolve_end(r);
+}
+
+/* Closes the pipe once nothing can write to it. */
+static void
+resolve_end(struct resolver *r)
+{
+	for (int k = 0; k < 2; k++) {
+		if (r->wake[k] >= 0)
+			close(r->wake[k]);
+		r->wake[k] = -1;
+	}
 }
 
 /* Starts resolving one host: a literal is done at once (NULL is returned); a name gets a
- * helper thread, whose lookup is returned for resolve_finish(). */
+ * helper thread, whose lookup is returned for resolve_collect(). */
 static struct lookup *
-resolve_start(const char *host, int family, struct resolution *res)
+resolve_start(struct resolver *r, const char *host, int family, struct resolution *res)
 {
 	size_t len = strlen(host);
 
@@ -79,6 +166,11 @@ resolve_start(const char *host, int family, struct resolution *res)
 		return NULL;
 
 	res->looked_up = true;
+	int err = wake_pipe(r);
+	if (err != 0) {
+		fail_with(res, EAI_SYSTEM, err);
+		return NULL;
+	}
 	struct lookup *lk = calloc(1, sizeof *lk + len + 1);
 	if (lk == NULL) {
 		fail_with(res, EAI_MEMORY, ENOMEM);
@@ -86,9 +178,10 @@ resolve_start(const char *host, int family, struct resolution *res)
 	}
 	memcpy(lk->host, host, len + 1);
 	lk->family = family;
+	lk->wake_fd = r->wake[1];
 	lk->refs = 2;
 
-	int err = lookup_start(lk);
+	err = lookup_start(lk);
 	if (err != 0) {
 		free(lk);
 		fail_with(res, EAI_SYSTEM, err);
@@ -98,23 +191,41 @@ resolve_start(const char *host, int family, struct resolution *res)
 	return lk;
 }
 
-/* Waits for a lookup until the deadline and takes its result. */
-static void
-resolve_finish(struct lookup *lk, const struct deadline *dl, struct resolution *res)
+/* The pipe of the news, opened for the first name (non-blocking both ways: a reader
+ * that drains it must not wait, nor a writer should it ever be full). Returns 0 or an
+ * errno value. */
+static int
+wake_pipe(struct resolver *r)
 {
-	if (!lookup_wait(lk, dl)) {
-		res->timed_out = true;
-		res->abandoned = true;
-		res->outcome = OUTCOME_RESOLVER_FAILED;
-		res->gai_error = EAI_AGAIN;
-	} else if (lk->error != 0) {
+	if (r->wake[0] >= 0)
+		return 0;
+#ifdef HAVE_PIPE2
+	if (pipe2(r->wake, O_CLOEXEC | O_NONBLOCK) < 0)
+		return errno;
+#else
+	if (pipe(r->wake) < 0)
+		return errno;
+	for (int k = 0; k < 2; k++) {
+		fcntl(r->wake[k], F_SETFL, fcntl(r->wake[k], F_GETFL) | O_NONBLOCK);
+		fcntl(r->wake[k], F_SETFD, FD_CLOEXEC);
+	}
+#endif
+	return 0;
+}
+
+/* Takes the result of a lookup that finished. */
+static void
+resolve_finish(struct lookup *lk, struct resolution *res)
+{
+	if (lk->error != 0) {
 		fail_with(res, lk->error, lk->sys_error);
 	} else {
 		take_addresses(lk->result, res);
 		if (res->count == 0)
 			fail_with(res, EAI_NONAME, 0);
 	}
-	res->elapsed = clock_now() - res->started;
+	res->done = true;
+	res->elapsed = lk->finished - res->started;
 	lookup_release(lk);
 }
 
@@ -292,7 +403,6 @@ lookup_release(struct lookup *lk)
 		return;
 	if (lk->result != NULL)
 		freeaddrinfo(lk->result);
-	pthread_cond_destroy(&lk->done_cond);
 	pthread_mutex_destroy(&lk->lock);
 	free(lk);
 }
@@ -309,15 +419,24 @@ lookup_run(void *arg)
 	errno = 0;
 	int err = getaddrinfo(lk->host, NULL, &hints, &list);
 	int saved = errno;
+	int64_t finished = clock_now();
 
 	err = local_failure(err, saved);
+	if (err != 0 && list != NULL) {
+		freeaddrinfo(list);
+		list = NULL;
+	}
 
 	pthread_mutex_lock(&lk->lock);
 	lk->error = err;
 	lk->sys_error = saved;
-	lk->result = err == 0 ? list : NULL;
+	lk->result = list;
+	lk->finished = finished;
 	lk->done = true;
-	pthread_cond_signal(&lk->done_cond);
+	if (!lk->abandoned) {
+		ssize_t n = write(lk->wake_fd, "", 1);
+		(void)n; /* a full pipe already has news in it */
+	}
 	pthread_mutex_unlock(&lk->lock);
 	lookup_release(lk);
 	return NULL;
@@ -327,21 +446,11 @@ lookup_run(void *arg)
 static int
 lookup_start(struct lookup *lk)
 {
-	pthread_condattr_t cattr;
 	pthread_attr_t attr;
 	pthread_t thread;
 	int err;
 
 	if ((err = pthread_mutex_init(&lk->lock, NULL)) != 0)
-		return err;
-	if ((err = pthread_condattr_init(&cattr)) != 0)
-		return err;
-	/* The deadline is on the monotonic clock; so must the wait be. */
-	err = pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
-	if (err == 0)
-		err = pthread_cond_init(&lk->done_cond, &cattr);
-	pthread_condattr_destroy(&cattr);
-	if (err != 0)
 		return err;
 	if ((err = pthread_attr_init(&attr)) != 0)
 		return err;
@@ -350,22 +459,6 @@ lookup_start(struct lookup *lk)
 	err = pthread_create(&thread, &attr, lookup_run, lk);
 	pthread_attr_destroy(&attr);
 	return err;
-}
-
-/* Waits for the lookup until the deadline. Returns true when it finished in time. */
-static bool
-lookup_wait(struct lookup *lk, const struct deadline *dl)
-{
-	struct timespec until = clock_to_timespec(dl->end);
-
-	pthread_mutex_lock(&lk->lock);
-	while (!lk->done) {
-		if (pthread_cond_timedwait(&lk->done_cond, &lk->lock, &until) == ETIMEDOUT)
-			break;
-	}
-	bool done = lk->done;
-	pthread_mutex_unlock(&lk->lock);
-	return done;
 }
 
 /* `addr` with its port set to `port`, for either family. */

@@ -1,4 +1,5 @@
-/* Names to addresses, by the deadline even when the resolver hangs. */
+/* Names to addresses, each as soon as it is known, by the deadline even when the resolver
+ * hangs. */
 #ifndef CHECK_TCPPORT_RESOLVE_H
 #define CHECK_TCPPORT_RESOLVE_H
 
@@ -28,6 +29,7 @@ struct resolution {
 	size_t unused;		/* addresses past RESOLVE_MAX_ADDRESSES, not tried */
 	bool looked_up;		/* a name went to getaddrinfo (not an address literal) */
 	bool unix_socket;	/* the host is the path of a Unix stream socket */
+	bool done;		/* the answer is known: addresses, a failure, or the deadline */
 	bool timed_out;		/* the deadline passed before the resolver answered */
 	bool abandoned;		/* the resolver thread still runs: exit without waiting */
 	enum outcome outcome;	/* OUTCOME_CONNECTED when addresses were found */
@@ -37,8 +39,21 @@ struct resolution {
 	int64_t elapsed;	/* nanoseconds spent resolving */
 };
 
-void resolve_hosts(const char *const *hosts, size_t count, int family,
-		   const struct deadline *dl, struct resolution *res);
+struct lookup;
+
+/* The lookups of one run, while they run. */
+struct resolver {
+	struct lookup *lookups[RESOLVE_MAX_HOSTS]; /* NULL once collected */
+	size_t count;		/* hosts */
+	size_t pending;		/* lookups whose answer was not taken yet */
+	int wake[2];		/* a pipe: each finished lookup writes a byte */
+};
+
+void resolve_begin(struct resolver *r, const char *const *hosts, size_t count, int family,
+		   struct resolution *res);
+int resolve_wake_fd(const struct resolver *r);
+size_t resolve_collect(struct resolver *r, struct resolution *res);
+void resolve_abandon(struct resolver *r, struct resolution *res, int64_t now);
 const char *resolve_error_text(const struct resolution *res);
 void address_format(const struct address *addr, char *buf, size_t size);
 void address_with_port(const struct address *addr, unsigned port, struct address *out);

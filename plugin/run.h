@@ -14,9 +14,29 @@ struct run {
 	struct options opts;
 	struct deadline deadline;
 	struct resolution resolutions[RESOLVE_MAX_HOSTS];
+	struct resolver resolver;
 	struct plan plan;
 	int error;		/* errno of a local failure before any target was tried */
 	struct summary summary;
 };
+
+/* The verdict of one of the run's targets, computed when it is read: a target keeps only
+ * its tally and state. */
+static inline struct verdict
+run_verdict(const struct run *run, const struct target *t)
+{
+	return target_verdict(&run->opts, &run->resolutions[t->host], t,
+			      plan_detail(&run->plan, t));
+}
+
+/* The last conversation of a target, or an empty one when the run had none. */
+static inline const struct converse *
+run_reply(const struct run *run, const struct target *t)
+{
+	static const struct converse none;
+	const struct detail *d = plan_detail(&run->plan, t);
+
+	return d != NULL && d->reply != NULL ? d->reply : &none;
+}
 
 #endif

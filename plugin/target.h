@@ -1,7 +1,22 @@
 /* A target is one thing to check: a host and a port, and the addresses tried for it (all
  * of the host's with --addresses=first, one with --addresses=all). Each probe of a target
  * is one connection check made of attempts, one per address, staggered as RFC 8305 says.
- * The probe engine fills the attempts and the tally; evaluate() fills the verdict. */
+ *
+ * A run may hold a million targets, so a target keeps only what the report needs, in
+ * 64 bytes; what the engine needs while a probe runs lives in its flights (probe.c), as
+ * many as there are probes in flight. Which stage writes what:
+ *
+ *   structure         field                      written by
+ *   ----------------  -------------------------  ------------------------------------
+ *   target            host port first_addr naddr plan (plan.c), when the host resolved
+ *   target.tally      every field                the engine (probe.c via tally.c)
+ *   target.state      the verdict's state        evaluate() (evaluate.c)
+ *   detail            figures, last probe, reply the engine, only when the run needs
+ *                                                them: -n > 1, -v, a conversation
+ *   attempt, flight   everything                 the engine, while a probe runs
+ *   verdict           everything                 target_verdict(), computed on demand
+ *
+ * The report reads; it writes none of them. */
 #ifndef CHECK_TCPPORT_TARGET_H
 #define CHECK_TCPPORT_TARGET_H
 
@@ -20,6 +35,7 @@ enum attempt_status {
 	ATTEMPT_CANCELLED,  /* stopped because another address connected first */
 };
 
+/* One connect to one address, while its probe runs (and kept for -v). */
 struct attempt {
 	unsigned addr;		    /* index into the host's resolution */
 	int fd;			    /* -1 when closed */
@@ -37,34 +53,58 @@ struct attempt {
 	int64_t finished;	    /* clock_now() when the outcome was seen */
 };
 
-/* What one failure looked like, the first time an outcome was met. */
+/* The failure that speaks for a target that never connected. */
 struct failure {
-	unsigned long order;	    /* when it happened, in the order of the attempts */
-	unsigned addr;
-	int err;
-	bool at_bind;
-	bool at_deadline;	    /* a timeout of the run's deadline, not the probe's own */
-	bool in_conversation;	    /* it happened after the handshake */
+	uint8_t outcome;	    /* enum outcome; OUTCOME_CONNECTED: no failure yet */
+	uint8_t addr;
+	bool at_bind : 1;
+	bool at_deadline : 1;	    /* a timeout of the run's deadline, not the probe's own */
+	bool in_conversation : 1;   /* it happened after the handshake */
+	int32_t err;
 };
 
-/* All probes of a target, counted. */
+/* All probes of a target, counted (-n is at most MAX_COUNT, 10,000). */
 struct tally {
-	unsigned probes;	    /* probes finished, with those the deadline cut */
-	unsigned connected;
-	unsigned not_run;	    /* probes the deadline kept from starting */
-	unsigned handshakes;	    /* probes whose handshake completed (conversation or not) */
-	unsigned untried;	    /* addresses of failed probes the deadline kept from trying */
-	int64_t min, max;	    /* times in ns, of the probes that connected */
-	double sum, sumsq;	    /* of the times in seconds */
-	double connect_sum;	    /* of the handshakes of those probes */
-	double response_sum;	    /* of the waits for a first byte, when there was one */
-	unsigned responses;
-	unsigned failed[OUTCOME_COUNT];	/* attempts that ended with each outcome */
-	struct failure first[OUTCOME_COUNT];
-	unsigned last_addr;	    /* the address that connected last */
+	uint16_t probes;	    /* probes finished, with those the deadline cut */
+	uint16_t connected;
+	uint16_t not_run;	    /* probes the deadline kept from starting */
+	uint16_t handshakes;	    /* probes whose handshake completed (conversation or not) */
+	uint32_t untried;	    /* addresses of failed probes the deadline kept from trying */
+	uint16_t responses;	    /* probes that connected and heard a first byte */
+	uint8_t last_addr;	    /* the address that connected last */
+	uint8_t tried;		    /* addresses the last probe tried */
+	/* The first failure of those whose outcome maps to the worst state: the one the
+	 * report names when no probe connected (tally_failure() keeps it). */
+	struct failure failure;
+	int64_t sum;		    /* ns: the times of the probes that connected */
+	int64_t connect_sum;	    /* ns: their handshakes */
+	int64_t response_sum;	    /* ns: their waits for a first byte */
 };
 
-/* The state of a target, decided by evaluate(). */
+struct target {
+	uint16_t host;		    /* index into the options' hosts and the resolutions */
+	uint16_t port;
+	uint8_t first_addr;	    /* the addresses tried: [first_addr, first_addr + naddr) */
+	uint8_t naddr;		    /* 0 when the host did not resolve */
+	uint8_t state;		    /* enum state, the verdict's, by evaluate() */
+	struct tally tally;
+};
+
+/* What only some runs need of a target, kept beside it when they do. */
+struct detail {
+	/* -n > 1: the spread of the times, and the outcome of every failed attempt */
+	int64_t min, max;	    /* ns */
+	double sumsq;		    /* of the times in seconds */
+	uint16_t failed[OUTCOME_COUNT];
+	/* -v: the attempts of the last probe, and the one that connected (or -1) */
+	struct attempt *attempts;
+	long winner;
+	/* a conversation: the last one, its buffer gone and the reply's start kept */
+	struct converse *reply;
+};
+
+/* The state of a target and the figures the report prints, computed from its tally by
+ * target_verdict() (evaluate.c) whenever they are read. */
 struct verdict {
 	enum state state;
 	enum outcome outcome;	    /* OUTCOME_CONNECTED when a probe connected */
@@ -78,27 +118,6 @@ struct verdict {
 	const struct failure *failure; /* the failure that speaks, when none connected */
 	bool slow;		    /* the time crossed -w or -c */
 	bool lossy;		    /* the loss crossed --warning-loss or --critical-loss */
-};
-
-struct target {
-	unsigned host;		    /* index into the options' hosts and the resolutions */
-	unsigned port;
-	unsigned first_addr;	    /* the addresses tried: [first_addr, first_addr + naddr) */
-	unsigned naddr;		    /* 0 when the host did not resolve */
-	struct attempt *attempts;   /* naddr of them: those of the current or last probe */
-	/* the engine's schedule */
-	unsigned started;	    /* probes started */
-	bool in_probe;
-	unsigned next;		    /* the next attempt of the probe to start */
-	int64_t probe_started;
-	int64_t probe_end;	    /* when the probe gives up */
-	int64_t next_attempt_at;
-	int64_t next_probe_at;
-	long winner;		    /* the attempt of the last probe that connected, or -1 */
-	long talking;		    /* the attempt whose socket is in a conversation, or -1 */
-	struct converse conv;	    /* the conversation of the current or last probe */
-	struct tally tally;
-	struct verdict verdict;
 };
 
 #endif

@@ -38,16 +38,17 @@ verbose_report(struct outbuf *o, const struct run *run)
 		resolution(o, run, h);
 	for (size_t i = 0; i < plan->count; i++) {
 		const struct target *t = &plan->targets[i];
+		const struct detail *d = plan_detail(plan, t);
 		if (run->opts.count > 1) {
 			probe_stats(o, run, t);
 			continue;
 		}
 		for (unsigned k = 0; k < t->naddr; k++)
-			attempt_line(o, run, t, &t->attempts[k]);
+			attempt_line(o, run, t, &d->attempts[k]);
 		/* the conversation that connected, or the one that failed while talking */
+		struct verdict v = run_verdict(run, t);
 		if (converse_wanted(&run->opts.converse) &&
-		    (t->winner >= 0 ||
-		     (t->verdict.failure != NULL && t->verdict.failure->in_conversation)))
+		    (d->winner >= 0 || (v.failure != NULL && v.failure->in_conversation)))
 			conversation(o, run, t);
 	}
 	hints(o, run);
@@ -57,7 +58,7 @@ verbose_report(struct outbuf *o, const struct run *run)
 static void
 conversation(struct outbuf *o, const struct run *run, const struct target *t)
 {
-	const struct converse *c = &t->conv;
+	const struct converse *c = run_reply(run, t);
 	const struct converse_config *cc = &run->opts.converse;
 	static const char *const results[] = {
 		[OUTCOME_CONNECTED] = "expectation met",
@@ -97,7 +98,8 @@ conversation(struct outbuf *o, const struct run *run, const struct target *t)
 
 /* The hook of the probe engine: one line per probe as it ends, flushed at once. */
 void
-verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected, long attempt)
+verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
+	      const struct attempt *a, const struct converse *conv)
 {
 	const struct run *run = ctx;
 	static struct outbuf o;
@@ -110,18 +112,17 @@ verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 		out_escaped(&o, run->opts.hosts[t->host], 255);
 		out_fmt(&o, " port %u", t->port);
 	}
-	if (attempt < 0) {
+	if (a == NULL) {
 		out_str(&o, ": not run, the deadline came first\n");
 		out_flush(&o);
 		return;
 	}
-	const struct attempt *a = &t->attempts[attempt];
 	const struct address *addr = &run->resolutions[t->host].addresses[a->addr];
 	if (connected && converse_wanted(&run->opts.converse)) {
 		out_str(&o, ": ");
 		out_address(&o, addr);
 		out_str(&o, " answered as expected in ");
-		out_fixed(&o, clock_seconds(t->conv.settled - a->started), 6);
+		out_fixed(&o, clock_seconds(conv->settled - a->started), 6);
 		out_str(&o, " s");
 	} else if (connected) {
 		out_str(&o, ": connected to ");
@@ -132,7 +133,7 @@ verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 	} else if (a->outcome == OUTCOME_CONNECTED) {
 		out_str(&o, ": ");
 		out_address(&o, addr);
-		out_fmt(&o, " connected, then: %s", outcome_key(t->conv.outcome));
+		out_fmt(&o, " connected, then: %s", outcome_key(conv->outcome));
 	} else {
 		out_str(&o, ": ");
 		out_address(&o, addr);
@@ -228,9 +229,10 @@ attempt_line(struct outbuf *o, const struct run *run, const struct target *t,
 	out_str(o, ": ");
 	if (a->status == ATTEMPT_WAITING) {
 		bool beaten = false;
+		const struct attempt *all = plan_detail(&run->plan, t)->attempts;
 		for (unsigned k = 0; k < t->naddr; k++)
-			beaten |= t->attempts[k].status == ATTEMPT_DONE &&
-				  t->attempts[k].outcome == OUTCOME_CONNECTED;
+			beaten |= all[k].status == ATTEMPT_DONE &&
+				  all[k].outcome == OUTCOME_CONNECTED;
 		out_str(o, beaten ? "not tried, another address connected first\n"
 				  : "not tried, the deadline came first\n");
 		return;
@@ -283,7 +285,7 @@ static void
 probe_stats(struct outbuf *o, const struct run *run, const struct target *t)
 {
 	const struct tally *tl = &t->tally;
-	const struct verdict *v = &t->verdict;
+	const struct verdict verdict = run_verdict(run, t), *v = &verdict;
 	char loss[16];
 
 	if (t->naddr == 0)
@@ -309,7 +311,8 @@ probe_stats(struct outbuf *o, const struct run *run, const struct target *t)
 	}
 	for (int k = OUTCOME_REFUSED; k < OUTCOME_COUNT; k++) {
 		/* a probe never run is counted a timeout for the state, but it was not one */
-		unsigned n = tl->failed[k] - (k == OUTCOME_TIMEOUT ? tl->not_run : 0);
+		unsigned n = plan_detail(&run->plan, t)->failed[k] -
+			     (k == OUTCOME_TIMEOUT ? tl->not_run : 0);
 		if (n > 0)
 			out_fmt(o, ", %s %u", outcome_key((enum outcome)k), n);
 	}
@@ -326,7 +329,7 @@ hints(struct outbuf *o, const struct run *run)
 	bool any = false;
 
 	if (plan->count == 1) {
-		const struct verdict *v = &plan->targets[0].verdict;
+		const struct verdict verdict = run_verdict(run, &plan->targets[0]), *v = &verdict;
 		if (v->failure != NULL && v->failure->in_conversation && v->outcome == OUTCOME_TIMEOUT)
 			out_str(o, "hint: the port accepts connections, but the service did not answer "
 				   "in time: check the service's own log and load, and -e against what "
@@ -337,8 +340,8 @@ hints(struct outbuf *o, const struct run *run)
 	}
 	for (size_t i = 0; i < plan->count; i++) {
 		const struct target *t = &plan->targets[i];
-		if (t->verdict.state != STATE_OK)
-			seen[t->verdict.outcome] = any = true;
+		if ((enum state)t->state != STATE_OK)
+			seen[run_verdict(run, t).outcome] = any = true;
 	}
 	if (!any) {
 		out_fmt(o, "hint: %s\n", outcome_hint(OUTCOME_CONNECTED));

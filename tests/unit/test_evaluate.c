@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plugin/evaluate.h"
+#include "plugin/tally.h"
 #include "tap.h"
 
 #define CASE_TARGETS 4
@@ -153,6 +154,7 @@ static const struct {
 static struct options opts;
 static struct resolution resolutions[CASE_TARGETS];
 static struct target targets[CASE_TARGETS];
+static struct detail details[CASE_TARGETS];
 
 static bool
 set_range(const char *text, struct range *r)
@@ -182,27 +184,26 @@ set_target(unsigned i, const struct tspec *s)
 {
 	struct target *t = &targets[i];
 	struct tally *tl = &t->tally;
+	struct detail *d = &details[i];
 
 	memset(t, 0, sizeof *t);
+	memset(d, 0, sizeof *d);
 	memset(&resolutions[i], 0, sizeof resolutions[i]);
-	t->host = i;
+	t->host = (uint16_t)i;
 	t->port = 80;
-	t->naddr = s->naddr;
+	t->naddr = (uint8_t)s->naddr;
 	resolutions[i].count = s->naddr;
 	resolutions[i].outcome = s->naddr > 0 ? OUTCOME_CONNECTED : s->unresolved;
-	tl->probes = s->probes;
-	tl->connected = s->connected;
-	tl->sum = s->connected * s->seconds;
-	tl->sumsq = s->connected * s->seconds * s->seconds;
+	tl->probes = (uint16_t)s->probes;
+	tl->connected = (uint16_t)s->connected;
+	tl->sum = (int64_t)(s->connected * s->seconds * 1e9);
 	tl->connect_sum = tl->sum;
-	tl->min = tl->max = (int64_t)(s->seconds * 1e9);
-	for (unsigned k = 0; k < 2; k++) {
-		enum outcome o = s->fail[k];
-		if (o == NO_FAILURE)
-			continue;
-		if (tl->failed[o]++ == 0)
-			tl->first[o].order = k + 1;
-	}
+	d->sumsq = s->connected * s->seconds * s->seconds;
+	d->min = d->max = (int64_t)(s->seconds * 1e9);
+	/* the failures in the order they happened, counted as the engine counts them */
+	for (unsigned k = 0; k < 2; k++)
+		if (s->fail[k] != NO_FAILURE)
+			tally_failure(tl, d, opts.states, s->fail[k], (struct failure){0});
 }
 
 static bool
@@ -220,11 +221,13 @@ main(void)
 		bool good = set_options(&runs[i].opts);
 		for (unsigned k = 0; k < runs[i].count; k++)
 			set_target(k, &runs[i].targets[k]);
-		struct summary sum = evaluate(&opts, resolutions, targets, runs[i].count);
+		struct summary sum = evaluate(&opts, resolutions, targets, details, runs[i].count);
 		good = good && sum.state == runs[i].state && sum.total == runs[i].count &&
 		       sum.ok == runs[i].ok && sum.needed == runs[i].needed;
 		for (unsigned k = 0; k < runs[i].count; k++) {
-			const struct verdict *v = &targets[k].verdict;
+			const struct verdict verdict = target_verdict(&opts, &resolutions[k], &targets[k],
+								      &details[k]);
+			const struct verdict *v = &verdict;
 			const struct vspec *want = &runs[i].verdicts[k];
 			const struct tspec *ts = &runs[i].targets[k];
 			bool vgood = v->state == want->state && v->outcome == want->outcome &&
@@ -243,7 +246,7 @@ main(void)
 
 	for (size_t i = 0; i < TAP_COUNT(empty_runs); i++) {
 		bool good = set_options(&empty_runs[i].opts);
-		struct summary sum = evaluate(&opts, resolutions, targets, 0);
+		struct summary sum = evaluate(&opts, resolutions, targets, details, 0);
 		if (!ok(good && sum.state == STATE_UNKNOWN && sum.total == 0 && sum.ok == 0,
 			"no target at all, %s: UNKNOWN, never OK", empty_runs[i].name))
 			diag("got %s, %zu of %zu ok, %zu needed", state_name(sum.state), sum.ok,

@@ -1,0 +1,65 @@
+/* Inside the probe engine: shared by the scheduler (probe.c) and the conversation glue
+ * (talk.c), and by nothing else. */
+#ifndef CHECK_TCPPORT_ENGINE_H
+#define CHECK_TCPPORT_ENGINE_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe.h"
+
+/* A target while its probes run: the schedule, the attempts of the current probe and its
+ * conversation. There are as many flights as targets in progress, not as targets: a
+ * flight returns to the pool when its target's last probe ends. */
+struct flight {
+	struct target *t;
+	struct detail *d;	    /* the target's detail, or NULL */
+	unsigned started;	    /* probes started */
+	bool in_probe;
+	unsigned next;		    /* the next attempt of the probe to start */
+	int64_t probe_started;
+	int64_t probe_end;	    /* when the probe gives up */
+	int64_t next_attempt_at;
+	int64_t next_probe_at;
+	long winner;		    /* the attempt of the last probe that connected, or -1 */
+	long talking;		    /* the attempt whose socket is in a conversation, or -1 */
+	struct converse conv;	    /* the conversation of the current or last probe */
+	struct attempt *attempts;   /* t->naddr of them */
+	unsigned room;		    /* attempts the array holds */
+	struct flight *next_free;
+};
+
+struct engine {
+	const struct probe_config *cfg;
+	const struct deadline *dl;
+	struct plan *plan;
+	struct pollfd *fds;	    /* one more than the slots: the resolver's pipe */
+	struct attempt **owners;    /* the attempt of each poll slot, NULL once finished */
+	struct flight **owner_flights;
+	size_t nfds;		    /* slots in use, gaps included until slots_compact() */
+	size_t slots;		    /* slots allocated */
+	size_t live;		    /* sockets connecting or talking: what the cap limits */
+	size_t cap;
+	struct flight **active;	    /* the flights in progress, NULL once done */
+	size_t nactive, active_room;
+	struct flight *pool;	    /* flights to reuse */
+	size_t cursor[RESOLVE_MAX_HOSTS]; /* each host's next target to start */
+	int64_t close_ns;	    /* what closing a connecting socket costs, measured */
+	size_t teardown_next;	    /* the next flight the teardown looks at */
+	bool tearing_down;	    /* no new probe nor attempt: the deadline is near */
+	size_t opened;		    /* sockets opened in all */
+	int error;		    /* ENOMEM or E2BIG: the run cannot go on */
+};
+
+void slot_add(struct engine *e, struct flight *f, struct attempt *a, short events);
+void slot_drop(struct engine *e, struct attempt *a);
+void end_probe(struct engine *e, struct flight *f, int64_t now, long speaker, bool success);
+
+/* talk.c */
+void talk_begin(struct engine *e, struct flight *f, struct attempt *a, int64_t now);
+void talk(struct engine *e, struct flight *f, short revents, int64_t now);
+void talk_expire(struct engine *e, struct flight *f, int64_t now);
+
+#endif

@@ -1,0 +1,71 @@
+/* Counting probes as they end. A target keeps sums, not lists, so that its tally stays the
+ * same size whatever -n is; the spread (min, max, jitter) and the outcome of every failed
+ * attempt are kept only in the detail of a run with -n > 1, which prints them. */
+#include "config.h"
+#include "tally.h"
+
+#include "clock.h"
+
+/* Counts a probe that succeeded: its time is the handshake, or with a conversation the
+ * time until the expectation was met, -d excluded (as check_tcp measures it). */
+void
+tally_success(struct tally *tl, struct detail *d, const struct converse_config *cc,
+	      const struct attempt *a, const struct converse *conv)
+{
+	int64_t handshake = a->finished - a->started;
+	int64_t took = handshake;
+
+	if (cc != NULL && converse_wanted(cc)) {
+		int64_t delay = conv->first_byte > 0 || conv->settled > conv->sent_at + cc->delay
+					? cc->delay
+					: 0;
+		took = conv->settled - a->started - delay;
+		if (took < handshake)
+			took = handshake;
+		if (conv->first_byte > 0) {
+			int64_t wait = conv->first_byte - conv->sent_at - delay;
+			tl->response_sum += wait > 0 ? wait : 0;
+			tl->responses++;
+		}
+	}
+	if (d != NULL) {
+		if (tl->connected == 0 || took < d->min)
+			d->min = took;
+		if (tl->connected == 0 || took > d->max)
+			d->max = took;
+		double s = clock_seconds(took);
+		d->sumsq += s * s;
+	}
+	tl->connected++;
+	tl->sum += took;
+	tl->connect_sum += handshake;
+	tl->last_addr = (uint8_t)a->addr;
+}
+
+/* Counts an attempt or a conversation that failed. The tally keeps one failure to name:
+ * the first of those whose outcome maps to the worst state (with the user's --state), so
+ * that a refusal mapped to OK never hides a timeout, and on a tie the most preferred
+ * address and the earliest probe speak. */
+void
+tally_failure(struct tally *tl, struct detail *d, const enum state *states,
+	      enum outcome outcome, struct failure f)
+{
+	bool none = tl->failure.outcome == OUTCOME_CONNECTED;
+
+	if (d != NULL)
+		d->failed[outcome]++;
+	if (none || state_rank(states[outcome]) > state_rank(states[tl->failure.outcome])) {
+		f.outcome = (uint8_t)outcome;
+		tl->failure = f;
+	}
+}
+
+/* Counts a probe the deadline kept from starting: a timeout for the state, which the
+ * report tells apart as "not run". */
+void
+tally_not_run(struct tally *tl, struct detail *d, const enum state *states, unsigned addr)
+{
+	tl->probes++;
+	tl->not_run++;
+	tally_failure(tl, d, states, OUTCOME_TIMEOUT, (struct failure){.addr = (uint8_t)addr});
+}
