@@ -316,7 +316,7 @@ sweep_check() {
 @test "memory: 15 hosts x -p 1-65535 (983025 targets) peak under 200 MiB" {
 	hosts=()
 	for ((i = 1; i <= 15; i++)); do hosts+=(-H "127.0.0.$i"); done
-	in_lab_rss "$BATS_TEST_TMPDIR/big.kib" "${hosts[@]}" -p 1-65535 -t 60
+	in_lab_rss "$BATS_TEST_TMPDIR/big.kib" "${hosts[@]}" -p 1-65535 -t 90
 	sweep_check 983025 targets 127.0.0.1:1
 	kib=$(tail -n 1 "$BATS_TEST_TMPDIR/big.kib")
 	echo "# peak RSS: 15 x 65535 ports $kib KiB" >&3
