@@ -62,3 +62,47 @@ load helpers/lab_hooks
 	run -1 "$PLUGIN" -H 127.0.0.1 -p "$banner" -e bye -t 5
 	assert_below_ms "$start" 1500
 }
+
+# A literal address needs no lookup: it is probed at once, beside a name whose resolver
+# hangs, and only the name's own target ends as a resolver timeout at the deadline. The
+# words are those of any 2-host run where one host fails (see addresses.bats).
+@test "a hanging name beside a literal: the literal is probed, only the name times out" {
+	lab_require_root
+	lab_dns_hang
+	port=$(lab_server accept 127.0.0.1 beside)
+	start=$(now_ms)
+	run -2 lab_exec "$PLUGIN" -H 127.0.0.1 -H db.hang.test -p "$port" -t 2
+	assert_below_ms "$start" 2500
+	assert_first_line "^TCP CRITICAL - 1 of 2 hosts failed: db\.hang\.test:$port resolver timed out\|'time_127\.0\.0\.1:$port'=[0-9]+\.[0-9]{6}s;;;0;2$"
+	[[ ${lines[1]} =~ ^127\.0\.0\.1:$port:\ OK\ -\ [0-9]+\.[0-9]{6}\ second\ response\ time\ on\ 127\.0\.0\.1\ port\ $port$ ]]
+	[ "${lines[2]}" = "db.hang.test:$port: CRITICAL - Timeout after 2 seconds while resolving db.hang.test: the resolver did not answer" ]
+	[ "${#lines[@]}" -eq 3 ]
+}
+
+@test "a hanging name beside a literal: --min-ok 1 is satisfied by the literal" {
+	lab_require_root
+	lab_dns_hang
+	port=$(lab_server accept 127.0.0.1 minok)
+	start=$(now_ms)
+	run -0 lab_exec "$PLUGIN" -H 127.0.0.1 -H db.hang.test -p "$port" -t 2 --min-ok 1
+	assert_below_ms "$start" 2500
+	assert_first_line "^TCP OK - 1 of 2 hosts OK, 1 needed; 1 failed: db\.hang\.test:$port resolver timed out\|'time_127\.0\.0\.1:$port'=[0-9]+\.[0-9]{6}s;;;0;2$"
+	[[ ${lines[1]} == "127.0.0.1:$port: OK - "*" second response time on 127.0.0.1 port $port" ]]
+	[ "${lines[2]}" = "db.hang.test:$port: CRITICAL - Timeout after 2 seconds while resolving db.hang.test: the resolver did not answer" ]
+}
+
+@test "a hanging name beside a literal, in JSON: connected and resolver, each on its target" {
+	lab_require_root
+	lab_dns_hang
+	port=$(lab_server accept 127.0.0.1 json)
+	start=$(now_ms)
+	run -2 lab_exec "$PLUGIN" -H 127.0.0.1 -H db.hang.test -p "$port" -t 2 --output=json
+	assert_below_ms "$start" 2500
+	[[ $output == '{"state":"CRITICAL","code":2,"message":"1 of 2 hosts failed: db.hang.test:'"$port"' resolver timed out","perfdata":"'"'time_127.0.0.1:$port'"'='* ]]
+	# the literal's target, whole: no lookup, so no dns time
+	assert_output_has '{"host":"127.0.0.1","address":"127.0.0.1","port":'"$port"',"state":"OK","code":0,"outcome":"connected","time":0.'
+	[[ $output =~ \"outcome\":\"connected\",\"time\":([0-9.]+),\"connect\":([0-9.]+),\"response\":null,\"dns\":null, ]]
+	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
+	assert_output_has '{"host":"db.hang.test","address":null,"port":'"$port"',"state":"CRITICAL","code":2,"outcome":"resolver","time":null,"connect":null,"response":null,"dns":null,"loss":null,"message":"Timeout after 2 seconds while resolving db.hang.test: the resolver did not answer"}]}'
+	assert_output_lacks '"outcome":"timeout"'
+}

@@ -3,7 +3,8 @@
 # connection, and against a port whose SYNs are dropped. Every run must answer with the
 # right state within its deadline and leave no process behind. The descriptors a run
 # holds are read from /proc while it waits: the standard three and one socket per
-# connection in flight, as many as --max-parallel and the descriptor limit allow.
+# connection in flight, as many as --max-parallel and the descriptor limit allow. The
+# peak memory of a sweep of every port, on one host and on fifteen, is bounded.
 # Loopback only (and the namespace lab as root); bounded in count (LOAD_RUNS) and time.
 
 load helpers/common
@@ -262,4 +263,62 @@ MANY_FAILED="^TCP CRITICAL - 200 of 200 ports failed: 40000 timed out, 40001 tim
 	((sockets <= 61 && sockets >= 32))
 	assert_plugin_fds "$sockets" "$PORTS_FILTER" "${in_lab[@]}"
 	wait_plugin 2 "$MANY_FAILED"
+}
+
+# Peak memory: what a target costs is multiplied by up to a million (15 hosts x 65535
+# ports). The sweeps run in the lab, away from the host's loopback where other servers
+# listen: there every port refuses at once, and the run ends when its last probe does.
+
+# in_lab_rss KIB_FILE ARGS...: runs the plugin with ARGS in the lab under /usr/bin/time,
+# which leaves the peak resident set size in KiB in KIB_FILE; sets status as `run` does
+# and leaves the output in rss.out (a million lines are not for an array). A sanitizer
+# build's shadow memory would dwarf the figures: its tests skip.
+in_lab_rss() {
+	local kib=$1
+	shift
+	lab_require_root
+	if plugin_sanitized; then
+		skip "the plugin is built with AddressSanitizer, whose shadow memory is not the plugin's"
+	fi
+	status=0
+	lab_exec /usr/bin/time -f %M -o "$kib" "$PLUGIN" "$@" >"$BATS_TEST_TMPDIR/rss.out" 2>&1 ||
+		status=$?
+	[[ $(tail -n 1 "$kib") =~ ^[0-9]+$ ]]
+}
+
+# sweep_check COUNT KIND FIRST: the sweep's output is a CRITICAL on COUNT KIND (ports,
+# targets) naming FIRST refused, and one line per target, every one of them refused: no
+# target was left untried.
+sweep_check() {
+	local out=$BATS_TEST_TMPDIR/rss.out odd
+	((status == 2))
+	[ "$(wc -l <"$out")" -eq $(($1 + 1)) ]
+	head -n 1 "$out" | grep -q -E "^TCP CRITICAL - $1 of $1 $2 failed: $3 refused, .* and $(($1 - 10)) more$"
+	odd=$(sed 1d "$out" | grep -v -E '^[0-9.:]+: CRITICAL - connect to address 127\.0\.0\.[0-9]+ and port [0-9]+: Connection refused$' | head -n 5)
+	if [ -n "$odd" ]; then
+		printf 'not refused:\n%s\n' "$odd" >&2
+		return 1
+	fi
+}
+
+@test "memory: -p 1-65535 costs at most 200 bytes a target above a one-port run" {
+	in_lab_rss "$BATS_TEST_TMPDIR/one.kib" -H 127.0.0.1 -p 1 -t 10
+	((status == 2))
+	[ "$(cat "$BATS_TEST_TMPDIR/rss.out")" = "TCP CRITICAL - connect to address 127.0.0.1 and port 1: Connection refused" ]
+	in_lab_rss "$BATS_TEST_TMPDIR/all.kib" -H 127.0.0.1 -p 1-65535 -t 10
+	sweep_check 65535 ports 1
+	one=$(tail -n 1 "$BATS_TEST_TMPDIR/one.kib") all=$(tail -n 1 "$BATS_TEST_TMPDIR/all.kib")
+	per=$(((all - one) * 1024 / 65535))
+	echo "# peak RSS: 1 port $one KiB, 65535 ports $all KiB, $per bytes a target" >&3
+	((per <= 200))
+}
+
+@test "memory: 15 hosts x -p 1-65535 (983025 targets) peak under 200 MiB" {
+	hosts=()
+	for ((i = 1; i <= 15; i++)); do hosts+=(-H "127.0.0.$i"); done
+	in_lab_rss "$BATS_TEST_TMPDIR/big.kib" "${hosts[@]}" -p 1-65535 -t 90
+	sweep_check 983025 targets 127.0.0.1:1
+	kib=$(tail -n 1 "$BATS_TEST_TMPDIR/big.kib")
+	echo "# peak RSS: 15 x 65535 ports $kib KiB" >&3
+	((kib < 200 * 1024))
 }
