@@ -25,7 +25,8 @@ struct flight {
 	int64_t next_probe_at;
 	long winner;		    /* the attempt of the last probe that connected, or -1 */
 	long talking;		    /* the attempt whose socket is in a conversation, or -1 */
-	struct converse conv;	    /* the conversation of the current or last probe */
+	struct converse *conv;	    /* the conversation of the current or last probe, when
+				     * the run has one (kept with the flight when it is reused) */
 	struct attempt *attempts;   /* t->naddr of them */
 	unsigned room;		    /* attempts the array holds */
 	struct flight *next_free;

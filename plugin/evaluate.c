@@ -78,10 +78,11 @@ target_verdict(const struct options *opts, const struct resolution *res,
 			v->max = clock_seconds(d->max);
 			v->jitter = square_root(d->sumsq / n - v->seconds * v->seconds);
 		}
-		v->connect = clock_seconds(tl->connect_sum) / n;
-		v->has_response = tl->responses > 0;
+		/* without a conversation the time is the handshake */
+		v->connect = d != NULL ? clock_seconds(d->connect_sum) / n : v->seconds;
+		v->has_response = d != NULL && d->responses > 0;
 		if (v->has_response)
-			v->response = clock_seconds(tl->response_sum) / (double)tl->responses;
+			v->response = clock_seconds(d->response_sum) / (double)d->responses;
 		enum state time_state = judge(&opts->warning, &opts->critical, v->seconds);
 		v->slow = time_state != STATE_OK;
 		v->state = state_worst(state_worst(opts->states[OUTCOME_CONNECTED], time_state),

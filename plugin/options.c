@@ -17,7 +17,9 @@
 
 #include "clock.h"
 #include "number.h"
+#include "argv.h"
 #include "service.h"
+#include "wire.h"
 
 #define TIMEOUT_MAX_SECONDS 86400.0
 
@@ -98,11 +100,9 @@ static bool parse_source(char *text, struct options *opts, char *err, size_t siz
 static bool parse_expect(char *text, struct options *opts, char *err, size_t size);
 static bool parse_regex(const char *text, struct options *opts, char *err, size_t size);
 static bool parse_output(const char *text, struct options *opts, char *err, size_t size);
-static void legacy_aliases(int argc, char *argv[]);
 static bool apply_service(struct options *opts, char *err, size_t size);
 static bool prepare_strings(struct options *opts, const char *send, const char *quit, char *err,
 			    size_t size);
-static size_t unescape(char *dst, const char *src);
 static bool all_sockets(const struct options *opts);
 static bool check_run(struct options *opts, bool interval_given, char *err, size_t size);
 static bool check_family(const struct options *opts, char *err, size_t size);
@@ -127,7 +127,7 @@ options_parse(int argc, char *argv[], struct options *opts, char *err, size_t er
 		opts->states[i] = outcome_default_state((enum outcome)i);
 
 	opts->states[OUTCOME_MISMATCH] = STATE_WARNING;
-	legacy_aliases(argc, argv);
+	argv_legacy_aliases(argc, argv);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
@@ -592,51 +592,15 @@ output_name(const char *text, enum output_format *format)
 	return false;
 }
 
-/* check_tcp's old spellings "-to", "-wt" and "-ct" mean -t, -w and -c. */
-static void
-legacy_aliases(int argc, char *argv[])
-{
-	static char t[] = "-t", w[] = "-w", c[] = "-c";
-
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "-to") == 0)
-			argv[i] = t;
-		else if (strcmp(argv[i], "-wt") == 0)
-			argv[i] = w;
-		else if (strcmp(argv[i], "-ct") == 0)
-			argv[i] = c;
-	}
-}
-
-/* --service NAME: its port unless -p is given, its request and expected reply unless
- * -s / -e / --expect-regex are, its quit string unless -q is. */
+/* --service NAME (service.c): its port unless -p is given or every host is a socket. */
 static bool
 apply_service(struct options *opts, char *err, size_t size)
 {
-	struct converse_config *cc = &opts->converse;
-
 	if (opts->service == NULL)
 		return true;
-	const struct service *sv = service_find(opts->service);
-	if (sv == NULL)
-		return fail(err, size,
-			    "unknown --service '%s': use ftp, ssh, smtp, http, pop, nntp, imap, "
-			    "ldap, mysql, postgres, redis or memcached",
-			    opts->service);
-	if (opts->ports.count == 0 && !all_sockets(opts)) {
-		char port[8];
-		snprintf(port, sizeof port, "%u", sv->port);
-		ports_parse(&opts->ports, port, err, size);
-	}
-	if (cc->nexpects == 0 && cc->nregexes == 0) {
-		for (size_t i = 0; i < sv->nexpects; i++)
-			cc->expects[cc->nexpects++] = sv->expects[i];
-	}
-	cc->send = sv->send;
-	cc->quit = sv->quit;
-	return true;
+	return service_apply(opts->service, &opts->ports,
+			     opts->ports.count == 0 && !all_sockets(opts), &opts->converse, err,
+			     size);
 }
 
 /* -s and -q as they go on the wire. check_tcp appends "\r\n" to -q unless -E is given;
@@ -649,13 +613,10 @@ prepare_strings(struct options *opts, const char *send, const char *quit, char *
 
 	if (send != NULL) {
 		size_t len = strlen(send);
-		opts->send_buf = malloc(len + 1);
+		opts->send_buf = malloc(len + 3);
 		if (opts->send_buf == NULL)
 			return fail(err, size, "out of memory");
-		if (opts->escape)
-			len = unescape(opts->send_buf, send);
-		else
-			memcpy(opts->send_buf, send, len + 1);
+		len = wire_string(opts->send_buf, send, opts->escape, false);
 		cc->send = (struct bytes){opts->send_buf, len};
 	}
 	if (quit != NULL) {
@@ -663,35 +624,10 @@ prepare_strings(struct options *opts, const char *send, const char *quit, char *
 		opts->quit_buf = malloc(len + 3);
 		if (opts->quit_buf == NULL)
 			return fail(err, size, "out of memory");
-		if (opts->escape) {
-			len = unescape(opts->quit_buf, quit);
-		} else {
-			memcpy(opts->quit_buf, quit, len);
-			memcpy(opts->quit_buf + len, "\r\n", 3);
-			len += 2;
-		}
+		len = wire_string(opts->quit_buf, quit, opts->escape, true);
 		cc->quit = (struct bytes){opts->quit_buf, len};
 	}
 	return true;
-}
-
-/* Copies `src` into `dst` with \n \r \t \\ turned into their bytes; any other
- * backslash stays as it is. Returns the length written. */
-static size_t
-unescape(char *dst, const char *src)
-{
-	size_t n = 0;
-
-	for (const char *p = src; *p != '\0'; p++) {
-		if (*p == '\\' && (p[1] == 'n' || p[1] == 'r' || p[1] == 't' || p[1] == '\\')) {
-			p++;
-			dst[n++] = *p == 'n' ? '\n' : *p == 'r' ? '\r' : *p == 't' ? '\t' : '\\';
-		} else {
-			dst[n++] = *p;
-		}
-	}
-	dst[n] = '\0';
-	return n;
 }
 
 /* True when every host is a Unix socket (a path), which needs no port. */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 static void interleave_families(struct resolution *res);
+static bool wants_details(const struct options *opts);
 static int keep_details(struct segment *seg, const struct options *opts, size_t nattempts);
 
 /* A Unix socket has no ports: it is one target. */
@@ -23,6 +24,34 @@ static size_t
 ports_of(const struct options *opts, const struct resolution *res)
 {
 	return res->unix_socket ? 1 : opts->ports.count;
+}
+
+/* With --addresses=first (the default) a host has one target per port whatever its name
+ * resolves to: the array of every target is allocated at once, and each host's targets
+ * take their place in it as the host resolves. With --addresses=all a host's count is
+ * known only then: each host gets its own block, joined at the end. Returns 0 or
+ * ENOMEM. */
+int
+plan_reserve(struct plan *plan, const struct options *opts, const struct resolution *resolutions)
+{
+	size_t total = 0;
+
+	plan->nhosts = opts->nhosts < RESOLVE_MAX_HOSTS ? opts->nhosts : RESOLVE_MAX_HOSTS;
+	if (opts->all_addresses)
+		return 0;
+	for (size_t h = 0; h < plan->nhosts; h++) {
+		plan->hosts[h].offset = total;
+		total += ports_of(opts, &resolutions[h]);
+	}
+	plan->targets = calloc(total > 0 ? total : 1, sizeof *plan->targets);
+	if (plan->targets == NULL)
+		return ENOMEM;
+	if (wants_details(opts)) {
+		plan->details = calloc(total > 0 ? total : 1, sizeof *plan->details);
+		if (plan->details == NULL)
+			return ENOMEM;
+	}
+	return 0;
 }
 
 /* Plans the targets of one host whose resolution is done (and changes its address
@@ -39,10 +68,17 @@ plan_host(struct plan *plan, const struct options *opts, struct resolution *res,
 	interleave_families(res);
 	if (n > MAX_TARGETS - plan->count)
 		return E2BIG;
-	seg->targets = calloc(n > 0 ? n : 1, sizeof *seg->targets);
-	if (seg->targets == NULL)
-		return ENOMEM;
 	seg->count = n;
+	if (plan->targets != NULL) {
+		/* reserved: the count per host is the count per port */
+		seg->targets = plan->targets + seg->offset;
+		seg->details = plan->details != NULL ? plan->details + seg->offset : NULL;
+	} else {
+		seg->targets = calloc(n > 0 ? n : 1, sizeof *seg->targets);
+		if (seg->targets == NULL)
+			return ENOMEM;
+		seg->own = true;
+	}
 	int err = keep_details(seg, opts, nattempts);
 	if (err != 0)
 		return err;
@@ -76,16 +112,25 @@ plan_host(struct plan *plan, const struct options *opts, struct resolution *res,
 	return 0;
 }
 
-/* The details a run prints beyond the tally: the spread of -n, the attempts of -v, the
- * reply of a conversation. Most runs need none, and keep 56 bytes a target. */
+/* True when the run prints more than the tally holds: the spread of -n, the attempts of
+ * -v, a conversation. Most runs need no detail, and keep 40 bytes a target. */
+static bool
+wants_details(const struct options *opts)
+{
+	return opts->count > 1 || opts->verbose > 0 || converse_wanted(&opts->converse);
+}
+
+/* Allocates the details of a host's targets (unless reserved with them), and what they
+ * point to: the attempts (-v) and the replies (a conversation). */
 static int
 keep_details(struct segment *seg, const struct options *opts, size_t nattempts)
 {
 	bool reply = converse_wanted(&opts->converse);
 
-	if (opts->count == 1 && opts->verbose == 0 && !reply)
+	if (!wants_details(opts))
 		return 0;
-	seg->details = calloc(seg->count, sizeof *seg->details);
+	if (seg->details == NULL)
+		seg->details = calloc(seg->count > 0 ? seg->count : 1, sizeof *seg->details);
 	if (seg->details == NULL)
 		return ENOMEM;
 	if (opts->verbose > 0) {
@@ -94,7 +139,7 @@ keep_details(struct segment *seg, const struct options *opts, size_t nattempts)
 			return ENOMEM;
 	}
 	if (reply) {
-		seg->replies = calloc(seg->count, sizeof *seg->replies);
+		seg->replies = calloc(seg->count > 0 ? seg->count : 1, sizeof *seg->replies);
 		if (seg->replies == NULL)
 			return ENOMEM;
 	}
@@ -102,15 +147,17 @@ keep_details(struct segment *seg, const struct options *opts, size_t nattempts)
 }
 
 /* Puts every host's targets (and details) in one array, in host order, for the stages
- * that read them all. The new array's pages become memory only as the blocks are copied
- * in, and each block is freed once copied: the join never holds the targets twice.
- * Returns 0 or ENOMEM. */
+ * that read them all, unless plan_reserve() made it so from the start. The new array's
+ * pages become memory only as the blocks are copied in, and each block is freed once
+ * copied: the join never holds the targets twice. Returns 0 or ENOMEM. */
 int
 plan_join(struct plan *plan)
 {
 	size_t n = 0;
 	bool details = false;
 
+	if (plan->targets != NULL)
+		return 0;
 	for (size_t h = 0; h < plan->nhosts; h++)
 		details |= plan->hosts[h].details != NULL;
 	plan->targets = malloc((plan->count > 0 ? plan->count : 1) * sizeof *plan->targets);
@@ -128,6 +175,8 @@ plan_join(struct plan *plan)
 		free(seg->details);
 		seg->targets = NULL;
 		seg->details = NULL;
+		seg->own = false;
+		seg->offset = n;
 		n += seg->count;
 	}
 	return 0;
@@ -146,8 +195,10 @@ plan_free(struct plan *plan)
 {
 	for (size_t h = 0; h < plan->nhosts; h++) {
 		struct segment *seg = &plan->hosts[h];
-		free(seg->targets);
-		free(seg->details);
+		if (seg->own) {
+			free(seg->targets);
+			free(seg->details);
+		}
 		free(seg->attempts);
 		free(seg->replies);
 		memset(seg, 0, sizeof *seg);

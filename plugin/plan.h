@@ -18,6 +18,8 @@ struct segment {
 	struct attempt *attempts;   /* -v: the storage of the details' attempts */
 	struct converse *replies;   /* a conversation: the storage of the details' replies */
 	size_t count;
+	size_t offset;		    /* where its targets begin in the plan's array, if it has one */
+	bool own;		    /* its targets and details are its own blocks, not the plan's */
 	bool planned;
 };
 
@@ -25,12 +27,15 @@ struct plan {
 	struct segment hosts[RESOLVE_MAX_HOSTS];
 	size_t nhosts;
 	size_t count;		    /* targets planned so far */
-	/* After plan_join(): every target in order (hosts as given, then ports, then
-	 * addresses), and their details (NULL when the run keeps none). */
+	/* Every target in order (hosts as given, then ports, then addresses), and their
+	 * details (NULL when the run keeps none): from plan_reserve() when the number of
+	 * each host's targets is known before its name resolves, else from plan_join(). */
 	struct target *targets;
 	struct detail *details;
 };
 
+int plan_reserve(struct plan *plan, const struct options *opts,
+		 const struct resolution *resolutions);
 int plan_host(struct plan *plan, const struct options *opts, struct resolution *res,
 	      size_t host);
 int plan_join(struct plan *plan);

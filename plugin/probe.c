@@ -102,8 +102,8 @@ probe_run(struct plan *plan, const struct probe_config *cfg, const struct deadli
 {
 	struct engine e = {.cfg = cfg, .dl = dl, .plan = plan, .close_ns = CLOSE_COST_NS};
 
-	plan->nhosts = cfg->opts->nhosts < RESOLVE_MAX_HOSTS ? cfg->opts->nhosts : RESOLVE_MAX_HOSTS;
 	e.cap = socket_budget(cfg);
+	e.error = plan_reserve(plan, cfg->opts, cfg->resolutions);
 	plan_resolved(&e);
 	if (e.error == 0 && !slots_grow(&e))
 		e.error = ENOMEM;
@@ -354,10 +354,19 @@ flight_take(struct engine *e, struct target *t, struct detail *d)
 		f->attempts = more;
 		f->room = t->naddr;
 	}
+	if (f->conv == NULL && e->cfg->converse != NULL && converse_wanted(e->cfg->converse) &&
+	    (f->conv = calloc(1, sizeof *f->conv)) == NULL) {
+		f->next_free = e->pool;
+		e->pool = f;
+		return NULL;
+	}
 	struct attempt *attempts = f->attempts;
+	struct converse *conv = f->conv;
 	unsigned room = f->room;
 	*f = (struct flight){.t = t, .d = d, .winner = -1, .talking = -1,
-			     .attempts = attempts, .room = room};
+			     .attempts = attempts, .room = room, .conv = conv};
+	if (conv != NULL)
+		*conv = (struct converse){0};
 	for (unsigned i = 0; i < t->naddr; i++)
 		attempts[i] = (struct attempt){.addr = t->first_addr + i, .fd = -1, .slot = -1};
 	e->active[e->nactive++] = f;
@@ -385,6 +394,7 @@ flights_free(struct engine *e)
 		struct flight *f = e->pool;
 		e->pool = f->next_free;
 		free(f->attempts);
+		free(f->conv);
 		free(f);
 	}
 	free(e->active);
@@ -422,7 +432,7 @@ step_flight(struct engine *e, struct flight *f, int64_t now, int64_t *wake)
 		if (f->probe_end < *wake)
 			*wake = f->probe_end;
 		if (f->talking >= 0) {
-			int64_t at = converse_wake(e->cfg->converse, &f->conv);
+			int64_t at = converse_wake(e->cfg->converse, f->conv);
 			if (at < *wake)
 				*wake = at;
 		} else if (f->next < f->t->naddr && e->live < e->cap &&
@@ -537,7 +547,7 @@ end_probe(struct engine *e, struct flight *f, int64_t now, long speaker, bool su
 	if (speaker >= 0) {
 		struct attempt *a = &f->attempts[speaker];
 		if (success)
-			tally_success(tl, f->d, e->cfg->converse, a, &f->conv);
+			tally_success(tl, f->d, e->cfg->converse, a, f->conv);
 		if (a->fd >= 0) {
 			close(a->fd);
 			a->fd = -1;
@@ -559,7 +569,7 @@ end_probe(struct engine *e, struct flight *f, int64_t now, long speaker, bool su
 	keep_detail(f);
 	if (e->cfg->hook != NULL)
 		e->cfg->hook(e->cfg->hook_ctx, f->t, f->started, success,
-			     speaker >= 0 ? &f->attempts[speaker] : NULL, &f->conv);
+			     speaker >= 0 ? &f->attempts[speaker] : NULL, f->conv);
 }
 
 /* What the run keeps of a probe beyond the tally, when it keeps a detail: the attempts
@@ -574,8 +584,8 @@ keep_detail(const struct flight *f)
 	d->winner = f->winner;
 	if (d->attempts != NULL)
 		memcpy(d->attempts, f->attempts, f->t->naddr * sizeof *d->attempts);
-	if (d->reply != NULL) {
-		*d->reply = f->conv;
+	if (d->reply != NULL && f->conv != NULL) {
+		*d->reply = *f->conv;
 		d->reply->buf = NULL; /* the flight's, and freed by converse_finish() */
 	}
 }

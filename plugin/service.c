@@ -10,6 +10,7 @@
 #include "config.h"
 #include "service.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define TEXT(s)                                                                                \
@@ -61,4 +62,35 @@ service_list(size_t *count)
 {
 	*count = sizeof services / sizeof services[0];
 	return services;
+}
+
+/* --service NAME: its request and expected reply unless -s / -e / --expect-regex are
+ * given (cc holds them), its quit string unless -q is, and its port when `need_port`
+ * (no -p, and a host that is not a socket). Returns false with a usage error in `err`
+ * for a name that is no preset. */
+bool
+service_apply(const char *name, struct port_list *ports, bool need_port,
+	      struct converse_config *cc, char *err, size_t size)
+{
+	const struct service *sv = service_find(name);
+
+	if (sv == NULL) {
+		snprintf(err, size,
+			 "unknown --service '%s': use ftp, ssh, smtp, http, pop, nntp, imap, "
+			 "ldap, mysql, postgres, redis or memcached",
+			 name);
+		return false;
+	}
+	if (need_port) {
+		char port[8];
+		snprintf(port, sizeof port, "%u", sv->port);
+		ports_parse(ports, port, err, size);
+	}
+	if (cc->nexpects == 0 && cc->nregexes == 0) {
+		for (size_t i = 0; i < sv->nexpects; i++)
+			cc->expects[cc->nexpects++] = sv->expects[i];
+	}
+	cc->send = sv->send;
+	cc->quit = sv->quit;
+	return true;
 }

@@ -2,9 +2,11 @@
 #ifndef CHECK_TCPPORT_SERVICE_H
 #define CHECK_TCPPORT_SERVICE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "converse.h"
+#include "ports.h"
 
 struct service {
 	const char *name;
@@ -18,5 +20,7 @@ struct service {
 
 const struct service *service_find(const char *name);
 const struct service *service_list(size_t *count);
+bool service_apply(const char *name, struct port_list *ports, bool need_port,
+		   struct converse_config *cc, char *err, size_t size);
 
 #endif

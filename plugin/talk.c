@@ -21,23 +21,23 @@ talk_begin(struct engine *e, struct flight *f, struct attempt *a, int64_t now)
 
 	f->winner = idx;
 	f->talking = idx;
-	int err = converse_begin(cc, &f->conv, now);
+	int err = converse_begin(cc, f->conv, now);
 	if (err != 0) {
-		f->conv.outcome = OUTCOME_LOCAL_ERROR;
-		f->conv.err = err;
-		f->conv.phase = CONVERSE_DONE;
+		f->conv->outcome = OUTCOME_LOCAL_ERROR;
+		f->conv->err = err;
+		f->conv->phase = CONVERSE_DONE;
 	}
-	if (a->reset_at_once && f->conv.phase != CONVERSE_DONE) {
-		f->conv.outcome = OUTCOME_RESET;
-		f->conv.err = ECONNRESET;
-		f->conv.phase = CONVERSE_DONE;
-		f->conv.settled = now;
+	if (a->reset_at_once && f->conv->phase != CONVERSE_DONE) {
+		f->conv->outcome = OUTCOME_RESET;
+		f->conv->err = ECONNRESET;
+		f->conv->phase = CONVERSE_DONE;
+		f->conv->settled = now;
 	}
-	if (f->conv.phase == CONVERSE_DONE) {
+	if (f->conv->phase == CONVERSE_DONE) {
 		talk_end(e, f, now);
 		return;
 	}
-	slot_add(e, f, a, converse_events(&f->conv));
+	slot_add(e, f, a, converse_events(f->conv));
 	talk(e, f, 0, now); /* the send can usually go out at once */
 }
 
@@ -48,14 +48,14 @@ talk(struct engine *e, struct flight *f, short revents, int64_t now)
 	struct attempt *a = &f->attempts[f->talking];
 	const struct converse_config *cc = e->cfg->converse;
 
-	if (revents == 0 && f->conv.phase == CONVERSE_SENDING)
+	if (revents == 0 && f->conv->phase == CONVERSE_SENDING)
 		revents = POLLOUT;
-	if (converse_step(cc, &f->conv, a->fd, revents, now)) {
+	if (converse_step(cc, f->conv, a->fd, revents, now)) {
 		talk_end(e, f, now);
 		return;
 	}
 	if (a->slot >= 0)
-		e->fds[a->slot].events = converse_events(&f->conv);
+		e->fds[a->slot].events = converse_events(f->conv);
 }
 
 /* The probe's time is up while talking: a reply still awaited has timed out (unless part
@@ -63,8 +63,8 @@ talk(struct engine *e, struct flight *f, short revents, int64_t now)
 void
 talk_expire(struct engine *e, struct flight *f, int64_t now)
 {
-	converse_expire(e->cfg->converse, &f->conv, now);
-	if (f->conv.outcome == OUTCOME_TIMEOUT && f->probe_end >= e->dl->end)
+	converse_expire(e->cfg->converse, f->conv, now);
+	if (f->conv->outcome == OUTCOME_TIMEOUT && f->probe_end >= e->dl->end)
 		f->attempts[f->talking].at_deadline = true;
 	talk_end(e, f, now);
 }
@@ -75,11 +75,11 @@ talk_end(struct engine *e, struct flight *f, int64_t now)
 {
 	struct attempt *a = &f->attempts[f->talking];
 
-	converse_finish(e->cfg->converse, &f->conv, a->fd);
+	converse_finish(e->cfg->converse, f->conv, a->fd);
 	if (a->slot >= 0)
 		slot_drop(e, a);
 	f->talking = -1;
-	if (f->conv.outcome == OUTCOME_CONNECTED) {
+	if (f->conv->outcome == OUTCOME_CONNECTED) {
 		end_probe(e, f, now, (long)(a - f->attempts), true);
 		return;
 	}
@@ -91,11 +91,11 @@ talk_end(struct engine *e, struct flight *f, int64_t now)
 static void
 tally_conversation(struct engine *e, struct flight *f, const struct attempt *a)
 {
-	enum outcome outcome = f->conv.outcome;
+	enum outcome outcome = f->conv->outcome;
 
 	tally_failure(&f->t->tally, f->d, e->cfg->states, outcome,
 		      (struct failure){.addr = (uint8_t)a->addr,
-				       .err = f->conv.err,
+				       .err = f->conv->err,
 				       .at_deadline = outcome == OUTCOME_TIMEOUT && a->at_deadline,
 				       .in_conversation = true});
 }

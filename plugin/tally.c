@@ -1,6 +1,7 @@
 /* Counting probes as they end. A target keeps sums, not lists, so that its tally stays the
- * same size whatever -n is; the spread (min, max, jitter) and the outcome of every failed
- * attempt are kept only in the detail of a run with -n > 1, which prints them. */
+ * same size whatever -n is; the spread (min, max, jitter), the outcome of every failed
+ * attempt and the parts of a conversation's time are kept only in the detail of a run
+ * that prints them (-n > 1, a conversation). */
 #include "config.h"
 #include "tally.h"
 
@@ -22,13 +23,14 @@ tally_success(struct tally *tl, struct detail *d, const struct converse_config *
 		took = conv->settled - a->started - delay;
 		if (took < handshake)
 			took = handshake;
-		if (conv->first_byte > 0) {
+		if (conv->first_byte > 0 && d != NULL) {
 			int64_t wait = conv->first_byte - conv->sent_at - delay;
-			tl->response_sum += wait > 0 ? wait : 0;
-			tl->responses++;
+			d->response_sum += wait > 0 ? wait : 0;
+			d->responses++;
 		}
 	}
 	if (d != NULL) {
+		d->connect_sum += handshake;
 		if (tl->connected == 0 || took < d->min)
 			d->min = took;
 		if (tl->connected == 0 || took > d->max)
@@ -38,7 +40,6 @@ tally_success(struct tally *tl, struct detail *d, const struct converse_config *
 	}
 	tl->connected++;
 	tl->sum += took;
-	tl->connect_sum += handshake;
 	tl->last_addr = (uint8_t)a->addr;
 }
 

@@ -3,7 +3,7 @@
  * is one connection check made of attempts, one per address, staggered as RFC 8305 says.
  *
  * A run may hold a million targets, so a target keeps only what the report needs, in
- * 64 bytes; what the engine needs while a probe runs lives in its flights (probe.c), as
+ * 40 bytes; what the engine needs while a probe runs lives in its flights (engine.h), as
  * many as there are probes in flight. Which stage writes what:
  *
  *   structure         field                      written by
@@ -70,15 +70,12 @@ struct tally {
 	uint16_t not_run;	    /* probes the deadline kept from starting */
 	uint16_t handshakes;	    /* probes whose handshake completed (conversation or not) */
 	uint32_t untried;	    /* addresses of failed probes the deadline kept from trying */
-	uint16_t responses;	    /* probes that connected and heard a first byte */
 	uint8_t last_addr;	    /* the address that connected last */
 	uint8_t tried;		    /* addresses the last probe tried */
 	/* The first failure of those whose outcome maps to the worst state: the one the
 	 * report names when no probe connected (tally_failure() keeps it). */
 	struct failure failure;
 	int64_t sum;		    /* ns: the times of the probes that connected */
-	int64_t connect_sum;	    /* ns: their handshakes */
-	int64_t response_sum;	    /* ns: their waits for a first byte */
 };
 
 struct target {
@@ -95,7 +92,12 @@ struct detail {
 	/* -n > 1: the spread of the times, and the outcome of every failed attempt */
 	int64_t min, max;	    /* ns */
 	double sumsq;		    /* of the times in seconds */
-	uint16_t failed[OUTCOME_COUNT];
+	uint32_t failed[OUTCOME_COUNT];
+	/* a conversation: of the probes that connected, the handshakes alone (without one,
+	 * the time is the handshake) and the waits for a first byte */
+	int64_t connect_sum;	    /* ns */
+	int64_t response_sum;	    /* ns */
+	uint32_t responses;
 	/* -v: the attempts of the last probe, and the one that connected (or -1) */
 	struct attempt *attempts;
 	long winner;

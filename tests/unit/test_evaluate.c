@@ -197,7 +197,7 @@ set_target(unsigned i, const struct tspec *s)
 	tl->probes = (uint16_t)s->probes;
 	tl->connected = (uint16_t)s->connected;
 	tl->sum = (int64_t)(s->connected * s->seconds * 1e9);
-	tl->connect_sum = tl->sum;
+	d->connect_sum = tl->sum;
 	d->sumsq = s->connected * s->seconds * s->seconds;
 	d->min = d->max = (int64_t)(s->seconds * 1e9);
 	/* the failures in the order they happened, counted as the engine counts them */
