@@ -1,5 +1,5 @@
 /* Inside the probe engine: shared by the scheduler (probe.c) and the conversation glue
- * (talk.c), and by nothing else. */
+ * (conversation.c), and by nothing else. */
 #ifndef CHECK_TCPPORT_ENGINE_H
 #define CHECK_TCPPORT_ENGINE_H
 
@@ -23,7 +23,7 @@ struct flight {
 	int64_t probe_end;	    /* when the probe gives up */
 	int64_t next_attempt_at;
 	int64_t next_probe_at;
-	long winner;		    /* the attempt of the last probe that connected, or -1 */
+	long reached;		    /* the attempt of the last probe that connected, or -1 */
 	long talking;		    /* the attempt whose socket is in a conversation, or -1 */
 	struct converse *conv;	    /* the conversation of the current or last probe, when
 				     * the run has one (kept with the flight when it is reused) */
@@ -56,11 +56,11 @@ struct engine {
 
 void slot_add(struct engine *e, struct flight *f, struct attempt *a, short events);
 void slot_drop(struct engine *e, struct attempt *a);
-void end_probe(struct engine *e, struct flight *f, int64_t now, long speaker, bool success);
+void end_probe(struct engine *e, struct flight *f, int64_t now, long answered, bool success);
 
-/* talk.c */
-void talk_begin(struct engine *e, struct flight *f, struct attempt *a, int64_t now);
-void talk(struct engine *e, struct flight *f, short revents, int64_t now);
-void talk_expire(struct engine *e, struct flight *f, int64_t now);
+/* conversation.c */
+void conversation_start(struct engine *e, struct flight *f, struct attempt *a, int64_t now);
+void conversation_step(struct engine *e, struct flight *f, short revents, int64_t now);
+void conversation_expire(struct engine *e, struct flight *f, int64_t now);
 
 #endif

@@ -5,7 +5,7 @@
 
 #include "clock.h"
 
-static enum state judge(const struct range *warning, const struct range *critical,
+static enum state thresholds_state(const struct range *warning, const struct range *critical,
 			double value);
 static double square_root(double x);
 
@@ -66,7 +66,7 @@ target_verdict(const struct options *opts, const struct resolution *res,
 	v->sent = sent;
 	if (sent > 0)
 		v->loss = 100.0 * (double)(sent - tl->connected) / (double)sent;
-	enum state loss_state = judge(&opts->warning_loss, &opts->critical_loss, v->loss);
+	enum state loss_state = thresholds_state(&opts->warning_loss, &opts->critical_loss, v->loss);
 	v->lossy = loss_state != STATE_OK;
 	if (tl->connected > 0) {
 		double n = (double)tl->connected;
@@ -83,7 +83,7 @@ target_verdict(const struct options *opts, const struct resolution *res,
 		v->has_response = d != NULL && d->responses > 0;
 		if (v->has_response)
 			v->response = clock_seconds(d->response_sum) / (double)d->responses;
-		enum state time_state = judge(&opts->warning, &opts->critical, v->seconds);
+		enum state time_state = thresholds_state(&opts->warning, &opts->critical, v->seconds);
 		v->slow = time_state != STATE_OK;
 		v->state = state_worst(state_worst(opts->states[OUTCOME_CONNECTED], time_state),
 				       loss_state);
@@ -111,7 +111,7 @@ target_verdict(const struct options *opts, const struct resolution *res,
 
 /* The state of a value against a warning and a critical range; critical wins. */
 static enum state
-judge(const struct range *warning, const struct range *critical, double value)
+thresholds_state(const struct range *warning, const struct range *critical, double value)
 {
 	if (range_alerts(critical, value))
 		return STATE_CRITICAL;

@@ -95,7 +95,7 @@ plan_host(struct plan *plan, const struct options *opts, struct resolution *res,
 			if (seg->details == NULL)
 				continue;
 			struct detail *d = &seg->details[k];
-			d->winner = -1;
+			d->reached = -1;
 			if (seg->replies != NULL)
 				d->reply = &seg->replies[k];
 			if (seg->attempts != NULL) {

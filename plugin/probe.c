@@ -363,7 +363,7 @@ flight_take(struct engine *e, struct target *t, struct detail *d)
 	struct attempt *attempts = f->attempts;
 	struct converse *conv = f->conv;
 	unsigned room = f->room;
-	*f = (struct flight){.t = t, .d = d, .winner = -1, .talking = -1,
+	*f = (struct flight){.t = t, .d = d, .reached = -1, .talking = -1,
 			     .attempts = attempts, .room = room, .conv = conv};
 	if (conv != NULL)
 		*conv = (struct converse){0};
@@ -421,7 +421,7 @@ step_flight(struct engine *e, struct flight *f, int64_t now, int64_t *wake)
 	if (now >= f->probe_end) {
 		expire_probe(e, f, now);
 	} else if (f->talking >= 0) {
-		talk(e, f, 0, now);
+		conversation_step(e, f, 0, now);
 	} else {
 		retry_busy(e, f, now, wake);
 		if (f->in_probe && f->talking < 0)
@@ -453,7 +453,7 @@ start_probe(struct engine *e, struct flight *f, int64_t now)
 	f->in_probe = true;
 	f->started++;
 	f->next = 0;
-	f->winner = -1;
+	f->reached = -1;
 	f->talking = -1;
 	f->probe_started = now;
 	f->probe_end = end < e->dl->end ? end : e->dl->end;
@@ -516,7 +516,7 @@ connected(struct engine *e, struct flight *f, struct attempt *a, int64_t now)
 		end_probe(e, f, now, idx, true);
 		return;
 	}
-	talk_begin(e, f, a, now);
+	conversation_start(e, f, a, now);
 }
 
 /* Gives up the attempts still connecting beside the one that connected. */
@@ -534,18 +534,19 @@ give_up_others(struct engine *e, struct flight *f, long keep, int64_t now)
 	}
 }
 
-/* Ends the current probe. `speaker` is the attempt that connected (and, with a
- * conversation, talked), or -1. The tally counts the probe; the next one is due -i after
- * this one started. */
+/* Ends the current probe. `answered` is the attempt that connected (and, with a
+ * conversation, talked), or -1 after a failure, when the first attempt that failed
+ * answers for the probe. The tally counts the probe; the next one is due -i after this
+ * one started. */
 void
-end_probe(struct engine *e, struct flight *f, int64_t now, long speaker, bool success)
+end_probe(struct engine *e, struct flight *f, int64_t now, long answered, bool success)
 {
 	struct tally *tl = &f->t->tally;
 	unsigned tried = 0;
 
-	give_up_others(e, f, speaker, now);
-	if (speaker >= 0) {
-		struct attempt *a = &f->attempts[speaker];
+	give_up_others(e, f, answered, now);
+	if (answered >= 0) {
+		struct attempt *a = &f->attempts[answered];
 		if (success)
 			tally_success(tl, f->d, e->cfg->converse, a, f->conv);
 		if (a->fd >= 0) {
@@ -553,23 +554,23 @@ end_probe(struct engine *e, struct flight *f, int64_t now, long speaker, bool su
 			a->fd = -1;
 		}
 	} else {
-		for (unsigned i = 0; i < f->t->naddr && speaker < 0; i++)
+		for (unsigned i = 0; i < f->t->naddr && answered < 0; i++)
 			if (f->attempts[i].status == ATTEMPT_DONE)
-				speaker = (long)i;
+				answered = (long)i;
 		for (unsigned i = 0; i < f->t->naddr; i++)
 			tl->untried += f->attempts[i].status == ATTEMPT_WAITING;
 	}
 	for (unsigned i = 0; i < f->t->naddr; i++)
 		tried += f->attempts[i].status != ATTEMPT_WAITING;
 	tl->tried = (uint8_t)tried;
-	f->winner = success ? speaker : -1;
+	f->reached = success ? answered : -1;
 	tl->probes++;
 	f->in_probe = false;
 	f->next_probe_at = f->probe_started + e->cfg->interval;
 	keep_detail(f);
 	if (e->cfg->hook != NULL)
 		e->cfg->hook(e->cfg->hook_ctx, f->t, f->started, success,
-			     speaker >= 0 ? &f->attempts[speaker] : NULL, f->conv);
+			     answered >= 0 ? &f->attempts[answered] : NULL, f->conv);
 }
 
 /* What the run keeps of a probe beyond the tally, when it keeps a detail: the attempts
@@ -581,7 +582,7 @@ keep_detail(const struct flight *f)
 
 	if (d == NULL)
 		return;
-	d->winner = f->winner;
+	d->reached = f->reached;
 	if (d->attempts != NULL)
 		memcpy(d->attempts, f->attempts, f->t->naddr * sizeof *d->attempts);
 	if (d->reply != NULL && f->conv != NULL) {
@@ -596,7 +597,7 @@ static void
 expire_probe(struct engine *e, struct flight *f, int64_t now)
 {
 	if (f->talking >= 0) {
-		talk_expire(e, f, now);
+		conversation_expire(e, f, now);
 		return;
 	}
 	for (unsigned i = 0; i < f->t->naddr; i++) {
@@ -635,7 +636,7 @@ handle_events(struct engine *e, int64_t now, bool news)
 		if (a == NULL || e->fds[k].revents == 0)
 			continue;
 		if (f->talking == (long)(a - f->attempts)) {
-			talk(e, f, e->fds[k].revents, now);
+			conversation_step(e, f, e->fds[k].revents, now);
 			continue;
 		}
 		int err = 0;

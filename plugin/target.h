@@ -100,7 +100,7 @@ struct detail {
 	uint32_t responses;
 	/* -v: the attempts of the last probe, and the one that connected (or -1) */
 	struct attempt *attempts;
-	long winner;
+	long reached;		    /* the attempt that connected, or -1 */
 	/* a conversation: the last one, its buffer gone and the reply's start kept */
 	struct converse *reply;
 };

@@ -48,7 +48,7 @@ verbose_report(struct outbuf *o, const struct run *run)
 		/* the conversation that connected, or the one that failed while talking */
 		struct verdict v = run_verdict(run, t);
 		if (converse_wanted(&run->opts.converse) &&
-		    (d->winner >= 0 || (v.failure != NULL && v.failure->in_conversation)))
+		    (d->reached >= 0 || (v.failure != NULL && v.failure->in_conversation)))
 			conversation(o, run, t);
 	}
 	hints(o, run);

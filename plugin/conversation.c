@@ -9,17 +9,17 @@
 
 #include "tally.h"
 
-static void talk_end(struct engine *e, struct flight *f, int64_t now);
+static void conversation_end(struct engine *e, struct flight *f, int64_t now);
 static void tally_conversation(struct engine *e, struct flight *f, const struct attempt *a);
 
 /* Starts the conversation of a probe whose attempt `a` connected at `now`. */
 void
-talk_begin(struct engine *e, struct flight *f, struct attempt *a, int64_t now)
+conversation_start(struct engine *e, struct flight *f, struct attempt *a, int64_t now)
 {
 	const struct converse_config *cc = e->cfg->converse;
 	long idx = (long)(a - f->attempts);
 
-	f->winner = idx;
+	f->reached = idx;
 	f->talking = idx;
 	int err = converse_begin(cc, f->conv, now);
 	if (err != 0) {
@@ -34,16 +34,16 @@ talk_begin(struct engine *e, struct flight *f, struct attempt *a, int64_t now)
 		f->conv->settled = now;
 	}
 	if (f->conv->phase == CONVERSE_DONE) {
-		talk_end(e, f, now);
+		conversation_end(e, f, now);
 		return;
 	}
 	slot_add(e, f, a, converse_events(f->conv));
-	talk(e, f, 0, now); /* the send can usually go out at once */
+	conversation_step(e, f, 0, now); /* the send can usually go out at once */
 }
 
 /* One step of a conversation, after an event (revents) or a timer (0). */
 void
-talk(struct engine *e, struct flight *f, short revents, int64_t now)
+conversation_step(struct engine *e, struct flight *f, short revents, int64_t now)
 {
 	struct attempt *a = &f->attempts[f->talking];
 	const struct converse_config *cc = e->cfg->converse;
@@ -51,7 +51,7 @@ talk(struct engine *e, struct flight *f, short revents, int64_t now)
 	if (revents == 0 && f->conv->phase == CONVERSE_SENDING)
 		revents = POLLOUT;
 	if (converse_step(cc, f->conv, a->fd, revents, now)) {
-		talk_end(e, f, now);
+		conversation_end(e, f, now);
 		return;
 	}
 	if (a->slot >= 0)
@@ -61,17 +61,17 @@ talk(struct engine *e, struct flight *f, short revents, int64_t now)
 /* The probe's time is up while talking: a reply still awaited has timed out (unless part
  * of one came: that is judged), and the timeout remembers which deadline cut it. */
 void
-talk_expire(struct engine *e, struct flight *f, int64_t now)
+conversation_expire(struct engine *e, struct flight *f, int64_t now)
 {
 	converse_expire(e->cfg->converse, f->conv, now);
 	if (f->conv->outcome == OUTCOME_TIMEOUT && f->probe_end >= e->dl->end)
 		f->attempts[f->talking].at_deadline = true;
-	talk_end(e, f, now);
+	conversation_end(e, f, now);
 }
 
 /* The conversation's outcome is known: quit, close, and end the probe with it. */
 static void
-talk_end(struct engine *e, struct flight *f, int64_t now)
+conversation_end(struct engine *e, struct flight *f, int64_t now)
 {
 	struct attempt *a = &f->attempts[f->talking];
 
