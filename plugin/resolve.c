@@ -93,8 +93,11 @@ resolve_collect(struct resolver *r, struct resolution *res)
 
 	if (r->pending == 0)
 		return 0;
-	while (read(r->wake[0], drain, sizeof drain) > 0)
-		continue;
+	/* the bytes only woke the loop: the news is in each lookup */
+	ssize_t n;
+	do
+		n = read(r->wake[0], drain, sizeof drain);
+	while (n > 0);
 	for (size_t i = 0; i < r->count; i++) {
 		struct lookup *lk = r->lookups[i];
 		if (lk == NULL)

@@ -193,15 +193,22 @@ _lab_is_child() {
 	[[ $stat == "$BASHPID" ]]
 }
 
-# _lab_netns_pids: print the pids of all processes in the lab's network
-# namespace (never any process of the caller's own namespace).
+# _lab_netns_pids: print the pids of all live processes in the lab's network
+# namespace (never any process of the caller's own namespace).  A zombie is
+# already dead and holds nothing: only its parent can reap it, and a server
+# whose parent shell has gone is reaped by init when init gets to it (on some
+# machines seconds later), so it is not waited for.
 _lab_netns_pids() {
-	local p ns
+	local p ns stat
 	[[ -n ${LAB_NETNS:-} ]] || return 0
 	[[ $LAB_NETNS != "$(readlink /proc/self/ns/net)" ]] || return 0
 	for p in /proc/[0-9]*; do
 		ns=$(readlink "$p/ns/net" 2>/dev/null) || continue
-		[[ $ns == "$LAB_NETNS" ]] && printf '%s\n' "${p#/proc/}"
+		[[ $ns == "$LAB_NETNS" ]] || continue
+		stat=$(<"$p/stat") 2>/dev/null || continue
+		stat=${stat##*) }
+		[[ ${stat:0:1} == Z ]] && continue
+		printf '%s\n' "${p#/proc/}"
 	done
 	return 0
 }
