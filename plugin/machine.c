@@ -58,10 +58,9 @@ report_machine_unknown(struct outbuf *o, const char *message)
 void
 report_discovery(const struct options *opts)
 {
-	static struct outbuf o;
+	struct outbuf o = {0};
 	bool first = true;
 
-	o.len = 0;
 	out_str(&o, "[");
 	for (size_t h = 0; h < opts->nhosts; h++) {
 		const char *host = opts->hosts[h];
@@ -77,7 +76,7 @@ report_discovery(const struct options *opts)
 		}
 	}
 	out_str(&o, "]\n");
-	out_flush(&o);
+	report_write(&o, OUTPUT_LLD, STATE_UNKNOWN);
 }
 
 /* The response time of the slowest target that connected, or 0. */
@@ -99,17 +98,19 @@ time_value(struct outbuf *o, const struct run *run)
 static void
 json_value(struct outbuf *o, const struct run *run)
 {
-	static struct outbuf text;
+	struct outbuf text = {0};
 
 	out_fmt(o, "{\"state\":\"%s\",\"code\":%d,\"message\":", state_name(run->summary.state),
 		(int)run->summary.state);
-	text.len = 0;
 	report_words(&text, run);
+	o->truncated |= text.truncated;
 	json_string(o, text.buf, text.len);
 	out_str(o, ",\"perfdata\":");
 	text.len = 0;
 	report_perfdata(&text, run);
+	o->truncated |= text.truncated;
 	json_string(o, text.buf, text.len);
+	out_free(&text);
 	out_str(o, ",\"targets\":[");
 	for (size_t i = 0; i < run->plan.count; i++) {
 		if (i > 0)
@@ -123,7 +124,7 @@ json_value(struct outbuf *o, const struct run *run)
 static void
 json_target(struct outbuf *o, const struct run *run, const struct target *t)
 {
-	static struct outbuf text;
+	struct outbuf text = {0};
 	const struct verdict *v = &t->verdict;
 	const struct resolution *res = &run->resolutions[t->host];
 	const char *host = run->opts.hosts[t->host];
@@ -157,10 +158,11 @@ json_target(struct outbuf *o, const struct run *run, const struct target *t)
 	else
 		out_str(o, ",\"loss\":null");
 	out_str(o, ",\"message\":");
-	text.len = 0;
 	report_target_words(&text, run, t);
+	o->truncated |= text.truncated;
 	json_string(o, text.buf, text.len);
 	out_str(o, "}");
+	out_free(&text);
 }
 
 /* ,"key":seconds or ,"key":null */

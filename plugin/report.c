@@ -41,6 +41,7 @@ static void perf_label_text(struct outbuf *o, const char *text, size_t len);
 static void perf_begin(struct outbuf *o, bool *first);
 static void format_percent(char *buf, size_t size, double value);
 
+
 /* The words of the first line, after "TCP STATE - ". */
 void
 report_words(struct outbuf *o, const struct run *run)
@@ -76,10 +77,9 @@ report_perfdata(struct outbuf *o, const struct run *run)
 void
 report_run(const struct run *run)
 {
-	static struct outbuf o;
+	struct outbuf o = {0};
 	const struct plan *plan = &run->plan;
 
-	o.len = 0;
 	if (run->error != 0) {
 		char message[256];
 		snprintf(message, sizeof message, "cannot run the check: %s",
@@ -92,7 +92,7 @@ report_run(const struct run *run)
 	}
 	if (run->opts.output != OUTPUT_NAGIOS) {
 		report_machine(&o, run);
-		out_flush(&o);
+		report_write(&o, run->opts.output, run->summary.state);
 		return;
 	}
 	out_str(&o, "TCP ");
@@ -112,7 +112,44 @@ report_run(const struct run *run)
 	}
 	if (run->opts.verbose > 0)
 		verbose_report(&o, run);
-	out_flush(&o);
+	report_write(&o, run->opts.output, run->summary.state);
+}
+
+/* Writes a whole answer to stdout and frees its buffer. An answer that did not fit in
+ * memory (the buffer is then a prefix of it) is made valid again: the Nagios text keeps
+ * its whole lines, or becomes the state line alone when not even the first one is whole;
+ * JSON (json, lld) becomes one short object with the state and no target; state is a
+ * number that needs no memory. Nothing here allocates. */
+void
+report_write(struct outbuf *o, enum output_format format, enum state state)
+{
+	static const char why[] = "the report did not fit in memory";
+	char text[256];
+	int n;
+
+	if (!o->truncated) {
+		out_flush(o);
+		out_free(o);
+		return;
+	}
+	out_cut_to_line(o);
+	if (format == OUTPUT_NAGIOS && o->len > 0) {
+		out_flush(o);
+		out_free(o);
+		return;
+	}
+	out_free(o);
+	if (format == OUTPUT_STATE)
+		n = snprintf(text, sizeof text, "%d\n", (int)state);
+	else if (format == OUTPUT_JSON || format == OUTPUT_LLD)
+		n = snprintf(text, sizeof text,
+			     "{\"state\":\"%s\",\"code\":%d,\"message\":\"%s\",\"perfdata\":\"\","
+			     "\"targets\":[],\"truncated\":true}\n",
+			     state_name(state), (int)state, why);
+	else
+		n = snprintf(text, sizeof text, "TCP %s - %s\n", state_name(state), why);
+	if (n > 0)
+		out_write(text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
 }
 
 /* Writes the one line of a usage error, in the format asked for. */
@@ -133,9 +170,8 @@ report_usage_error(const char *message, enum output_format format)
 static void
 report_unknown(enum output_format format, const char *message)
 {
-	static struct outbuf o;
+	struct outbuf o = {0};
 
-	o.len = 0;
 	switch (format) {
 	case OUTPUT_STATE:
 		out_fmt(&o, "%d\n", (int)STATE_UNKNOWN);
@@ -150,7 +186,7 @@ report_unknown(enum output_format format, const char *message)
 		out_str(&o, "\n");
 		break;
 	}
-	out_flush(&o);
+	report_write(&o, format, STATE_UNKNOWN);
 }
 
 /* A target's name in long output and perfdata: the port, preceded by the address with
@@ -527,12 +563,13 @@ perfdata(struct outbuf *o, const struct run *run)
 		if (opts->nhosts == 1) {
 			out_str(o, "dns");
 		} else {
-			static struct outbuf host;
-			host.len = 0;
+			struct outbuf host = {0};
 			out_escaped(&host, opts->hosts[h], HOST_SHOW_MAX);
+			o->truncated |= host.truncated;
 			out_str(o, "'dns_");
 			perf_label_text(o, host.buf, host.len);
 			out_str(o, "'");
+			out_free(&host);
 		}
 		out_str(o, "=");
 		out_fixed(o, clock_seconds(res->elapsed), 6);
@@ -612,12 +649,13 @@ perf_label(struct outbuf *o, const char *metric, const struct run *run, const st
 		out_str(o, metric);
 		return;
 	}
-	static struct outbuf label;
-	label.len = 0;
+	struct outbuf label = {0};
 	report_target_label(&label, run, t);
+	o->truncated |= label.truncated;
 	out_fmt(o, "'%s_", metric);
 	perf_label_text(o, label.buf, label.len);
 	out_str(o, "'");
+	out_free(&label);
 }
 
 /* Label text: a label may not hold '=', and a quote is written twice. */

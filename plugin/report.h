@@ -13,6 +13,7 @@ void report_words(struct outbuf *o, const struct run *run);
 void report_target_words(struct outbuf *o, const struct run *run, const struct target *t);
 void report_perfdata(struct outbuf *o, const struct run *run);
 void report_usage_error(const char *message, enum output_format format);
+void report_write(struct outbuf *o, enum output_format format, enum state state);
 void report_target_label(struct outbuf *o, const struct run *run, const struct target *t);
 void report_target_host(struct outbuf *o, const struct run *run, const struct target *t,
 			unsigned addr);

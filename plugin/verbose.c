@@ -25,6 +25,7 @@ static void hints(struct outbuf *o, const struct run *run);
 static void attempt_result(struct outbuf *o, const struct attempt *a);
 static const char *errno_name(int err);
 static const char *gai_name(int err);
+static void probe_line_write(struct outbuf *o);
 
 /* The lines of -v, after the state line (and the targets' lines). */
 void
@@ -100,9 +101,8 @@ void
 verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected, long attempt)
 {
 	const struct run *run = ctx;
-	static struct outbuf o;
+	struct outbuf o = {0};
 
-	o.len = 0;
 	out_fmt(&o, "probe %u/%u ", probe, run->opts.count);
 	if (run->plan.count > 1) {
 		report_target_label(&o, run, t);
@@ -112,7 +112,7 @@ verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 	}
 	if (attempt < 0) {
 		out_str(&o, ": not run, the deadline came first\n");
-		out_flush(&o);
+		probe_line_write(&o);
 		return;
 	}
 	const struct attempt *a = &t->attempts[attempt];
@@ -140,7 +140,18 @@ verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 		attempt_result(&o, a);
 	}
 	out_str(&o, "\n");
-	out_flush(&o);
+	probe_line_write(&o);
+}
+
+/* Writes one probe's line at once and frees it; a line cut short by a lack of memory is
+ * not written at all. */
+static void
+probe_line_write(struct outbuf *o)
+{
+	if (o->truncated)
+		out_cut_to_line(o);
+	out_flush(o);
+	out_free(o);
 }
 
 /* -vv: what the run was asked to do. */

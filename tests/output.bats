@@ -122,3 +122,20 @@ require_locale_de() {
 	run -2 --separate-stderr "$PLUGIN" -H 127.0.0.1 -p "$closed" -vv
 	[ -z "$stderr" ]
 }
+
+@test "thousands of targets: one state line, one '|' before their perfdata, a line each" {
+	run -2 "$PLUGIN" -H 127.0.0.1 -p 1-3000 -n 2 -i 0.01 -t 5
+	[ "${#lines[@]}" -eq 3001 ]
+	first=${lines[0]}
+	[[ $first =~ ^TCP\ CRITICAL\ -\ ([0-9]+)\ of\ 3000\ ports\ failed:\ 1\ refused,\ 2\ refused,\ .*,\ and\ ([0-9]+)\ more\| ]]
+	[ "${BASH_REMATCH[2]}" -eq $((BASH_REMATCH[1] - 10)) ]
+	bars=${first//[^|]/}
+	[ "${#bars}" -eq 1 ]
+	perf=${first#*|}
+	[[ $perf == "'loss_1'=100%;;;0;100 'loss_2'=100%;;;0;100 "* ]]
+	[[ $perf == *" 'loss_3000'=100%;;;0;100" ]]
+	[ "${lines[1]}" = "1: CRITICAL - connect to address 127.0.0.1 and port 1: Connection refused (2 of 2 probes failed)" ]
+	[ "${lines[3000]}" = "3000: CRITICAL - connect to address 127.0.0.1 and port 3000: Connection refused (2 of 2 probes failed)" ]
+	# no '|' anywhere after the first line
+	[ "$(printf '%s\n' "$output" | tail -n +2 | grep -c '|')" -eq 0 ]
+}
