@@ -9,7 +9,7 @@
  *   lld    [{"{#HOST}":...,"{#PORT}":...}], the targets, found without connecting
  * The exit code stays the state. */
 #include "config.h"
-#include "report.h"
+#include "machine.h"
 
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -17,6 +17,8 @@
 
 #include <stdio.h>
 #include <string.h>
+
+#include "describe.h"
 
 static void json_value(struct outbuf *o, const struct run *run);
 static void json_target(struct outbuf *o, const struct run *run, const struct target *t);
@@ -27,7 +29,7 @@ static void time_value(struct outbuf *o, const struct run *run);
 
 /* Writes the run in the machine format of --output (not nagios). */
 void
-report_machine(struct outbuf *o, const struct run *run)
+machine_render(struct outbuf *o, const struct run *run)
 {
 	switch (run->opts.output) {
 	case OUTPUT_VALUE:
@@ -46,7 +48,7 @@ report_machine(struct outbuf *o, const struct run *run)
 
 /* An UNKNOWN that no check produced, as one JSON object with no target. */
 void
-report_machine_unknown(struct outbuf *o, const char *message)
+machine_unknown(struct outbuf *o, const char *message)
 {
 	out_fmt(o, "{\"state\":\"%s\",\"code\":%d,\"message\":", state_name(STATE_UNKNOWN),
 		(int)STATE_UNKNOWN);
@@ -56,27 +58,25 @@ report_machine_unknown(struct outbuf *o, const char *message)
 
 /* --output=lld: the targets for Zabbix low-level discovery, without any traffic. */
 void
-report_discovery(const struct options *opts)
+machine_discovery(struct outbuf *o, const struct options *opts)
 {
-	struct outbuf o = {0};
 	bool first = true;
 
-	out_str(&o, "[");
+	out_str(o, "[");
 	for (size_t h = 0; h < opts->nhosts; h++) {
 		const char *host = opts->hosts[h];
 		size_t nports = host[0] == '/' ? 1 : opts->ports.count;
 		for (size_t p = 0; p < nports; p++) {
-			out_str(&o, first ? "{\"{#HOST}\":" : ",{\"{#HOST}\":");
+			out_str(o, first ? "{\"{#HOST}\":" : ",{\"{#HOST}\":");
 			first = false;
-			json_string(&o, host, strlen(host));
+			json_string(o, host, strlen(host));
 			if (host[0] == '/')
-				out_str(&o, ",\"{#PORT}\":\"\"}");
+				out_str(o, ",\"{#PORT}\":\"\"}");
 			else
-				out_fmt(&o, ",\"{#PORT}\":\"%u\"}", opts->ports.ports[p]);
+				out_fmt(o, ",\"{#PORT}\":\"%u\"}", opts->ports.ports[p]);
 		}
 	}
-	out_str(&o, "]\n");
-	report_write(&o, OUTPUT_LLD, STATE_UNKNOWN);
+	out_str(o, "]\n");
 }
 
 /* The response time of the slowest target that connected, or 0. */
@@ -102,12 +102,12 @@ json_value(struct outbuf *o, const struct run *run)
 
 	out_fmt(o, "{\"state\":\"%s\",\"code\":%d,\"message\":", state_name(run->summary.state),
 		(int)run->summary.state);
-	report_words(&text, run);
+	describe_run_words(&text, run);
 	o->truncated |= text.truncated;
 	json_string(o, text.buf, text.len);
 	out_str(o, ",\"perfdata\":");
 	text.len = 0;
-	report_perfdata(&text, run);
+	describe_perfdata(&text, run);
 	o->truncated |= text.truncated;
 	json_string(o, text.buf, text.len);
 	out_free(&text);
@@ -158,7 +158,7 @@ json_target(struct outbuf *o, const struct run *run, const struct target *t)
 	else
 		out_str(o, ",\"loss\":null");
 	out_str(o, ",\"message\":");
-	report_target_words(&text, run, t);
+	describe_target_words(&text, run, t);
 	o->truncated |= text.truncated;
 	json_string(o, text.buf, text.len);
 	out_str(o, "}");

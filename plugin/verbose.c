@@ -3,7 +3,7 @@
  * -vv adds the settings of the run. With -n at a terminal, each probe is printed as it
  * happens, as ping does. */
 #include "config.h"
-#include "report.h"
+#include "verbose.h"
 
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "describe.h"
 #include "number.h"
 
 static void settings(struct outbuf *o, const struct run *run);
@@ -29,7 +30,7 @@ static void probe_line_write(struct outbuf *o);
 
 /* The lines of -v, after the state line (and the targets' lines). */
 void
-verbose_report(struct outbuf *o, const struct run *run)
+verbose_render(struct outbuf *o, const struct run *run)
 {
 	const struct plan *plan = &run->plan;
 
@@ -105,7 +106,7 @@ verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 
 	out_fmt(&o, "probe %u/%u ", probe, run->opts.count);
 	if (run->plan.count > 1) {
-		report_target_label(&o, run, t);
+		target_label(&o, run, t);
 	} else {
 		out_escaped(&o, run->opts.hosts[t->host], 255);
 		out_fmt(&o, " port %u", t->port);
@@ -119,23 +120,23 @@ verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 	const struct address *addr = &run->resolutions[t->host].addresses[a->addr];
 	if (connected && converse_wanted(&run->opts.converse)) {
 		out_str(&o, ": ");
-		out_address(&o, addr);
+		address_words(&o, addr);
 		out_str(&o, " answered as expected in ");
 		out_fixed(&o, clock_seconds(t->conv.settled - a->started), 6);
 		out_str(&o, " s");
 	} else if (connected) {
 		out_str(&o, ": connected to ");
-		out_address(&o, addr);
+		address_words(&o, addr);
 		out_str(&o, " in ");
 		out_fixed(&o, clock_seconds(a->finished - a->started), 6);
 		out_str(&o, " s");
 	} else if (a->outcome == OUTCOME_CONNECTED) {
 		out_str(&o, ": ");
-		out_address(&o, addr);
+		address_words(&o, addr);
 		out_fmt(&o, " connected, then: %s", outcome_key(t->conv.outcome));
 	} else {
 		out_str(&o, ": ");
-		out_address(&o, addr);
+		address_words(&o, addr);
 		out_str(&o, " ");
 		attempt_result(&o, a);
 	}
@@ -211,7 +212,7 @@ resolution(struct outbuf *o, const struct run *run, size_t host)
 		out_str(o, " ->");
 		for (size_t i = 0; i < res->count; i++) {
 			out_str(o, i > 0 ? ", " : " ");
-			out_address(o, &res->addresses[i]);
+			address_words(o, &res->addresses[i]);
 		}
 		out_str(o, " in ");
 		out_fixed(o, clock_seconds(res->elapsed), 6);
@@ -228,7 +229,7 @@ attempt_line(struct outbuf *o, const struct run *run, const struct target *t,
 	     const struct attempt *a)
 {
 	out_str(o, "connect ");
-	out_address(o, &run->resolutions[t->host].addresses[a->addr]);
+	address_words(o, &run->resolutions[t->host].addresses[a->addr]);
 	if (!run->resolutions[t->host].unix_socket)
 		out_fmt(o, " port %u", t->port);
 	if (run->opts.nhosts > 1 && !run->resolutions[t->host].unix_socket) {
@@ -301,7 +302,7 @@ probe_stats(struct outbuf *o, const struct run *run, const struct target *t)
 		return;
 	number_format(loss, sizeof loss, v->loss, 2);
 	out_str(o, "probes ");
-	report_target_label(o, run, t);
+	target_label(o, run, t);
 	out_fmt(o, ": %u sent, %u connected", v->sent, tl->connected);
 	if (v->sent > 0) /* no loss without a probe sent */
 		out_fmt(o, ", %s%% loss", loss);

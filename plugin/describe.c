@@ -1,11 +1,11 @@
-/* The output of a run, as the Monitoring Plugins guidelines shape it:
- *   TCP <STATE> - <what happened, in words>|<perfdata>
- *   <long output: one line per target when there are several; -v explains>
+/* The words of a run, shared by every renderer (nagios.c, machine.c, verbose.c) and
+ * written into a buffer, never to stdout: the state line's words, each target's words, its
+ * label, its host and address, and the perfdata items.
  * One target keeps the words people grep for ("second response time on", "Connection
  * refused", "Socket timeout after"); several get a summary that names the failures.
  * Every byte that did not come from this program is escaped. */
 #include "config.h"
-#include "report.h"
+#include "describe.h"
 
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -17,183 +17,43 @@
 
 #include "number.h"
 
-#define HOST_SHOW_MAX	 255 /* bytes of a host name echoed before it is cut */
 #define SUMMARY_FAILURES 10  /* failures named on the first line */
 #define REPLY_SHOW_MAX	 80  /* bytes of a server's reply echoed */
 
-static void target_message(struct outbuf *o, const struct run *run, const struct target *t);
-static void report_unknown(enum output_format format, const char *message);
 static void failure_message(struct outbuf *o, const struct run *run, const struct target *t);
-static void where(struct outbuf *o, const struct run *run, const struct target *t,
-		  unsigned addr);
+static void target_endpoint(struct outbuf *o, const struct run *run, const struct target *t,
+			    unsigned addr);
 static void shown_reply(struct outbuf *o, const struct run *run, const struct target *t);
 static void reply_text(struct outbuf *o, const struct converse *c);
 static void summary_message(struct outbuf *o, const struct run *run);
 static unsigned attempts_made(const struct target *t);
 static void short_words(struct outbuf *o, const struct run *run, const struct target *t);
-static const char *noun(const struct run *run);
-static void perfdata(struct outbuf *o, const struct run *run);
+static const char *targets_noun(const struct run *run);
 static void perf_target(struct outbuf *o, const struct run *run, const struct target *t,
 			bool quoted, bool *first);
 static void perf_label(struct outbuf *o, const char *metric, const struct run *run,
 		       const struct target *t, bool quoted, bool *first);
 static void perf_label_text(struct outbuf *o, const char *text, size_t len);
-static void perf_begin(struct outbuf *o, bool *first);
+static void perf_separate(struct outbuf *o, bool *first);
 static void format_percent(char *buf, size_t size, double value);
 
 
 /* The words of the first line, after "TCP STATE - ". */
 void
-report_words(struct outbuf *o, const struct run *run)
+describe_run_words(struct outbuf *o, const struct run *run)
 {
 	/* one target keeps check_tcp's words, unless --min-ok asks for more than there are */
 	if (run->plan.count == 1 && run->summary.needed <= 1)
-		target_message(o, run, &run->plan.targets[0]);
+		describe_target_words(o, run, &run->plan.targets[0]);
 	else
 		summary_message(o, run);
-}
-
-/* The words of one target's long-output line. */
-void
-report_target_words(struct outbuf *o, const struct run *run, const struct target *t)
-{
-	target_message(o, run, t);
-}
-
-/* The perfdata, without the '|' that introduces it. */
-void
-report_perfdata(struct outbuf *o, const struct run *run)
-{
-	size_t start = o->len;
-
-	perfdata(o, run);
-	if (o->len > start && o->buf[start] == '|') {
-		memmove(o->buf + start, o->buf + start + 1, o->len - start - 1);
-		o->len--;
-	}
-}
-
-/* Writes the whole report of a run to stdout, in the format -o asked for. */
-void
-report_run(const struct run *run)
-{
-	struct outbuf o = {0};
-	const struct plan *plan = &run->plan;
-
-	if (run->error != 0) {
-		char message[256];
-		snprintf(message, sizeof message, "cannot run the check: %s",
-			 run->error == E2BIG ? "too many targets once the names are resolved (at "
-					       "most " MAX_TARGETS_TEXT "; --addresses=all counts "
-					       "every address of every port)"
-					     : strerror(run->error));
-		report_unknown(run->opts.output, message);
-		return;
-	}
-	if (run->opts.output != OUTPUT_NAGIOS) {
-		report_machine(&o, run);
-		report_write(&o, run->opts.output, run->summary.state);
-		return;
-	}
-	out_str(&o, "TCP ");
-	out_str(&o, state_name(run->summary.state));
-	out_str(&o, " - ");
-	report_words(&o, run);
-	perfdata(&o, run);
-	out_str(&o, "\n");
-	if (plan->count > 1) {
-		for (size_t i = 0; i < plan->count; i++) {
-			const struct target *t = &plan->targets[i];
-			report_target_label(&o, run, t);
-			out_fmt(&o, ": %s - ", state_name(t->verdict.state));
-			target_message(&o, run, t);
-			out_str(&o, "\n");
-		}
-	}
-	if (run->opts.verbose > 0)
-		verbose_report(&o, run);
-	report_write(&o, run->opts.output, run->summary.state);
-}
-
-/* Writes a whole answer to stdout and frees its buffer. An answer that did not fit in
- * memory (the buffer is then a prefix of it) is made valid again: the Nagios text keeps
- * its whole lines, or becomes the state line alone when not even the first one is whole;
- * JSON (json, lld) becomes one short object with the state and no target; state is a
- * number that needs no memory. Nothing here allocates. */
-void
-report_write(struct outbuf *o, enum output_format format, enum state state)
-{
-	static const char why[] = "the report did not fit in memory";
-	char text[256];
-	int n;
-
-	if (!o->truncated) {
-		out_flush(o);
-		out_free(o);
-		return;
-	}
-	out_cut_to_line(o);
-	if (format == OUTPUT_NAGIOS && o->len > 0) {
-		out_flush(o);
-		out_free(o);
-		return;
-	}
-	out_free(o);
-	if (format == OUTPUT_STATE)
-		n = snprintf(text, sizeof text, "%d\n", (int)state);
-	else if (format == OUTPUT_JSON || format == OUTPUT_LLD)
-		n = snprintf(text, sizeof text,
-			     "{\"state\":\"%s\",\"code\":%d,\"message\":\"%s\",\"perfdata\":\"\","
-			     "\"targets\":[],\"truncated\":true}\n",
-			     state_name(state), (int)state, why);
-	else
-		n = snprintf(text, sizeof text, "TCP %s - %s\n", state_name(state), why);
-	if (n > 0)
-		out_write(text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
-}
-
-/* Writes the one line of a usage error, in the format asked for. */
-void
-report_usage_error(const char *message, enum output_format format)
-{
-	char text[512];
-
-	snprintf(text, sizeof text, "%s (see 'check_tcpport --help')", message);
-	report_unknown(format, text);
-}
-
-/* An UNKNOWN that no check produced (a usage error, a run that could not start), in the
- * format asked for: the state as a number for state; one JSON object for json and lld
- * (Zabbix shows its message); otherwise the state line, for value too: Zabbix then marks
- * the item unsupported and shows why, where a number would be stored as a response
- * time. */
-static void
-report_unknown(enum output_format format, const char *message)
-{
-	struct outbuf o = {0};
-
-	switch (format) {
-	case OUTPUT_STATE:
-		out_fmt(&o, "%d\n", (int)STATE_UNKNOWN);
-		break;
-	case OUTPUT_JSON:
-	case OUTPUT_LLD:
-		report_machine_unknown(&o, message);
-		break;
-	default:
-		out_fmt(&o, "TCP %s - ", state_name(STATE_UNKNOWN));
-		out_escaped(&o, message, 512);
-		out_str(&o, "\n");
-		break;
-	}
-	report_write(&o, format, STATE_UNKNOWN);
 }
 
 /* A target's name in long output and perfdata: the port, preceded by the address with
  * --addresses=all ("[::1]:443") and by the host when there are several ("web1:443",
  * "web1/[::1]:443"). */
 void
-report_target_label(struct outbuf *o, const struct run *run, const struct target *t)
+target_label(struct outbuf *o, const struct run *run, const struct target *t)
 {
 	bool show_addr = run->opts.all_addresses && t->naddr > 0;
 
@@ -205,7 +65,7 @@ report_target_label(struct outbuf *o, const struct run *run, const struct target
 		const struct address *a = &run->resolutions[t->host].addresses[t->first_addr];
 		bool v6 = a->sa.ss_family == AF_INET6;
 		out_str(o, v6 ? "[" : "");
-		out_address(o, a);
+		address_words(o, a);
 		out_str(o, v6 ? "]:" : ":");
 	}
 	if (run->resolutions[t->host].unix_socket)
@@ -216,21 +76,20 @@ report_target_label(struct outbuf *o, const struct run *run, const struct target
 
 /* "host (address)" for a name, just the address for a literal. */
 void
-report_target_host(struct outbuf *o, const struct run *run, const struct target *t,
-		   unsigned addr)
+target_host(struct outbuf *o, const struct run *run, const struct target *t, unsigned addr)
 {
 	out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
 	if (!run->resolutions[t->host].looked_up)
 		return;
 	out_str(o, " (");
-	out_address(o, &run->resolutions[t->host].addresses[addr]);
+	address_words(o, &run->resolutions[t->host].addresses[addr]);
 	out_str(o, ")");
 }
 
 /* An address as text, escaped like everything that did not come from this program: a
  * Unix socket's path is the user's bytes. */
 void
-out_address(struct outbuf *o, const struct address *addr)
+address_words(struct outbuf *o, const struct address *addr)
 {
 	char text[ADDRESS_TEXT_MAX];
 
@@ -238,9 +97,10 @@ out_address(struct outbuf *o, const struct address *addr)
 	out_escaped(o, text, sizeof text);
 }
 
-/* What happened to one target, in words. */
-static void
-target_message(struct outbuf *o, const struct run *run, const struct target *t)
+/* What happened to one target, in words: the state line's with one target, and each
+ * target's long-output line with several. */
+void
+describe_target_words(struct outbuf *o, const struct run *run, const struct target *t)
 {
 	const struct verdict *v = &t->verdict;
 	const struct tally *tl = &t->tally;
@@ -253,28 +113,28 @@ target_message(struct outbuf *o, const struct run *run, const struct target *t)
 	if (run->opts.count == 1) {
 		out_fixed(o, v->seconds, 6);
 		out_str(o, " second response time on ");
-		where(o, run, t, tl->last_addr);
+		target_endpoint(o, run, t, tl->last_addr);
 		shown_reply(o, run, t);
 		return;
 	}
 	format_percent(loss, sizeof loss, v->loss);
 	out_fixed(o, v->seconds, 6);
 	out_str(o, " second average response time on ");
-	where(o, run, t, tl->last_addr);
+	target_endpoint(o, run, t, tl->last_addr);
 	out_fmt(o, ": %u of %u probes connected, %s%% loss", tl->connected, tl->probes, loss);
 	shown_reply(o, run, t);
 }
 
 /* "HOST (ADDRESS) port P", or "socket PATH" for a Unix socket. */
 static void
-where(struct outbuf *o, const struct run *run, const struct target *t, unsigned addr)
+target_endpoint(struct outbuf *o, const struct run *run, const struct target *t, unsigned addr)
 {
 	if (run->resolutions[t->host].unix_socket) {
 		out_str(o, "socket ");
 		out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
 		return;
 	}
-	report_target_host(o, run, t, addr);
+	target_host(o, run, t, addr);
 	out_str(o, " port ");
 	out_uint(o, t->port);
 }
@@ -331,7 +191,7 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		out_str(o, "Socket timeout after ");
 		out_seconds(o, clock_seconds(run->opts.timeout_ns));
 		out_str(o, " seconds before trying ");
-		where(o, run, t, f->addr);
+		target_endpoint(o, run, t, f->addr);
 		return;
 	}
 	switch (t->verdict.outcome) {
@@ -341,16 +201,16 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 							     : run->opts.probe_timeout_ns));
 		out_str(o, f->in_conversation ? " seconds while waiting for the reply of "
 					      : " seconds while connecting to ");
-		where(o, run, t, f->addr);
+		target_endpoint(o, run, t, f->addr);
 		break;
 	case OUTCOME_LOCAL_ERROR:
 		if (f->at_bind) {
 			out_str(o, "cannot bind to source address ");
-			out_address(o, &run->opts.source);
+			address_words(o, &run->opts.source);
 			out_fmt(o, ": %s", strerror(f->err));
 		} else {
 			out_str(o, "cannot connect to ");
-			where(o, run, t, f->addr);
+			target_endpoint(o, run, t, f->addr);
 			out_fmt(o, ": %s", strerror(f->err));
 		}
 		break;
@@ -359,7 +219,7 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		if (res->unix_socket)
 			out_escaped(o, host, HOST_SHOW_MAX);
 		else
-			where(o, run, t, f->addr);
+			target_endpoint(o, run, t, f->addr);
 		if (!run->opts.jail) {
 			out_str(o, ": ");
 			reply_text(o, &t->conv);
@@ -369,17 +229,17 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		break;
 	case OUTCOME_NO_DATA:
 		out_str(o, "No data received from host ");
-		where(o, run, t, f->addr);
+		target_endpoint(o, run, t, f->addr);
 		break;
 	case OUTCOME_RESET:
 		if (t->conv.total == 0 && t->conv.sent == 0) {
 			/* the handshake completed and the reset came before a word */
 			out_fmt(o, "%s at once after connecting to ", strerror(f->err));
-			where(o, run, t, f->addr);
+			target_endpoint(o, run, t, f->addr);
 			break;
 		}
 		out_fmt(o, "%s after %zu bytes from ", strerror(f->err), t->conv.total);
-		where(o, run, t, f->addr);
+		target_endpoint(o, run, t, f->addr);
 		if (!run->opts.jail && t->conv.shown_len > 0) {
 			out_str(o, ": ");
 			reply_text(o, &t->conv);
@@ -393,7 +253,7 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 			break;
 		}
 		out_str(o, "connect to address ");
-		report_target_host(o, run, t, f->addr);
+		target_host(o, run, t, f->addr);
 		out_fmt(o, " and port %u: %s", t->port, strerror(f->err));
 		break;
 	}
@@ -432,7 +292,7 @@ summary_message(struct outbuf *o, const struct run *run)
 	const struct target *slowest = NULL;
 
 	if (failed == 0) {
-		out_fmt(o, "%zu of %zu %s OK", s->ok, s->total, noun(run));
+		out_fmt(o, "%zu of %zu %s OK", s->ok, s->total, targets_noun(run));
 		if (s->needed > s->ok)
 			out_fmt(o, ", but --min-ok needs %zu", s->needed);
 		for (size_t i = 0; i < plan->count; i++) {
@@ -445,23 +305,23 @@ summary_message(struct outbuf *o, const struct run *run)
 			out_str(o, ", slowest ");
 			out_fixed(o, slowest->verdict.seconds, 6);
 			out_str(o, " s (");
-			report_target_label(o, run, slowest);
+			target_label(o, run, slowest);
 			out_str(o, ")");
 		}
 		return;
 	}
 	if (s->needed < s->total)
 		out_fmt(o, "%zu of %zu %s OK, %zu needed; %zu failed: ", s->ok, s->total,
-			noun(run), s->needed, failed);
+			targets_noun(run), s->needed, failed);
 	else
-		out_fmt(o, "%zu of %zu %s failed: ", failed, s->total, noun(run));
+		out_fmt(o, "%zu of %zu %s failed: ", failed, s->total, targets_noun(run));
 	for (size_t i = 0; i < plan->count && named < SUMMARY_FAILURES; i++) {
 		const struct target *t = &plan->targets[i];
 		if (t->verdict.state == STATE_OK)
 			continue;
 		if (named++ > 0)
 			out_str(o, ", ");
-		report_target_label(o, run, t);
+		target_label(o, run, t);
 		out_str(o, " ");
 		short_words(o, run, t);
 	}
@@ -528,7 +388,7 @@ short_words(struct outbuf *o, const struct run *run, const struct target *t)
 
 /* What the targets are, named by what varies between them. */
 static const char *
-noun(const struct run *run)
+targets_noun(const struct run *run)
 {
 	const struct options *opts = &run->opts;
 	bool addrs = false;
@@ -542,10 +402,11 @@ noun(const struct run *run)
 }
 
 /* perfdata: the connect time of each target (the average, minimum, maximum, jitter and
- * loss with -n) and the time spent resolving each name. One target keeps the plain labels
- * (time=, dns=); several get quoted labels named after the target ('time_443'). */
-static void
-perfdata(struct outbuf *o, const struct run *run)
+ * loss with -n) and the time spent resolving each name, separated by spaces, without the
+ * '|' that introduces them in the Nagios text. One target keeps the plain labels (time=,
+ * dns=); several get quoted labels named after the target ('time_443'). */
+void
+describe_perfdata(struct outbuf *o, const struct run *run)
 {
 	const struct options *opts = &run->opts;
 	const struct plan *plan = &run->plan;
@@ -559,7 +420,7 @@ perfdata(struct outbuf *o, const struct run *run)
 		const struct resolution *res = &run->resolutions[h];
 		if (!res->looked_up || res->count == 0)
 			continue;
-		perf_begin(o, &first);
+		perf_separate(o, &first);
 		if (opts->nhosts == 1) {
 			out_str(o, "dns");
 		} else {
@@ -644,13 +505,13 @@ static void
 perf_label(struct outbuf *o, const char *metric, const struct run *run, const struct target *t,
 	   bool quoted, bool *first)
 {
-	perf_begin(o, first);
+	perf_separate(o, first);
 	if (!quoted) {
 		out_str(o, metric);
 		return;
 	}
 	struct outbuf label = {0};
-	report_target_label(&label, run, t);
+	target_label(&label, run, t);
 	o->truncated |= label.truncated;
 	out_fmt(o, "'%s_", metric);
 	perf_label_text(o, label.buf, label.len);
@@ -670,11 +531,12 @@ perf_label_text(struct outbuf *o, const char *text, size_t len)
 	}
 }
 
-/* Writes "|" before the first perfdata item and " " before the others. */
+/* Writes " " before every perfdata item but the first. */
 static void
-perf_begin(struct outbuf *o, bool *first)
+perf_separate(struct outbuf *o, bool *first)
 {
-	out_str(o, *first ? "|" : " ");
+	if (!*first)
+		out_str(o, " ");
 	*first = false;
 }
 
