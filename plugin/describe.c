@@ -1,6 +1,7 @@
 /* The words of a run, shared by every renderer (nagios.c, machine.c, verbose.c) and
  * written into a buffer, never to stdout: the state line's words, each target's words, its
- * label, its host and address, and the perfdata items.
+ * label, its host and address, and the perfdata items; describe_run() gathers them once
+ * in a struct description that each renderer formats.
  * One target keeps the words people grep for ("second response time on", "Connection
  * refused", "Socket timeout after"); several get a summary that names the failures.
  * Every byte that did not come from this program is escaped. */
@@ -12,7 +13,9 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "number.h"
@@ -20,6 +23,9 @@
 #define SUMMARY_FAILURES 10  /* failures named on the first line */
 #define REPLY_SHOW_MAX	 80  /* bytes of a server's reply echoed */
 
+static void describe_run_words(struct outbuf *o, const struct run *run);
+static void describe_target_words(struct outbuf *o, const struct run *run,
+				  const struct target *t);
 static void failure_message(struct outbuf *o, const struct run *run, const struct target *t);
 static void target_endpoint(struct outbuf *o, const struct run *run, const struct target *t,
 			    unsigned addr);
@@ -29,17 +35,23 @@ static void summary_message(struct outbuf *o, const struct run *run);
 static unsigned attempts_made(const struct target *t);
 static void short_words(struct outbuf *o, const struct run *run, const struct target *t);
 static const char *targets_noun(const struct run *run);
-static void perf_target(struct outbuf *o, const struct run *run, const struct target *t,
-			bool quoted, bool *first);
-static void perf_label(struct outbuf *o, const char *metric, const struct run *run,
-		       const struct target *t, bool quoted, bool *first);
+static void perf_items(struct description *d, const struct run *run);
+static void perf_target(struct description *d, const struct run *run, const struct target *t,
+			bool quoted);
+static struct perf_item *perf_label(struct description *d, const char *metric,
+				    const struct run *run, const struct target *t, bool quoted);
+static void perf_seconds(struct description *d, struct perf_item *p, double seconds,
+			 const char *warn, const char *crit, const char *max);
+static struct perf_item *perf_new(struct description *d);
+static void perf_text(struct description *d, struct span *s, const char *text);
+static void span_begin(struct description *d, struct span *s);
+static void span_end(struct description *d, struct span *s);
 static void perf_label_text(struct outbuf *o, const char *text, size_t len);
-static void perf_separate(struct outbuf *o, bool *first);
 static void format_percent(char *buf, size_t size, double value);
 
 
 /* The words of the first line, after "TCP STATE - ". */
-void
+static void
 describe_run_words(struct outbuf *o, const struct run *run)
 {
 	/* one target keeps check_tcp's words, unless --min-ok asks for more than there are */
@@ -99,7 +111,7 @@ address_words(struct outbuf *o, const struct address *addr)
 
 /* What happened to one target, in words: the state line's with one target, and each
  * target's long-output line with several. */
-void
+static void
 describe_target_words(struct outbuf *o, const struct run *run, const struct target *t)
 {
 	const struct verdict *v = &t->verdict;
@@ -401,47 +413,119 @@ targets_noun(const struct run *run)
 	return opts->nhosts > 1 ? "hosts" : addrs ? "addresses" : "ports";
 }
 
-/* perfdata: the connect time of each target (the average, minimum, maximum, jitter and
- * loss with -n) and the time spent resolving each name, separated by spaces, without the
- * '|' that introduces them in the Nagios text. One target keeps the plain labels (time=,
- * dns=); several get quoted labels named after the target ('time_443'). */
+/* Describes a run once, for every renderer: the state, the state line's words, each
+ * target's label, state and words, and the perfdata items. Every string is a span of
+ * d->text. Out of memory, d->failed is set and the renderers write their fallback. */
 void
-describe_perfdata(struct outbuf *o, const struct run *run)
+describe_run(struct description *d, const struct run *run)
+{
+	const struct plan *plan = &run->plan;
+
+	*d = (struct description){.state = run->summary.state};
+	span_begin(d, &d->words);
+	describe_run_words(&d->text, run);
+	span_end(d, &d->words);
+	if (plan->count > 0) {
+		d->targets = calloc(plan->count, sizeof *d->targets);
+		d->failed |= d->targets == NULL;
+	}
+	for (size_t i = 0; i < plan->count && d->targets != NULL; i++) {
+		const struct target *t = &plan->targets[i];
+		struct target_words *tw = &d->targets[i];
+		tw->state = t->verdict.state;
+		span_begin(d, &tw->label);
+		target_label(&d->text, run, t);
+		span_end(d, &tw->label);
+		span_begin(d, &tw->words);
+		describe_target_words(&d->text, run, t);
+		span_end(d, &tw->words);
+		d->ntargets++;
+	}
+	perf_items(d, run);
+	d->failed |= d->text.truncated;
+}
+
+/* Gives back what describe_run() took. */
+void
+description_free(struct description *d)
+{
+	out_free(&d->text);
+	free(d->targets);
+	free(d->perf);
+	*d = (struct description){0};
+}
+
+/* Appends a span of the description's text (its words, a label) to a buffer. */
+void
+out_span(struct outbuf *o, const struct description *d, struct span s)
+{
+	out_mem(o, d->text.buf + s.at, s.len);
+}
+
+/* The perfdata as the guidelines write it, items separated by spaces, without the '|'
+ * that introduces them in the Nagios text: label=value[unit];warn;crit;min;max. */
+void
+describe_perfdata(struct outbuf *o, const struct description *d)
+{
+	for (size_t i = 0; i < d->nperf; i++) {
+		const struct perf_item *p = &d->perf[i];
+		if (i > 0)
+			out_str(o, " ");
+		out_span(o, d, p->label);
+		out_str(o, "=");
+		out_span(o, d, p->value);
+		out_str(o, p->unit);
+		out_str(o, ";");
+		out_span(o, d, p->warn);
+		out_str(o, ";");
+		out_span(o, d, p->crit);
+		out_str(o, ";");
+		out_span(o, d, p->min);
+		out_str(o, ";");
+		out_span(o, d, p->max);
+	}
+}
+
+/* perfdata: the connect time of each target (the average, minimum, maximum, jitter and
+ * loss with -n) and the time spent resolving each name. One target keeps the plain labels
+ * (time=, dns=); several get quoted labels named after the target ('time_443'). */
+static void
+perf_items(struct description *d, const struct run *run)
 {
 	const struct options *opts = &run->opts;
 	const struct plan *plan = &run->plan;
-	bool first = true;
 	char max[32];
 
 	number_format(max, sizeof max, clock_seconds(opts->timeout_ns), 3);
 	for (size_t i = 0; i < plan->count; i++)
-		perf_target(o, run, &plan->targets[i], plan->count > 1, &first);
+		perf_target(d, run, &plan->targets[i], plan->count > 1);
 	for (size_t h = 0; h < opts->nhosts; h++) {
 		const struct resolution *res = &run->resolutions[h];
 		if (!res->looked_up || res->count == 0)
 			continue;
-		perf_separate(o, &first);
+		struct perf_item *p = perf_new(d);
+		if (p == NULL)
+			return;
+		span_begin(d, &p->label);
 		if (opts->nhosts == 1) {
-			out_str(o, "dns");
+			out_str(&d->text, "dns");
 		} else {
 			struct outbuf host = {0};
 			out_escaped(&host, opts->hosts[h], HOST_SHOW_MAX);
-			o->truncated |= host.truncated;
-			out_str(o, "'dns_");
-			perf_label_text(o, host.buf, host.len);
-			out_str(o, "'");
+			d->text.truncated |= host.truncated;
+			out_str(&d->text, "'dns_");
+			perf_label_text(&d->text, host.buf, host.len);
+			out_str(&d->text, "'");
 			out_free(&host);
 		}
-		out_str(o, "=");
-		out_fixed(o, clock_seconds(res->elapsed), 6);
-		out_fmt(o, "s;;;0;%s", max);
+		span_end(d, &p->label);
+		perf_seconds(d, p, clock_seconds(res->elapsed), "", "", max);
 	}
 }
 
 /* The perfdata of one target; nothing for a target that did not resolve. */
 static void
-perf_target(struct outbuf *o, const struct run *run, const struct target *t, bool quoted,
-	    bool *first)
+perf_target(struct description *d, const struct run *run, const struct target *t, bool quoted)
 {
 	const struct options *opts = &run->opts;
 	const struct verdict *v = &t->verdict;
@@ -453,40 +537,18 @@ perf_target(struct outbuf *o, const struct run *run, const struct target *t, boo
 	if (v->outcome == OUTCOME_CONNECTED) {
 		range_perfdata(&opts->warning, warn, sizeof warn);
 		range_perfdata(&opts->critical, crit, sizeof crit);
-		perf_label(o, "time", run, t, quoted, first);
-		out_str(o, "=");
-		out_fixed(o, v->seconds, 6);
-		out_str(o, "s;");
-		out_str(o, warn);
-		out_str(o, ";");
-		out_str(o, crit);
-		out_str(o, ";0;");
-		out_str(o, max);
+		perf_seconds(d, perf_label(d, "time", run, t, quoted), v->seconds, warn, crit, max);
 		if (converse_wanted(&opts->converse)) {
-			perf_label(o, "connect", run, t, quoted, first);
-			out_str(o, "=");
-			out_fixed(o, v->connect, 6);
-			out_fmt(o, "s;;;0;%s", max);
-			if (v->has_response) {
-				perf_label(o, "response", run, t, quoted, first);
-				out_str(o, "=");
-				out_fixed(o, v->response, 6);
-				out_fmt(o, "s;;;0;%s", max);
-			}
+			perf_seconds(d, perf_label(d, "connect", run, t, quoted), v->connect, "", "",
+				     max);
+			if (v->has_response)
+				perf_seconds(d, perf_label(d, "response", run, t, quoted), v->response,
+					     "", "", max);
 		}
 		if (opts->count > 1) {
-			perf_label(o, "time_min", run, t, quoted, first);
-			out_str(o, "=");
-			out_fixed(o, v->min, 6);
-			out_fmt(o, "s;;;0;%s", max);
-			perf_label(o, "time_max", run, t, quoted, first);
-			out_str(o, "=");
-			out_fixed(o, v->max, 6);
-			out_fmt(o, "s;;;0;%s", max);
-			perf_label(o, "jitter", run, t, quoted, first);
-			out_str(o, "=");
-			out_fixed(o, v->jitter, 6);
-			out_str(o, "s;;;0;");
+			perf_seconds(d, perf_label(d, "time_min", run, t, quoted), v->min, "", "", max);
+			perf_seconds(d, perf_label(d, "time_max", run, t, quoted), v->max, "", "", max);
+			perf_seconds(d, perf_label(d, "jitter", run, t, quoted), v->jitter, "", "", "");
 		}
 	}
 	if (opts->count > 1 && v->sent > 0) {
@@ -494,29 +556,104 @@ perf_target(struct outbuf *o, const struct run *run, const struct target *t, boo
 		range_perfdata(&opts->warning_loss, warn, sizeof warn);
 		range_perfdata(&opts->critical_loss, crit, sizeof crit);
 		format_percent(pct, sizeof pct, v->loss);
-		perf_label(o, "loss", run, t, quoted, first);
-		out_fmt(o, "=%s%%;%s;%s;0;100", pct, warn, crit);
+		struct perf_item *p = perf_label(d, "loss", run, t, quoted);
+		if (p == NULL)
+			return;
+		perf_text(d, &p->value, pct);
+		p->unit = "%";
+		perf_text(d, &p->warn, warn);
+		perf_text(d, &p->crit, crit);
+		perf_text(d, &p->min, "0");
+		perf_text(d, &p->max, "100");
 	}
 }
 
-/* Starts one perfdata item with its label, quoted as the guidelines ask when it names a
- * target ("'time_[::1]:443'"). */
-static void
-perf_label(struct outbuf *o, const char *metric, const struct run *run, const struct target *t,
-	   bool quoted, bool *first)
+/* A new perfdata item with its label, quoted as the guidelines ask when it names a target
+ * ("'time_[::1]:443'"); NULL out of memory. */
+static struct perf_item *
+perf_label(struct description *d, const char *metric, const struct run *run,
+	   const struct target *t, bool quoted)
 {
-	perf_separate(o, first);
+	struct perf_item *p = perf_new(d);
+
+	if (p == NULL)
+		return NULL;
+	span_begin(d, &p->label);
 	if (!quoted) {
-		out_str(o, metric);
-		return;
+		out_str(&d->text, metric);
+		span_end(d, &p->label);
+		return p;
 	}
 	struct outbuf label = {0};
 	target_label(&label, run, t);
-	o->truncated |= label.truncated;
-	out_fmt(o, "'%s_", metric);
-	perf_label_text(o, label.buf, label.len);
-	out_str(o, "'");
+	d->text.truncated |= label.truncated;
+	out_fmt(&d->text, "'%s_", metric);
+	perf_label_text(&d->text, label.buf, label.len);
+	out_str(&d->text, "'");
 	out_free(&label);
+	span_end(d, &p->label);
+	return p;
+}
+
+/* The rest of a time item: seconds with six decimals, from 0 to max. */
+static void
+perf_seconds(struct description *d, struct perf_item *p, double seconds, const char *warn,
+	     const char *crit, const char *max)
+{
+	if (p == NULL)
+		return;
+	span_begin(d, &p->value);
+	out_fixed(&d->text, seconds, 6);
+	span_end(d, &p->value);
+	p->unit = "s";
+	perf_text(d, &p->warn, warn);
+	perf_text(d, &p->crit, crit);
+	perf_text(d, &p->min, "0");
+	perf_text(d, &p->max, max);
+}
+
+/* Adds an empty perfdata item; NULL (and d->failed) when there is no memory for it. */
+static struct perf_item *
+perf_new(struct description *d)
+{
+	if (d->nperf == d->perf_cap) {
+		size_t cap = d->perf_cap > 0 ? 2 * d->perf_cap : 64;
+		struct perf_item *perf = cap < SIZE_MAX / sizeof *perf
+						 ? realloc(d->perf, cap * sizeof *perf)
+						 : NULL;
+		if (perf == NULL) {
+			d->failed = true;
+			return NULL;
+		}
+		d->perf = perf;
+		d->perf_cap = cap;
+	}
+	d->perf[d->nperf] = (struct perf_item){.unit = ""};
+	return &d->perf[d->nperf++];
+}
+
+/* A span holding `text`. */
+static void
+perf_text(struct description *d, struct span *s, const char *text)
+{
+	span_begin(d, s);
+	out_str(&d->text, text);
+	span_end(d, s);
+}
+
+/* A span starts where the description's text ends... */
+static void
+span_begin(struct description *d, struct span *s)
+{
+	s->at = d->text.len;
+	s->len = 0;
+}
+
+/* ...and holds what was written since. */
+static void
+span_end(struct description *d, struct span *s)
+{
+	s->len = d->text.len - s->at;
 }
 
 /* Label text: a label may not hold '=', and a quote is written twice. */
@@ -529,15 +666,6 @@ perf_label_text(struct outbuf *o, const char *text, size_t len)
 		buf[0] = text[i] == '=' ? '_' : text[i];
 		out_str(o, text[i] == '\'' ? "''" : buf);
 	}
-}
-
-/* Writes " " before every perfdata item but the first. */
-static void
-perf_separate(struct outbuf *o, bool *first)
-{
-	if (!*first)
-		out_str(o, " ");
-	*first = false;
 }
 
 /* A percentage with up to two decimals: "0", "33.33", "100". */

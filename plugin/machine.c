@@ -18,10 +18,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "describe.h"
-
-static void json_value(struct outbuf *o, const struct run *run);
-static void json_target(struct outbuf *o, const struct run *run, const struct target *t);
+static void json_value(struct outbuf *o, const struct run *run, const struct description *d);
+static void json_target(struct outbuf *o, const struct run *run, const struct target *t,
+			const struct description *d, const struct target_words *tw);
 static void json_string(struct outbuf *o, const char *text, size_t len);
 static size_t utf8_length(const unsigned char *p, size_t avail);
 static void json_seconds(struct outbuf *o, const char *key, bool known, double seconds);
@@ -29,7 +28,7 @@ static void time_value(struct outbuf *o, const struct run *run);
 
 /* Writes the run in the machine format of --output (not nagios). */
 void
-machine_render(struct outbuf *o, const struct run *run)
+machine_render(struct outbuf *o, const struct run *run, const struct description *d)
 {
 	switch (run->opts.output) {
 	case OUTPUT_VALUE:
@@ -39,7 +38,7 @@ machine_render(struct outbuf *o, const struct run *run)
 		out_fmt(o, "%d\n", (int)run->summary.state);
 		break;
 	case OUTPUT_JSON:
-		json_value(o, run);
+		json_value(o, run, d);
 		break;
 	default:
 		break;
@@ -96,35 +95,36 @@ time_value(struct outbuf *o, const struct run *run)
 
 /* The whole run as one JSON object on one line. */
 static void
-json_value(struct outbuf *o, const struct run *run)
+json_value(struct outbuf *o, const struct run *run, const struct description *d)
 {
-	struct outbuf text = {0};
+	struct outbuf perf = {0};
 
+	if (d->failed) {
+		o->truncated = true; /* render.c writes a short object instead */
+		return;
+	}
 	out_fmt(o, "{\"state\":\"%s\",\"code\":%d,\"message\":", state_name(run->summary.state),
 		(int)run->summary.state);
-	describe_run_words(&text, run);
-	o->truncated |= text.truncated;
-	json_string(o, text.buf, text.len);
+	json_string(o, d->text.buf + d->words.at, d->words.len);
 	out_str(o, ",\"perfdata\":");
-	text.len = 0;
-	describe_perfdata(&text, run);
-	o->truncated |= text.truncated;
-	json_string(o, text.buf, text.len);
-	out_free(&text);
+	describe_perfdata(&perf, d);
+	o->truncated |= perf.truncated;
+	json_string(o, perf.buf, perf.len);
+	out_free(&perf);
 	out_str(o, ",\"targets\":[");
-	for (size_t i = 0; i < run->plan.count; i++) {
+	for (size_t i = 0; i < run->plan.count && i < d->ntargets; i++) {
 		if (i > 0)
 			out_str(o, ",");
-		json_target(o, run, &run->plan.targets[i]);
+		json_target(o, run, &run->plan.targets[i], d, &d->targets[i]);
 	}
 	out_str(o, "]}\n");
 }
 
 /* One target: where, what happened, and its times. */
 static void
-json_target(struct outbuf *o, const struct run *run, const struct target *t)
+json_target(struct outbuf *o, const struct run *run, const struct target *t,
+	    const struct description *d, const struct target_words *tw)
 {
-	struct outbuf text = {0};
 	const struct verdict *v = &t->verdict;
 	const struct resolution *res = &run->resolutions[t->host];
 	const char *host = run->opts.hosts[t->host];
@@ -158,11 +158,8 @@ json_target(struct outbuf *o, const struct run *run, const struct target *t)
 	else
 		out_str(o, ",\"loss\":null");
 	out_str(o, ",\"message\":");
-	describe_target_words(&text, run, t);
-	o->truncated |= text.truncated;
-	json_string(o, text.buf, text.len);
+	json_string(o, d->text.buf + tw->words.at, tw->words.len);
 	out_str(o, "}");
-	out_free(&text);
 }
 
 /* ,"key":seconds or ,"key":null */

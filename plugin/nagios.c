@@ -1,7 +1,7 @@
 /* The output of a run, as the Monitoring Plugins guidelines shape it:
  *   TCP <STATE> - <what happened, in words>|<perfdata>
  *   <long output: one line per target when there are several>
- * (-v then adds its lines: verbose.c.) The words come from describe.c. */
+ * (-v then adds its lines: verbose.c.) The words come from describe.c's description. */
 #include "config.h"
 #include "nagios.h"
 
@@ -9,31 +9,27 @@
 
 /* The state line with its perfdata, then a line per target when there are several. */
 void
-nagios_render(struct outbuf *o, const struct run *run)
+nagios_render(struct outbuf *o, const struct description *d)
 {
-	const struct plan *plan = &run->plan;
-	struct outbuf perf = {0};
-
-	out_str(o, "TCP ");
-	out_str(o, state_name(run->summary.state));
-	out_str(o, " - ");
-	describe_run_words(o, run);
-	describe_perfdata(&perf, run);
-	o->truncated |= perf.truncated;
-	if (perf.len > 0) {
-		out_str(o, "|");
-		out_mem(o, perf.buf, perf.len);
+	if (d->failed) {
+		o->truncated = true; /* render.c writes the state line alone */
+		return;
 	}
-	out_free(&perf);
+	out_str(o, "TCP ");
+	out_str(o, state_name(d->state));
+	out_str(o, " - ");
+	out_span(o, d, d->words);
+	if (d->nperf > 0) {
+		out_str(o, "|");
+		describe_perfdata(o, d);
+	}
 	out_str(o, "\n");
-	if (plan->count > 1) {
-		for (size_t i = 0; i < plan->count; i++) {
-			const struct target *t = &plan->targets[i];
-			target_label(o, run, t);
-			out_fmt(o, ": %s - ", state_name(t->verdict.state));
-			describe_target_words(o, run, t);
-			out_str(o, "\n");
-		}
+	for (size_t i = 0; i < d->ntargets && d->ntargets > 1; i++) {
+		const struct target_words *tw = &d->targets[i];
+		out_span(o, d, tw->label);
+		out_fmt(o, ": %s - ", state_name(tw->state));
+		out_span(o, d, tw->words);
+		out_str(o, "\n");
 	}
 }
 

@@ -2,10 +2,10 @@
 #ifndef CHECK_TCPPORT_NAGIOS_H
 #define CHECK_TCPPORT_NAGIOS_H
 
+#include "describe.h"
 #include "outbuf.h"
-#include "run.h"
 
-void nagios_render(struct outbuf *o, const struct run *run);
+void nagios_render(struct outbuf *o, const struct description *d);
 void nagios_unknown(struct outbuf *o, const char *message);
 
 #endif

@@ -2,7 +2,7 @@
  * asked for, then writes it to stdout at once. The renderers are leaves that never call
  * one another: the Nagios text (nagios.c), followed with -v by the lines that explain the
  * run (verbose.c), or one of the formats for machines (machine.c); the words they share
- * come from describe.c. */
+ * are described once by describe.c. */
 #include "config.h"
 #include "render.h"
 
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "describe.h"
 #include "machine.h"
 #include "nagios.h"
 #include "outbuf.h"
@@ -23,6 +24,7 @@ void
 report_run(const struct run *run)
 {
 	struct outbuf o = {0};
+	struct description d;
 
 	if (run->error != 0) {
 		char message[256];
@@ -34,13 +36,15 @@ report_run(const struct run *run)
 		report_unknown(run->opts.output, message);
 		return;
 	}
+	describe_run(&d, run);
 	if (run->opts.output != OUTPUT_NAGIOS) {
-		machine_render(&o, run);
+		machine_render(&o, run, &d);
 	} else {
-		nagios_render(&o, run);
+		nagios_render(&o, &d);
 		if (run->opts.verbose > 0)
 			verbose_render(&o, run);
 	}
+	description_free(&d);
 	answer_write(&o, run->opts.output, run->summary.state);
 }
 
