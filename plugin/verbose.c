@@ -108,7 +108,7 @@ verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 	if (run->plan.count > 1) {
 		target_label(&o, run, t);
 	} else {
-		out_escaped(&o, run->opts.hosts[t->host], 255);
+		out_escaped(&o, run->opts.hosts[t->host], HOST_SHOW_MAX);
 		out_fmt(&o, " port %u", t->port);
 	}
 	if (attempt < 0) {
@@ -195,7 +195,7 @@ resolution(struct outbuf *o, const struct run *run, size_t host)
 	const struct resolution *res = &run->resolutions[host];
 
 	out_str(o, "resolve: ");
-	out_escaped(o, run->opts.hosts[host], 255);
+	out_escaped(o, run->opts.hosts[host], HOST_SHOW_MAX);
 	if (res->unix_socket && res->count > 0) {
 		out_str(o, " is a Unix socket, nothing to resolve\n");
 	} else if (!res->looked_up && res->count > 0) {
@@ -234,7 +234,7 @@ attempt_line(struct outbuf *o, const struct run *run, const struct target *t,
 		out_fmt(o, " port %u", t->port);
 	if (run->opts.nhosts > 1 && !run->resolutions[t->host].unix_socket) {
 		out_str(o, " (");
-		out_escaped(o, run->opts.hosts[t->host], 255);
+		out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
 		out_str(o, ")");
 	}
 	out_str(o, ": ");
