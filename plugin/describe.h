@@ -30,9 +30,9 @@ struct target_words {
 
 /* What a run said, built once by describe_run() and formatted by each renderer. */
 struct description {
-	struct outbuf text;	     /* every span below is a piece of it */
+	struct outbuf text; /* every span below is a piece of it */
 	enum state state;
-	struct span words;	     /* the state line's, after "TCP STATE - " */
+	struct span words;	      /* the state line's, after "TCP STATE - " */
 	struct target_words *targets; /* one per target, in the plan's order */
 	size_t ntargets;
 	struct perf_item *perf;
