@@ -9,7 +9,7 @@
  *   lld    [{"{#HOST}":...,"{#PORT}":...}], the targets, found without connecting
  * The exit code stays the state. */
 #include "config.h"
-#include "report.h"
+#include "machine.h"
 
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -18,8 +18,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static void json_value(struct outbuf *o, const struct run *run);
-static void json_target(struct outbuf *o, const struct run *run, const struct target *t);
+static void json_value(struct outbuf *o, const struct run *run, const struct description *d);
+static void json_target(struct outbuf *o, const struct run *run, const struct target *t,
+			const struct description *d, const struct target_words *tw);
 static void json_string(struct outbuf *o, const char *text, size_t len);
 static size_t utf8_length(const unsigned char *p, size_t avail);
 static void json_seconds(struct outbuf *o, const char *key, bool known, double seconds);
@@ -27,7 +28,7 @@ static void time_value(struct outbuf *o, const struct run *run);
 
 /* Writes the run in the machine format of --output (not nagios). */
 void
-report_machine(struct outbuf *o, const struct run *run)
+machine_render(struct outbuf *o, const struct run *run, const struct description *d)
 {
 	switch (run->opts.output) {
 	case OUTPUT_VALUE:
@@ -37,7 +38,7 @@ report_machine(struct outbuf *o, const struct run *run)
 		out_fmt(o, "%d\n", (int)run->summary.state);
 		break;
 	case OUTPUT_JSON:
-		json_value(o, run);
+		json_value(o, run, d);
 		break;
 	default:
 		break;
@@ -46,7 +47,7 @@ report_machine(struct outbuf *o, const struct run *run)
 
 /* An UNKNOWN that no check produced, as one JSON object with no target. */
 void
-report_machine_unknown(struct outbuf *o, const char *message)
+machine_unknown(struct outbuf *o, const char *message)
 {
 	out_fmt(o, "{\"state\":\"%s\",\"code\":%d,\"message\":", state_name(STATE_UNKNOWN),
 		(int)STATE_UNKNOWN);
@@ -56,28 +57,25 @@ report_machine_unknown(struct outbuf *o, const char *message)
 
 /* --output=lld: the targets for Zabbix low-level discovery, without any traffic. */
 void
-report_discovery(const struct options *opts)
+machine_discovery(struct outbuf *o, const struct options *opts)
 {
-	static struct outbuf o;
 	bool first = true;
 
-	o.len = 0;
-	out_str(&o, "[");
+	out_str(o, "[");
 	for (size_t h = 0; h < opts->nhosts; h++) {
 		const char *host = opts->hosts[h];
 		size_t nports = host[0] == '/' ? 1 : opts->ports.count;
 		for (size_t p = 0; p < nports; p++) {
-			out_str(&o, first ? "{\"{#HOST}\":" : ",{\"{#HOST}\":");
+			out_str(o, first ? "{\"{#HOST}\":" : ",{\"{#HOST}\":");
 			first = false;
-			json_string(&o, host, strlen(host));
+			json_string(o, host, strlen(host));
 			if (host[0] == '/')
-				out_str(&o, ",\"{#PORT}\":\"\"}");
+				out_str(o, ",\"{#PORT}\":\"\"}");
 			else
-				out_fmt(&o, ",\"{#PORT}\":\"%u\"}", opts->ports.ports[p]);
+				out_fmt(o, ",\"{#PORT}\":\"%u\"}", opts->ports.ports[p]);
 		}
 	}
-	out_str(&o, "]\n");
-	out_flush(&o);
+	out_str(o, "]\n");
 }
 
 /* The response time of the slowest target that connected, or 0. */
@@ -97,33 +95,36 @@ time_value(struct outbuf *o, const struct run *run)
 
 /* The whole run as one JSON object on one line. */
 static void
-json_value(struct outbuf *o, const struct run *run)
+json_value(struct outbuf *o, const struct run *run, const struct description *d)
 {
-	static struct outbuf text;
+	struct outbuf perf = {0};
 
+	if (d->failed) {
+		o->truncated = true; /* render.c writes a short object instead */
+		return;
+	}
 	out_fmt(o, "{\"state\":\"%s\",\"code\":%d,\"message\":", state_name(run->summary.state),
 		(int)run->summary.state);
-	text.len = 0;
-	report_words(&text, run);
-	json_string(o, text.buf, text.len);
+	json_string(o, d->text.buf + d->words.at, d->words.len);
 	out_str(o, ",\"perfdata\":");
-	text.len = 0;
-	report_perfdata(&text, run);
-	json_string(o, text.buf, text.len);
+	describe_perfdata(&perf, d);
+	o->truncated |= perf.truncated;
+	json_string(o, perf.buf, perf.len);
+	out_free(&perf);
 	out_str(o, ",\"targets\":[");
-	for (size_t i = 0; i < run->plan.count; i++) {
+	for (size_t i = 0; i < run->plan.count && i < d->ntargets; i++) {
 		if (i > 0)
 			out_str(o, ",");
-		json_target(o, run, &run->plan.targets[i]);
+		json_target(o, run, &run->plan.targets[i], d, &d->targets[i]);
 	}
 	out_str(o, "]}\n");
 }
 
 /* One target: where, what happened, and its times. */
 static void
-json_target(struct outbuf *o, const struct run *run, const struct target *t)
+json_target(struct outbuf *o, const struct run *run, const struct target *t,
+	    const struct description *d, const struct target_words *tw)
 {
-	static struct outbuf text;
 	const struct verdict verdict = run_verdict(run, t), *v = &verdict;
 	const struct resolution *res = &run->resolutions[t->host];
 	const char *host = run->opts.hosts[t->host];
@@ -157,9 +158,7 @@ json_target(struct outbuf *o, const struct run *run, const struct target *t)
 	else
 		out_str(o, ",\"loss\":null");
 	out_str(o, ",\"message\":");
-	text.len = 0;
-	report_target_words(&text, run, t);
-	json_string(o, text.buf, text.len);
+	json_string(o, d->text.buf + tw->words.at, tw->words.len);
 	out_str(o, "}");
 }
 

@@ -14,7 +14,7 @@
 #include "options.h"
 #include "plan.h"
 #include "probe.h"
-#include "report.h"
+#include "render.h"
 #include "resolve.h"
 #include "run.h"
 

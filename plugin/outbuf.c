@@ -1,8 +1,16 @@
-/* The output buffer. A report is usually one write(2): a monitoring core never reads half
- * a line. Output larger than the buffer (thousands of targets) is written in pieces as it
- * fills, so memory stays bounded; the first line always goes out whole in the first
- * piece. Numbers never depend on the locale: the program never calls setlocale(), so
- * printf stays in the "C" locale with '.' as the decimal point. */
+/* The output buffer. Nothing reaches stdout before the whole answer is built: the buffer
+ * grows (doubling) as text is appended, and out_flush() writes it in one go, so a
+ * monitoring core never reads half an answer, and text built on the side (a message that
+ * goes into a JSON string) can never leak out ahead of the object it belongs to.
+ *
+ * When memory runs out the buffer stops growing and `truncated` is set; every later
+ * append is dropped, so it holds a prefix of the answer. The renderers then keep the
+ * format valid: the Nagios text is cut after its last whole line (out_cut_to_line), and
+ * replaced by a state line alone when not even the first line is whole; JSON is replaced
+ * by a short object with the state and no target; a number is written from the stack.
+ *
+ * Numbers never depend on the locale: the program never calls setlocale(), so printf
+ * stays in the "C" locale with '.' as the decimal point. */
 #include "config.h"
 #include "outbuf.h"
 
@@ -10,27 +18,35 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "number.h"
 
-static void make_room(struct outbuf *o, size_t need);
+#define OUTBUF_FIRST 16384 /* the first allocation: one target's report fits many times */
+
+static bool make_room(struct outbuf *o, size_t need);
 
 /* Appends a string. */
 void
 out_str(struct outbuf *o, const char *s)
 {
-	size_t n = strlen(s);
+	out_mem(o, s, strlen(s));
+}
 
-	make_room(o, n);
-	if (n > sizeof o->buf - o->len)
-		n = sizeof o->buf - o->len;
+/* Appends `n` bytes; nothing once the buffer could not grow. */
+void
+out_mem(struct outbuf *o, const char *s, size_t n)
+{
+	if (n == 0 || !make_room(o, n))
+		return;
 	memcpy(o->buf + o->len, s, n);
 	o->len += n;
 }
 
-/* Appends printf output (cut at the buffer's size, which no format here comes near). */
+/* Appends printf output (cut at 1 KiB, which no format here comes near). */
 void
 out_fmt(struct outbuf *o, const char *fmt, ...)
 {
@@ -94,22 +110,46 @@ out_seconds(struct outbuf *o, double seconds)
 	out_str(o, buf);
 }
 
-/* Writes what the buffer holds. A closed or full stdout cannot be reported anywhere; the
- * exit code still carries the state. */
+/* Drops whatever follows the last newline: after a truncation, the lines kept are whole. */
+void
+out_cut_to_line(struct outbuf *o)
+{
+	while (o->len > 0 && o->buf[o->len - 1] != '\n')
+		o->len--;
+}
+
+/* Writes what the buffer holds and empties it (its memory is kept for reuse). */
 void
 out_flush(struct outbuf *o)
 {
+	if (o->len > 0)
+		out_write(o->buf, o->len);
+	o->len = 0;
+}
+
+/* Gives the buffer's memory back; it is then empty, and may be used again. */
+void
+out_free(struct outbuf *o)
+{
+	free(o->buf);
+	*o = (struct outbuf){0};
+}
+
+/* Writes bytes to stdout, going on after a partial write or a signal. A closed or full
+ * stdout cannot be reported anywhere; the exit code still carries the state. */
+void
+out_write(const char *text, size_t len)
+{
 	size_t done = 0;
 
-	while (done < o->len) {
-		ssize_t n = write(STDOUT_FILENO, o->buf + done, o->len - done);
+	while (done < len) {
+		ssize_t n = write(STDOUT_FILENO, text + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		done += (size_t)n;
 	}
-	o->len = 0;
 }
 
 /* Copies at most `cap` bytes of `src` into `dst` (NUL-terminated, never more than `size`
@@ -156,10 +196,29 @@ escape_bytes(char *dst, size_t size, const char *src, size_t len, size_t cap)
 	return n;
 }
 
-/* Writes out what the buffer holds when `need` more bytes would not fit. */
-static void
+/* Makes room for `need` more bytes, doubling the buffer as often as it takes. False when
+ * there is no memory for them: the buffer is then marked truncated and stays as it is. */
+static bool
 make_room(struct outbuf *o, size_t need)
 {
-	if (o->len + need > sizeof o->buf)
-		out_flush(o);
+	if (o->truncated)
+		return false;
+	if (need <= o->cap - o->len)
+		return true;
+	size_t cap = o->cap > 0 ? o->cap : OUTBUF_FIRST;
+	while (cap - o->len < need) {
+		if (cap > SIZE_MAX / 2) {
+			o->truncated = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	char *buf = realloc(o->buf, cap);
+	if (buf == NULL) {
+		o->truncated = true;
+		return false;
+	}
+	o->buf = buf;
+	o->cap = cap;
+	return true;
 }

@@ -1,23 +1,32 @@
-/* Output built in a buffer and written to stdout in as few write(2) calls as possible. */
+/* Output built in memory and written to stdout at once, when the whole answer is known. */
 #ifndef CHECK_TCPPORT_OUTBUF_H
 #define CHECK_TCPPORT_OUTBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-#define OUTBUF_SIZE 16384
-
+/* A growing buffer. All zeros is an empty one; out_free() gives its memory back. When
+ * memory runs out it stops growing: `truncated` is set and every later append is dropped,
+ * so what it holds is always a prefix of the whole text (see outbuf.c for what the
+ * formats then write). */
 struct outbuf {
-	char buf[OUTBUF_SIZE];
+	char *buf;
 	size_t len;
+	size_t cap;
+	bool truncated;
 };
 
 void out_str(struct outbuf *o, const char *s);
+void out_mem(struct outbuf *o, const char *s, size_t n);
 void out_fmt(struct outbuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void out_escaped(struct outbuf *o, const char *s, size_t cap);
 void out_seconds(struct outbuf *o, double seconds);
 void out_fixed(struct outbuf *o, double value, int decimals);
 void out_uint(struct outbuf *o, unsigned long value);
+void out_cut_to_line(struct outbuf *o);
 void out_flush(struct outbuf *o);
+void out_free(struct outbuf *o);
+void out_write(const char *text, size_t len);
 size_t escape_bytes(char *dst, size_t size, const char *src, size_t len, size_t cap);
 
 #endif

@@ -3,7 +3,7 @@
  * -vv adds the settings of the run. With -n at a terminal, each probe is printed as it
  * happens, as ping does. */
 #include "config.h"
-#include "report.h"
+#include "verbose.h"
 
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "describe.h"
 #include "number.h"
 
 static void settings(struct outbuf *o, const struct run *run);
@@ -25,10 +26,11 @@ static void hints(struct outbuf *o, const struct run *run);
 static void attempt_result(struct outbuf *o, const struct attempt *a);
 static const char *errno_name(int err);
 static const char *gai_name(int err);
+static void probe_line_write(struct outbuf *o);
 
 /* The lines of -v, after the state line (and the targets' lines). */
 void
-verbose_report(struct outbuf *o, const struct run *run)
+verbose_render(struct outbuf *o, const struct run *run)
 {
 	const struct plan *plan = &run->plan;
 
@@ -102,46 +104,56 @@ verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 	      const struct attempt *a, const struct converse *conv)
 {
 	const struct run *run = ctx;
-	static struct outbuf o;
+	struct outbuf o = {0};
 
-	o.len = 0;
 	out_fmt(&o, "probe %u/%u ", probe, run->opts.count);
-	if (run->plan.count > 1) {
-		report_target_label(&o, run, t);
+	if (run->plan.nhosts > 1 || run->plan.count > 1) {
+		target_label(&o, run, t);
 	} else {
-		out_escaped(&o, run->opts.hosts[t->host], 255);
+		out_escaped(&o, run->opts.hosts[t->host], HOST_SHOW_MAX);
 		out_fmt(&o, " port %u", t->port);
 	}
 	if (a == NULL) {
 		out_str(&o, ": not run, the deadline came first\n");
-		out_flush(&o);
+		probe_line_write(&o);
 		return;
 	}
 	const struct address *addr = &run->resolutions[t->host].addresses[a->addr];
 	if (connected && converse_wanted(&run->opts.converse)) {
 		out_str(&o, ": ");
-		out_address(&o, addr);
+		address_words(&o, addr);
 		out_str(&o, " answered as expected in ");
 		out_fixed(&o, clock_seconds(conv->settled - a->started), 6);
 		out_str(&o, " s");
 	} else if (connected) {
 		out_str(&o, ": connected to ");
-		out_address(&o, addr);
+		address_words(&o, addr);
 		out_str(&o, " in ");
 		out_fixed(&o, clock_seconds(a->finished - a->started), 6);
 		out_str(&o, " s");
 	} else if (a->outcome == OUTCOME_CONNECTED) {
 		out_str(&o, ": ");
-		out_address(&o, addr);
+		address_words(&o, addr);
 		out_fmt(&o, " connected, then: %s", outcome_key(conv->outcome));
 	} else {
 		out_str(&o, ": ");
-		out_address(&o, addr);
+		address_words(&o, addr);
 		out_str(&o, " ");
 		attempt_result(&o, a);
 	}
 	out_str(&o, "\n");
-	out_flush(&o);
+	probe_line_write(&o);
+}
+
+/* Writes one probe's line at once and frees it; a line cut short by a lack of memory is
+ * not written at all. */
+static void
+probe_line_write(struct outbuf *o)
+{
+	if (o->truncated)
+		out_cut_to_line(o);
+	out_flush(o);
+	out_free(o);
 }
 
 /* -vv: what the run was asked to do. */
@@ -184,7 +196,7 @@ resolution(struct outbuf *o, const struct run *run, size_t host)
 	const struct resolution *res = &run->resolutions[host];
 
 	out_str(o, "resolve: ");
-	out_escaped(o, run->opts.hosts[host], 255);
+	out_escaped(o, run->opts.hosts[host], HOST_SHOW_MAX);
 	if (res->unix_socket && res->count > 0) {
 		out_str(o, " is a Unix socket, nothing to resolve\n");
 	} else if (!res->looked_up && res->count > 0) {
@@ -201,7 +213,7 @@ resolution(struct outbuf *o, const struct run *run, size_t host)
 		out_str(o, " ->");
 		for (size_t i = 0; i < res->count; i++) {
 			out_str(o, i > 0 ? ", " : " ");
-			out_address(o, &res->addresses[i]);
+			address_words(o, &res->addresses[i]);
 		}
 		out_str(o, " in ");
 		out_fixed(o, clock_seconds(res->elapsed), 6);
@@ -218,12 +230,12 @@ attempt_line(struct outbuf *o, const struct run *run, const struct target *t,
 	     const struct attempt *a)
 {
 	out_str(o, "connect ");
-	out_address(o, &run->resolutions[t->host].addresses[a->addr]);
+	address_words(o, &run->resolutions[t->host].addresses[a->addr]);
 	if (!run->resolutions[t->host].unix_socket)
 		out_fmt(o, " port %u", t->port);
 	if (run->opts.nhosts > 1 && !run->resolutions[t->host].unix_socket) {
 		out_str(o, " (");
-		out_escaped(o, run->opts.hosts[t->host], 255);
+		out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
 		out_str(o, ")");
 	}
 	out_str(o, ": ");
@@ -292,7 +304,7 @@ probe_stats(struct outbuf *o, const struct run *run, const struct target *t)
 		return;
 	number_format(loss, sizeof loss, v->loss, 2);
 	out_str(o, "probes ");
-	report_target_label(o, run, t);
+	target_label(o, run, t);
 	out_fmt(o, ": %u sent, %u connected", v->sent, tl->connected);
 	if (v->sent > 0) /* no loss without a probe sent */
 		out_fmt(o, ", %s%% loss", loss);

@@ -96,3 +96,30 @@ teardown() {
 	[[ $(jq -r .message <<<"$output") == "$t second response time on"* ]]
 	[[ $(jq -r .perfdata <<<"$output") == "time=${t}s;;;0;10" ]]
 }
+
+@test "--output=json for 10,000 targets is one JSON object with every target" {
+	run -2 "$PLUGIN" -H 127.0.0.1 -p 1-10000 -t 2 --output=json
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == '{"state":"CRITICAL","code":2,"message":"'* ]]
+	[ "$(jq -r .state <<<"$output")" = CRITICAL ]
+	[ "$(jq .code <<<"$output")" -eq 2 ]
+	[ "$(jq '.targets | length' <<<"$output")" -eq 10000 ]
+	# a port of the machine's own may listen in that range: the rest were refused
+	connected=$(jq '[.targets[] | select(.outcome == "connected")] | length' <<<"$output")
+	refused=$(jq '[.targets[] | select(.outcome == "refused")] | length' <<<"$output")
+	[ $((connected + refused)) -eq 10000 ]
+	[[ $(jq -r .message <<<"$output") == "$refused of 10000 ports failed: "*", and $((refused - 10)) more" ]]
+	[ "$(jq -r '.targets[9999] | "\(.port) \(.host)"' <<<"$output")" = "10000 127.0.0.1" ]
+}
+
+@test "--output=json stays one object when its perfdata alone is larger than a page" {
+	# 800 loss items: the perfdata string was once written ahead of the object
+	run -2 "$PLUGIN" -H 127.0.0.1 -p 1-800 -n 2 -i 0.01 --output=json
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == '{"state":"CRITICAL","code":2,"message":"'* ]]
+	jq -e . <<<"$output" >/dev/null
+	[ "$(jq '.targets | length' <<<"$output")" -eq 800 ]
+	[[ $(jq -r .perfdata <<<"$output") == "'loss_1'=100%;;;0;100 'loss_2'=100%;;;0;100 "* ]]
+	[[ $(jq -r .perfdata <<<"$output") == *" 'loss_800'=100%;;;0;100" ]]
+	[ "$(jq '[.targets[] | select(.outcome == "refused" and .loss == 100)] | length' <<<"$output")" -ge 799 ]
+}

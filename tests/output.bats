@@ -122,3 +122,50 @@ require_locale_de() {
 	run -2 --separate-stderr "$PLUGIN" -H 127.0.0.1 -p "$closed" -vv
 	[ -z "$stderr" ]
 }
+
+@test "thousands of targets: one state line, one '|' before their perfdata, a line each" {
+	run -2 "$PLUGIN" -H 127.0.0.1 -p 1-3000 -n 2 -i 0.01 -t 5
+	[ "${#lines[@]}" -eq 3001 ]
+	first=${lines[0]}
+	[[ $first =~ ^TCP\ CRITICAL\ -\ ([0-9]+)\ of\ 3000\ ports\ failed:\ 1\ refused,\ 2\ refused,\ .*,\ and\ ([0-9]+)\ more\| ]]
+	[ "${BASH_REMATCH[2]}" -eq $((BASH_REMATCH[1] - 10)) ]
+	bars=${first//[^|]/}
+	[ "${#bars}" -eq 1 ]
+	perf=${first#*|}
+	[[ $perf == "'loss_1'=100%;;;0;100 'loss_2'=100%;;;0;100 "* ]]
+	[[ $perf == *" 'loss_3000'=100%;;;0;100" ]]
+	[ "${lines[1]}" = "1: CRITICAL - connect to address 127.0.0.1 and port 1: Connection refused (2 of 2 probes failed)" ]
+	[ "${lines[3000]}" = "3000: CRITICAL - connect to address 127.0.0.1 and port 3000: Connection refused (2 of 2 probes failed)" ]
+	# no '|' anywhere after the first line
+	[ "$(printf '%s\n' "$output" | tail -n +2 | grep -c '|')" -eq 0 ]
+}
+
+# failalloc: builds the shim that makes realloc() fail above REALLOC_LIMIT bytes, or
+# skips where it cannot act (no compiler, a static or sanitized plugin).
+failalloc() {
+	command -v "${CC:-cc}" >/dev/null || skip "no C compiler to build the realloc shim"
+	ldd "$PLUGIN" 2>/dev/null | grep -q 'libc\.so' || skip "the plugin is not linked with a shared libc"
+	! ldd "$PLUGIN" | grep -q 'libasan\|libubsan' || skip "the sanitizers' allocator would ignore the shim"
+	"${CC:-cc}" -shared -fPIC -o "$BATS_TEST_TMPDIR/failalloc.so" \
+		"$TESTS_SRCDIR/helpers/failalloc.c" -ldl
+	echo "$BATS_TEST_TMPDIR/failalloc.so"
+}
+
+@test "an answer larger than the memory left stays valid: whole lines, or a short JSON object" {
+	shim=$(failalloc)
+	# the whole answer needs more than 512 KiB: it stops growing there, cut after a line
+	LD_PRELOAD=$shim REALLOC_LIMIT=600000 run -2 "$PLUGIN" -H 127.0.0.1 -p 1-3000 -n 2 -i 0.001 -v
+	[[ ${lines[0]} =~ ^TCP\ CRITICAL\ -\ [0-9]+\ of\ 3000\ ports\ failed:\ .*\|.*\ \'loss_3000\'=100%\;\;\;0\;100$ ]]
+	[ "${lines[1]}" = "1: CRITICAL - connect to address 127.0.0.1 and port 1: Connection refused (2 of 2 probes failed)" ]
+	[ "${#lines[@]}" -gt 1000 ]
+	[ "${#lines[@]}" -lt 6000 ] # the whole answer has 3000 more lines of -v
+	LD_PRELOAD=$shim REALLOC_LIMIT=600000 "$PLUGIN" -H 127.0.0.1 -p 1-3000 -n 2 -i 0.001 -v >"$BATS_TEST_TMPDIR/out" || true
+	[ "$(tail -c 1 "$BATS_TEST_TMPDIR/out" | od -An -c | tr -d ' ')" = '\n' ]
+	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/out") =~ ^(probes\ [0-9]+:\ 2\ sent|[0-9]+:\ CRITICAL\ -\ connect\ to\ address) ]]
+	# nothing fits: the state line alone, and for json one short object
+	LD_PRELOAD=$shim REALLOC_LIMIT=40000 run -2 "$PLUGIN" -H 127.0.0.1 -p 1-3000 -n 2 -i 0.001
+	[ "$output" = "TCP CRITICAL - the report did not fit in memory" ]
+	LD_PRELOAD=$shim REALLOC_LIMIT=40000 run -2 "$PLUGIN" -H 127.0.0.1 -p 1-3000 -n 2 -i 0.001 --output=json
+	[ "$output" = '{"state":"CRITICAL","code":2,"message":"the report did not fit in memory","perfdata":"","targets":[],"truncated":true}' ]
+	[ "$(jq -r .truncated <<<"$output")" = true ]
+}

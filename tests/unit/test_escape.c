@@ -84,7 +84,7 @@ main(void)
 {
 	char q[160], w[80];
 
-	plan((int)TAP_COUNT(escapes) + 15);
+	plan((int)TAP_COUNT(escapes) + 18);
 	for (size_t i = 0; i < TAP_COUNT(escapes); i++) {
 		char dst[128];
 		const char *want = escapes[i].expected;
@@ -172,5 +172,23 @@ main(void)
 			   memcmp(out.buf, seconds[i].expected, out.len) == 0,
 		   "out_seconds(%g) is '%s'", seconds[i].value, seconds[i].expected);
 	}
+
+	/* the buffer grows instead of writing: 100,000 appends are all there, in order */
+	struct outbuf big = {0};
+	bool in_order = true;
+	for (unsigned long i = 0; i < 100000; i++)
+		out_uint(&big, i % 10);
+	for (size_t i = 0; i < big.len && in_order; i++)
+		in_order = big.buf[i] == (char)('0' + i % 10);
+	ok(big.len == 100000 && in_order && !big.truncated && big.cap >= big.len,
+	   "an outbuf grows to hold 100000 bytes, in order (len %zu)", big.len);
+	out_str(&big, "\nhalf a line");
+	out_cut_to_line(&big);
+	ok(big.len == 100001 && big.buf[big.len - 1] == '\n',
+	   "out_cut_to_line keeps the whole lines only");
+	out_free(&big);
+	ok(big.buf == NULL && big.len == 0 && big.cap == 0 && !big.truncated,
+	   "out_free leaves an empty outbuf");
+	out_free(&out);
 	return done();
 }

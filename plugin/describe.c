@@ -1,162 +1,70 @@
-/* The output of a run, as the Monitoring Plugins guidelines shape it:
- *   TCP <STATE> - <what happened, in words>|<perfdata>
- *   <long output: one line per target when there are several; -v explains>
+/* The words of a run, shared by every renderer (nagios.c, machine.c, verbose.c) and
+ * written into a buffer, never to stdout: the state line's words, each target's words, its
+ * label, its host and address, and the perfdata items; describe_run() gathers them once
+ * in a struct description that each renderer formats.
  * One target keeps the words people grep for ("second response time on", "Connection
  * refused", "Socket timeout after"); several get a summary that names the failures.
  * Every byte that did not come from this program is escaped. */
 #include "config.h"
-#include "report.h"
+#include "describe.h"
 
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "number.h"
 
-#define HOST_SHOW_MAX	 255 /* bytes of a host name echoed before it is cut */
 #define SUMMARY_FAILURES 10  /* failures named on the first line */
 #define REPLY_SHOW_MAX	 80  /* bytes of a server's reply echoed */
 
-static void target_message(struct outbuf *o, const struct run *run, const struct target *t);
-static void report_unknown(enum output_format format, const char *message);
+static void describe_run_words(struct outbuf *o, const struct run *run);
+static void describe_target_words(struct outbuf *o, const struct run *run,
+				  const struct target *t);
 static void failure_message(struct outbuf *o, const struct run *run, const struct target *t);
-static void where(struct outbuf *o, const struct run *run, const struct target *t,
-		  unsigned addr);
+static void target_endpoint(struct outbuf *o, const struct run *run, const struct target *t,
+			    unsigned addr);
 static void shown_reply(struct outbuf *o, const struct run *run, const struct target *t);
 static void reply_text(struct outbuf *o, const struct converse *c);
 static void summary_message(struct outbuf *o, const struct run *run);
 static void short_words(struct outbuf *o, const struct run *run, const struct target *t);
-static const char *noun(const struct run *run);
-static void perfdata(struct outbuf *o, const struct run *run);
-static void perf_target(struct outbuf *o, const struct run *run, const struct target *t,
-			bool quoted, bool *first);
-static void perf_label(struct outbuf *o, const char *metric, const struct run *run,
-		       const struct target *t, bool quoted, bool *first);
+static const char *targets_noun(const struct run *run);
+static void perf_items(struct description *d, const struct run *run);
+static void perf_target(struct description *d, const struct run *run, const struct target *t,
+			bool quoted);
+static struct perf_item *perf_label(struct description *d, const char *metric,
+				    const struct run *run, const struct target *t, bool quoted);
+static void perf_seconds(struct description *d, struct perf_item *p, double seconds,
+			 const char *warn, const char *crit, const char *max);
+static struct perf_item *perf_new(struct description *d);
+static void perf_text(struct description *d, struct span *s, const char *text);
+static void span_begin(struct description *d, struct span *s);
+static void span_end(struct description *d, struct span *s);
 static void perf_label_text(struct outbuf *o, const char *text, size_t len);
-static void perf_begin(struct outbuf *o, bool *first);
 static void format_percent(char *buf, size_t size, double value);
 
+
 /* The words of the first line, after "TCP STATE - ". */
-void
-report_words(struct outbuf *o, const struct run *run)
+static void
+describe_run_words(struct outbuf *o, const struct run *run)
 {
 	/* one target keeps check_tcp's words, unless --min-ok asks for more than there are */
 	if (run->plan.count == 1 && run->summary.needed <= 1)
-		target_message(o, run, &run->plan.targets[0]);
+		describe_target_words(o, run, &run->plan.targets[0]);
 	else
 		summary_message(o, run);
-}
-
-/* The words of one target's long-output line. */
-void
-report_target_words(struct outbuf *o, const struct run *run, const struct target *t)
-{
-	target_message(o, run, t);
-}
-
-/* The perfdata, without the '|' that introduces it. */
-void
-report_perfdata(struct outbuf *o, const struct run *run)
-{
-	size_t start = o->len;
-
-	perfdata(o, run);
-	if (o->len > start && o->buf[start] == '|') {
-		memmove(o->buf + start, o->buf + start + 1, o->len - start - 1);
-		o->len--;
-	}
-}
-
-/* Writes the whole report of a run to stdout, in the format -o asked for. */
-void
-report_run(const struct run *run)
-{
-	static struct outbuf o;
-	const struct plan *plan = &run->plan;
-
-	o.len = 0;
-	if (run->error != 0) {
-		char message[256];
-		snprintf(message, sizeof message, "cannot run the check: %s",
-			 run->error == E2BIG ? "too many targets once the names are resolved (at "
-					       "most " MAX_TARGETS_TEXT "; --addresses=all counts "
-					       "every address of every port)"
-					     : strerror(run->error));
-		report_unknown(run->opts.output, message);
-		return;
-	}
-	if (run->opts.output != OUTPUT_NAGIOS) {
-		report_machine(&o, run);
-		out_flush(&o);
-		return;
-	}
-	out_str(&o, "TCP ");
-	out_str(&o, state_name(run->summary.state));
-	out_str(&o, " - ");
-	report_words(&o, run);
-	perfdata(&o, run);
-	out_str(&o, "\n");
-	if (plan->count > 1) {
-		for (size_t i = 0; i < plan->count; i++) {
-			const struct target *t = &plan->targets[i];
-			report_target_label(&o, run, t);
-			out_fmt(&o, ": %s - ", state_name(((enum state)t->state)));
-			target_message(&o, run, t);
-			out_str(&o, "\n");
-		}
-	}
-	if (run->opts.verbose > 0)
-		verbose_report(&o, run);
-	out_flush(&o);
-}
-
-/* Writes the one line of a usage error, in the format asked for. */
-void
-report_usage_error(const char *message, enum output_format format)
-{
-	char text[512];
-
-	snprintf(text, sizeof text, "%s (see 'check_tcpport --help')", message);
-	report_unknown(format, text);
-}
-
-/* An UNKNOWN that no check produced (a usage error, a run that could not start), in the
- * format asked for: the state as a number for state; one JSON object for json and lld
- * (Zabbix shows its message); otherwise the state line, for value too: Zabbix then marks
- * the item unsupported and shows why, where a number would be stored as a response
- * time. */
-static void
-report_unknown(enum output_format format, const char *message)
-{
-	static struct outbuf o;
-
-	o.len = 0;
-	switch (format) {
-	case OUTPUT_STATE:
-		out_fmt(&o, "%d\n", (int)STATE_UNKNOWN);
-		break;
-	case OUTPUT_JSON:
-	case OUTPUT_LLD:
-		report_machine_unknown(&o, message);
-		break;
-	default:
-		out_fmt(&o, "TCP %s - ", state_name(STATE_UNKNOWN));
-		out_escaped(&o, message, 512);
-		out_str(&o, "\n");
-		break;
-	}
-	out_flush(&o);
 }
 
 /* A target's name in long output and perfdata: the port, preceded by the address with
  * --addresses=all ("[::1]:443") and by the host when there are several ("web1:443",
  * "web1/[::1]:443"). */
 void
-report_target_label(struct outbuf *o, const struct run *run, const struct target *t)
+target_label(struct outbuf *o, const struct run *run, const struct target *t)
 {
 	bool show_addr = run->opts.all_addresses && t->naddr > 0;
 
@@ -168,7 +76,7 @@ report_target_label(struct outbuf *o, const struct run *run, const struct target
 		const struct address *a = &run->resolutions[t->host].addresses[t->first_addr];
 		bool v6 = a->sa.ss_family == AF_INET6;
 		out_str(o, v6 ? "[" : "");
-		out_address(o, a);
+		address_words(o, a);
 		out_str(o, v6 ? "]:" : ":");
 	}
 	if (run->resolutions[t->host].unix_socket)
@@ -179,21 +87,20 @@ report_target_label(struct outbuf *o, const struct run *run, const struct target
 
 /* "host (address)" for a name, just the address for a literal. */
 void
-report_target_host(struct outbuf *o, const struct run *run, const struct target *t,
-		   unsigned addr)
+target_host(struct outbuf *o, const struct run *run, const struct target *t, unsigned addr)
 {
 	out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
 	if (!run->resolutions[t->host].looked_up)
 		return;
 	out_str(o, " (");
-	out_address(o, &run->resolutions[t->host].addresses[addr]);
+	address_words(o, &run->resolutions[t->host].addresses[addr]);
 	out_str(o, ")");
 }
 
 /* An address as text, escaped like everything that did not come from this program: a
  * Unix socket's path is the user's bytes. */
 void
-out_address(struct outbuf *o, const struct address *addr)
+address_words(struct outbuf *o, const struct address *addr)
 {
 	char text[ADDRESS_TEXT_MAX];
 
@@ -201,9 +108,10 @@ out_address(struct outbuf *o, const struct address *addr)
 	out_escaped(o, text, sizeof text);
 }
 
-/* What happened to one target, in words. */
+/* What happened to one target, in words: the state line's with one target, and each
+ * target's long-output line with several. */
 static void
-target_message(struct outbuf *o, const struct run *run, const struct target *t)
+describe_target_words(struct outbuf *o, const struct run *run, const struct target *t)
 {
 	const struct verdict verdict = run_verdict(run, t), *v = &verdict;
 	const struct tally *tl = &t->tally;
@@ -216,28 +124,28 @@ target_message(struct outbuf *o, const struct run *run, const struct target *t)
 	if (run->opts.count == 1) {
 		out_fixed(o, v->seconds, 6);
 		out_str(o, " second response time on ");
-		where(o, run, t, tl->last_addr);
+		target_endpoint(o, run, t, tl->last_addr);
 		shown_reply(o, run, t);
 		return;
 	}
 	format_percent(loss, sizeof loss, v->loss);
 	out_fixed(o, v->seconds, 6);
 	out_str(o, " second average response time on ");
-	where(o, run, t, tl->last_addr);
+	target_endpoint(o, run, t, tl->last_addr);
 	out_fmt(o, ": %u of %u probes connected, %s%% loss", tl->connected, tl->probes, loss);
 	shown_reply(o, run, t);
 }
 
 /* "HOST (ADDRESS) port P", or "socket PATH" for a Unix socket. */
 static void
-where(struct outbuf *o, const struct run *run, const struct target *t, unsigned addr)
+target_endpoint(struct outbuf *o, const struct run *run, const struct target *t, unsigned addr)
 {
 	if (run->resolutions[t->host].unix_socket) {
 		out_str(o, "socket ");
 		out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
 		return;
 	}
-	report_target_host(o, run, t, addr);
+	target_host(o, run, t, addr);
 	out_str(o, " port ");
 	out_uint(o, t->port);
 }
@@ -295,7 +203,7 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		out_str(o, "Socket timeout after ");
 		out_seconds(o, clock_seconds(run->opts.timeout_ns));
 		out_str(o, " seconds before trying ");
-		where(o, run, t, f->addr);
+		target_endpoint(o, run, t, f->addr);
 		return;
 	}
 	switch (v->outcome) {
@@ -305,16 +213,16 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 							     : run->opts.probe_timeout_ns));
 		out_str(o, f->in_conversation ? " seconds while waiting for the reply of "
 					      : " seconds while connecting to ");
-		where(o, run, t, f->addr);
+		target_endpoint(o, run, t, f->addr);
 		break;
 	case OUTCOME_LOCAL_ERROR:
 		if (f->at_bind) {
 			out_str(o, "cannot bind to source address ");
-			out_address(o, &run->opts.source);
+			address_words(o, &run->opts.source);
 			out_fmt(o, ": %s", strerror(f->err));
 		} else {
 			out_str(o, "cannot connect to ");
-			where(o, run, t, f->addr);
+			target_endpoint(o, run, t, f->addr);
 			out_fmt(o, ": %s", strerror(f->err));
 		}
 		break;
@@ -323,7 +231,7 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		if (res->unix_socket)
 			out_escaped(o, host, HOST_SHOW_MAX);
 		else
-			where(o, run, t, f->addr);
+			target_endpoint(o, run, t, f->addr);
 		if (!run->opts.jail) {
 			out_str(o, ": ");
 			reply_text(o, run_reply(run, t));
@@ -333,17 +241,17 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		break;
 	case OUTCOME_NO_DATA:
 		out_str(o, "No data received from host ");
-		where(o, run, t, f->addr);
+		target_endpoint(o, run, t, f->addr);
 		break;
 	case OUTCOME_RESET:
 		if (run_reply(run, t)->total == 0 && run_reply(run, t)->sent == 0) {
 			/* the handshake completed and the reset came before a word */
 			out_fmt(o, "%s at once after connecting to ", strerror(f->err));
-			where(o, run, t, f->addr);
+			target_endpoint(o, run, t, f->addr);
 			break;
 		}
 		out_fmt(o, "%s after %zu bytes from ", strerror(f->err), run_reply(run, t)->total);
-		where(o, run, t, f->addr);
+		target_endpoint(o, run, t, f->addr);
 		if (!run->opts.jail && run_reply(run, t)->shown_len > 0) {
 			out_str(o, ": ");
 			reply_text(o, run_reply(run, t));
@@ -357,7 +265,7 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 			break;
 		}
 		out_str(o, "connect to address ");
-		report_target_host(o, run, t, f->addr);
+		target_host(o, run, t, f->addr);
 		out_fmt(o, " and port %u: %s", t->port, strerror(f->err));
 		break;
 	}
@@ -384,7 +292,7 @@ summary_message(struct outbuf *o, const struct run *run)
 	const struct target *slowest = NULL;
 
 	if (failed == 0) {
-		out_fmt(o, "%zu of %zu %s OK", s->ok, s->total, noun(run));
+		out_fmt(o, "%zu of %zu %s OK", s->ok, s->total, targets_noun(run));
 		if (s->needed > s->ok)
 			out_fmt(o, ", but --min-ok needs %zu", s->needed);
 		double slowest_seconds = 0;
@@ -401,23 +309,23 @@ summary_message(struct outbuf *o, const struct run *run)
 			out_str(o, ", slowest ");
 			out_fixed(o, slowest_seconds, 6);
 			out_str(o, " s (");
-			report_target_label(o, run, slowest);
+			target_label(o, run, slowest);
 			out_str(o, ")");
 		}
 		return;
 	}
 	if (s->needed < s->total)
 		out_fmt(o, "%zu of %zu %s OK, %zu needed; %zu failed: ", s->ok, s->total,
-			noun(run), s->needed, failed);
+			targets_noun(run), s->needed, failed);
 	else
-		out_fmt(o, "%zu of %zu %s failed: ", failed, s->total, noun(run));
+		out_fmt(o, "%zu of %zu %s failed: ", failed, s->total, targets_noun(run));
 	for (size_t i = 0; i < plan->count && named < SUMMARY_FAILURES; i++) {
 		const struct target *t = &plan->targets[i];
 		if (((enum state)t->state) == STATE_OK)
 			continue;
 		if (named++ > 0)
 			out_str(o, ", ");
-		report_target_label(o, run, t);
+		target_label(o, run, t);
 		out_str(o, " ");
 		short_words(o, run, t);
 	}
@@ -484,7 +392,7 @@ short_words(struct outbuf *o, const struct run *run, const struct target *t)
 
 /* What the targets are, named by what varies between them. */
 static const char *
-noun(const struct run *run)
+targets_noun(const struct run *run)
 {
 	const struct options *opts = &run->opts;
 	bool addrs = false;
@@ -497,45 +405,119 @@ noun(const struct run *run)
 	return opts->nhosts > 1 ? "hosts" : addrs ? "addresses" : "ports";
 }
 
+/* Describes a run once, for every renderer: the state, the state line's words, each
+ * target's label, state and words, and the perfdata items. Every string is a span of
+ * d->text. Out of memory, d->failed is set and the renderers write their fallback. */
+void
+describe_run(struct description *d, const struct run *run)
+{
+	const struct plan *plan = &run->plan;
+
+	*d = (struct description){.state = run->summary.state};
+	span_begin(d, &d->words);
+	describe_run_words(&d->text, run);
+	span_end(d, &d->words);
+	if (plan->count > 0) {
+		d->targets = calloc(plan->count, sizeof *d->targets);
+		d->failed |= d->targets == NULL;
+	}
+	for (size_t i = 0; i < plan->count && d->targets != NULL; i++) {
+		const struct target *t = &plan->targets[i];
+		struct target_words *tw = &d->targets[i];
+		tw->state = (enum state)t->state;
+		span_begin(d, &tw->label);
+		target_label(&d->text, run, t);
+		span_end(d, &tw->label);
+		span_begin(d, &tw->words);
+		describe_target_words(&d->text, run, t);
+		span_end(d, &tw->words);
+		d->ntargets++;
+	}
+	perf_items(d, run);
+	d->failed |= d->text.truncated;
+}
+
+/* Gives back what describe_run() took. */
+void
+description_free(struct description *d)
+{
+	out_free(&d->text);
+	free(d->targets);
+	free(d->perf);
+	*d = (struct description){0};
+}
+
+/* Appends a span of the description's text (its words, a label) to a buffer. */
+void
+out_span(struct outbuf *o, const struct description *d, struct span s)
+{
+	out_mem(o, d->text.buf + s.at, s.len);
+}
+
+/* The perfdata as the guidelines write it, items separated by spaces, without the '|'
+ * that introduces them in the Nagios text: label=value[unit];warn;crit;min;max. */
+void
+describe_perfdata(struct outbuf *o, const struct description *d)
+{
+	for (size_t i = 0; i < d->nperf; i++) {
+		const struct perf_item *p = &d->perf[i];
+		if (i > 0)
+			out_str(o, " ");
+		out_span(o, d, p->label);
+		out_str(o, "=");
+		out_span(o, d, p->value);
+		out_str(o, p->unit);
+		out_str(o, ";");
+		out_span(o, d, p->warn);
+		out_str(o, ";");
+		out_span(o, d, p->crit);
+		out_str(o, ";");
+		out_span(o, d, p->min);
+		out_str(o, ";");
+		out_span(o, d, p->max);
+	}
+}
+
 /* perfdata: the connect time of each target (the average, minimum, maximum, jitter and
  * loss with -n) and the time spent resolving each name. One target keeps the plain labels
  * (time=, dns=); several get quoted labels named after the target ('time_443'). */
 static void
-perfdata(struct outbuf *o, const struct run *run)
+perf_items(struct description *d, const struct run *run)
 {
 	const struct options *opts = &run->opts;
 	const struct plan *plan = &run->plan;
-	bool first = true;
 	char max[32];
 
 	number_format(max, sizeof max, clock_seconds(opts->timeout_ns), 3);
 	for (size_t i = 0; i < plan->count; i++)
-		perf_target(o, run, &plan->targets[i], plan->count > 1, &first);
+		perf_target(d, run, &plan->targets[i], plan->count > 1);
 	for (size_t h = 0; h < opts->nhosts; h++) {
 		const struct resolution *res = &run->resolutions[h];
 		if (!res->looked_up || res->count == 0)
 			continue;
-		perf_begin(o, &first);
+		struct perf_item *p = perf_new(d);
+		if (p == NULL)
+			return;
+		span_begin(d, &p->label);
 		if (opts->nhosts == 1) {
-			out_str(o, "dns");
+			out_str(&d->text, "dns");
 		} else {
-			static struct outbuf host;
-			host.len = 0;
+			struct outbuf host = {0};
 			out_escaped(&host, opts->hosts[h], HOST_SHOW_MAX);
-			out_str(o, "'dns_");
-			perf_label_text(o, host.buf, host.len);
-			out_str(o, "'");
+			d->text.truncated |= host.truncated;
+			out_str(&d->text, "'dns_");
+			perf_label_text(&d->text, host.buf, host.len);
+			out_str(&d->text, "'");
+			out_free(&host);
 		}
-		out_str(o, "=");
-		out_fixed(o, clock_seconds(res->elapsed), 6);
-		out_fmt(o, "s;;;0;%s", max);
+		span_end(d, &p->label);
+		perf_seconds(d, p, clock_seconds(res->elapsed), "", "", max);
 	}
 }
 
 /* The perfdata of one target; nothing for a target that did not resolve. */
 static void
-perf_target(struct outbuf *o, const struct run *run, const struct target *t, bool quoted,
-	    bool *first)
+perf_target(struct description *d, const struct run *run, const struct target *t, bool quoted)
 {
 	const struct options *opts = &run->opts;
 	const struct verdict verdict = run_verdict(run, t), *v = &verdict;
@@ -547,40 +529,18 @@ perf_target(struct outbuf *o, const struct run *run, const struct target *t, boo
 	if (v->outcome == OUTCOME_CONNECTED) {
 		range_perfdata(&opts->warning, warn, sizeof warn);
 		range_perfdata(&opts->critical, crit, sizeof crit);
-		perf_label(o, "time", run, t, quoted, first);
-		out_str(o, "=");
-		out_fixed(o, v->seconds, 6);
-		out_str(o, "s;");
-		out_str(o, warn);
-		out_str(o, ";");
-		out_str(o, crit);
-		out_str(o, ";0;");
-		out_str(o, max);
+		perf_seconds(d, perf_label(d, "time", run, t, quoted), v->seconds, warn, crit, max);
 		if (converse_wanted(&opts->converse)) {
-			perf_label(o, "connect", run, t, quoted, first);
-			out_str(o, "=");
-			out_fixed(o, v->connect, 6);
-			out_fmt(o, "s;;;0;%s", max);
-			if (v->has_response) {
-				perf_label(o, "response", run, t, quoted, first);
-				out_str(o, "=");
-				out_fixed(o, v->response, 6);
-				out_fmt(o, "s;;;0;%s", max);
-			}
+			perf_seconds(d, perf_label(d, "connect", run, t, quoted), v->connect, "", "",
+				     max);
+			if (v->has_response)
+				perf_seconds(d, perf_label(d, "response", run, t, quoted), v->response,
+					     "", "", max);
 		}
 		if (opts->count > 1) {
-			perf_label(o, "time_min", run, t, quoted, first);
-			out_str(o, "=");
-			out_fixed(o, v->min, 6);
-			out_fmt(o, "s;;;0;%s", max);
-			perf_label(o, "time_max", run, t, quoted, first);
-			out_str(o, "=");
-			out_fixed(o, v->max, 6);
-			out_fmt(o, "s;;;0;%s", max);
-			perf_label(o, "jitter", run, t, quoted, first);
-			out_str(o, "=");
-			out_fixed(o, v->jitter, 6);
-			out_str(o, "s;;;0;");
+			perf_seconds(d, perf_label(d, "time_min", run, t, quoted), v->min, "", "", max);
+			perf_seconds(d, perf_label(d, "time_max", run, t, quoted), v->max, "", "", max);
+			perf_seconds(d, perf_label(d, "jitter", run, t, quoted), v->jitter, "", "", "");
 		}
 	}
 	if (opts->count > 1 && v->sent > 0) {
@@ -588,28 +548,104 @@ perf_target(struct outbuf *o, const struct run *run, const struct target *t, boo
 		range_perfdata(&opts->warning_loss, warn, sizeof warn);
 		range_perfdata(&opts->critical_loss, crit, sizeof crit);
 		format_percent(pct, sizeof pct, v->loss);
-		perf_label(o, "loss", run, t, quoted, first);
-		out_fmt(o, "=%s%%;%s;%s;0;100", pct, warn, crit);
+		struct perf_item *p = perf_label(d, "loss", run, t, quoted);
+		if (p == NULL)
+			return;
+		perf_text(d, &p->value, pct);
+		p->unit = "%";
+		perf_text(d, &p->warn, warn);
+		perf_text(d, &p->crit, crit);
+		perf_text(d, &p->min, "0");
+		perf_text(d, &p->max, "100");
 	}
 }
 
-/* Starts one perfdata item with its label, quoted as the guidelines ask when it names a
- * target ("'time_[::1]:443'"). */
-static void
-perf_label(struct outbuf *o, const char *metric, const struct run *run, const struct target *t,
-	   bool quoted, bool *first)
+/* A new perfdata item with its label, quoted as the guidelines ask when it names a target
+ * ("'time_[::1]:443'"); NULL out of memory. */
+static struct perf_item *
+perf_label(struct description *d, const char *metric, const struct run *run,
+	   const struct target *t, bool quoted)
 {
-	perf_begin(o, first);
+	struct perf_item *p = perf_new(d);
+
+	if (p == NULL)
+		return NULL;
+	span_begin(d, &p->label);
 	if (!quoted) {
-		out_str(o, metric);
-		return;
+		out_str(&d->text, metric);
+		span_end(d, &p->label);
+		return p;
 	}
-	static struct outbuf label;
-	label.len = 0;
-	report_target_label(&label, run, t);
-	out_fmt(o, "'%s_", metric);
-	perf_label_text(o, label.buf, label.len);
-	out_str(o, "'");
+	struct outbuf label = {0};
+	target_label(&label, run, t);
+	d->text.truncated |= label.truncated;
+	out_fmt(&d->text, "'%s_", metric);
+	perf_label_text(&d->text, label.buf, label.len);
+	out_str(&d->text, "'");
+	out_free(&label);
+	span_end(d, &p->label);
+	return p;
+}
+
+/* The rest of a time item: seconds with six decimals, from 0 to max. */
+static void
+perf_seconds(struct description *d, struct perf_item *p, double seconds, const char *warn,
+	     const char *crit, const char *max)
+{
+	if (p == NULL)
+		return;
+	span_begin(d, &p->value);
+	out_fixed(&d->text, seconds, 6);
+	span_end(d, &p->value);
+	p->unit = "s";
+	perf_text(d, &p->warn, warn);
+	perf_text(d, &p->crit, crit);
+	perf_text(d, &p->min, "0");
+	perf_text(d, &p->max, max);
+}
+
+/* Adds an empty perfdata item; NULL (and d->failed) when there is no memory for it. */
+static struct perf_item *
+perf_new(struct description *d)
+{
+	if (d->nperf == d->perf_cap) {
+		size_t cap = d->perf_cap > 0 ? 2 * d->perf_cap : 64;
+		struct perf_item *perf = cap < SIZE_MAX / sizeof *perf
+						 ? realloc(d->perf, cap * sizeof *perf)
+						 : NULL;
+		if (perf == NULL) {
+			d->failed = true;
+			return NULL;
+		}
+		d->perf = perf;
+		d->perf_cap = cap;
+	}
+	d->perf[d->nperf] = (struct perf_item){.unit = ""};
+	return &d->perf[d->nperf++];
+}
+
+/* A span holding `text`. */
+static void
+perf_text(struct description *d, struct span *s, const char *text)
+{
+	span_begin(d, s);
+	out_str(&d->text, text);
+	span_end(d, s);
+}
+
+/* A span starts where the description's text ends... */
+static void
+span_begin(struct description *d, struct span *s)
+{
+	s->at = d->text.len;
+	s->len = 0;
+}
+
+/* ...and holds what was written since. */
+static void
+span_end(struct description *d, struct span *s)
+{
+	s->len = d->text.len - s->at;
 }
 
 /* Label text: a label may not hold '=', and a quote is written twice. */
@@ -622,14 +658,6 @@ perf_label_text(struct outbuf *o, const char *text, size_t len)
 		buf[0] = text[i] == '=' ? '_' : text[i];
 		out_str(o, text[i] == '\'' ? "''" : buf);
 	}
-}
-
-/* Writes "|" before the first perfdata item and " " before the others. */
-static void
-perf_begin(struct outbuf *o, bool *first)
-{
-	out_str(o, *first ? "|" : " ");
-	*first = false;
 }
 
 /* A percentage with up to two decimals: "0", "33.33", "100". */
