@@ -405,36 +405,45 @@ targets_noun(const struct run *run)
 	return opts->nhosts > 1 ? "hosts" : addrs ? "addresses" : "ports";
 }
 
-/* Describes a run once, for every renderer: the state, the state line's words, each
- * target's label, state and words, and the perfdata items. Every string is a span of
- * d->text. Out of memory, d->failed is set and the renderers write their fallback. */
+/* Describes a run once, for every renderer: the state, the state line's words and the
+ * perfdata items. Every string is a span of d->text. A target's own line is described by
+ * describe_target() when a renderer reaches it, so that a million targets do not hold a
+ * million lines at once. Out of memory, d->failed is set and the renderers write their
+ * fallback. */
 void
 describe_run(struct description *d, const struct run *run)
 {
-	const struct plan *plan = &run->plan;
-
-	*d = (struct description){.state = run->summary.state};
+	*d = (struct description){.state = run->summary.state, .ntargets = run->plan.count};
 	span_begin(d, &d->words);
 	describe_run_words(&d->text, run);
 	span_end(d, &d->words);
-	if (plan->count > 0) {
-		d->targets = calloc(plan->count, sizeof *d->targets);
-		d->failed |= d->targets == NULL;
-	}
-	for (size_t i = 0; i < plan->count && d->targets != NULL; i++) {
-		const struct target *t = &plan->targets[i];
-		struct target_words *tw = &d->targets[i];
-		tw->state = (enum state)t->state;
-		span_begin(d, &tw->label);
-		target_label(&d->text, run, t);
-		span_end(d, &tw->label);
-		span_begin(d, &tw->words);
-		describe_target_words(&d->text, run, t);
-		span_end(d, &tw->words);
-		d->ntargets++;
-	}
 	perf_items(d, run);
 	d->failed |= d->text.truncated;
+}
+
+/* Describes target i: its label, state and words, as spans of d->text until
+ * describe_target_forget() gives their room back. */
+void
+describe_target(struct description *d, const struct run *run, size_t i, struct target_words *tw)
+{
+	const struct target *t = &run->plan.targets[i];
+
+	tw->state = (enum state)t->state;
+	span_begin(d, &tw->label);
+	target_label(&d->text, run, t);
+	span_end(d, &tw->label);
+	span_begin(d, &tw->words);
+	describe_target_words(&d->text, run, t);
+	span_end(d, &tw->words);
+	d->failed |= d->text.truncated;
+}
+
+/* Drops the words of the last target described. */
+void
+describe_target_forget(struct description *d, const struct target_words *tw)
+{
+	if (!d->text.truncated)
+		d->text.len = tw->label.at;
 }
 
 /* Gives back what describe_run() took. */
@@ -442,7 +451,6 @@ void
 description_free(struct description *d)
 {
 	out_free(&d->text);
-	free(d->targets);
 	free(d->perf);
 	*d = (struct description){0};
 }

@@ -33,8 +33,7 @@ struct description {
 	struct outbuf text; /* every span below is a piece of it */
 	enum state state;
 	struct span words;	      /* the state line's, after "TCP STATE - " */
-	struct target_words *targets; /* one per target, in the plan's order */
-	size_t ntargets;
+	size_t ntargets;	      /* describe_target() describes each */
 	struct perf_item *perf;
 	size_t nperf, perf_cap;
 	bool failed; /* out of memory: the description is not whole */
@@ -42,6 +41,9 @@ struct description {
 
 void describe_run(struct description *d, const struct run *run);
 void description_free(struct description *d);
+void describe_target(struct description *d, const struct run *run, size_t i,
+		     struct target_words *tw);
+void describe_target_forget(struct description *d, const struct target_words *tw);
 void describe_perfdata(struct outbuf *o, const struct description *d);
 void out_span(struct outbuf *o, const struct description *d, struct span s);
 void target_label(struct outbuf *o, const struct run *run, const struct target *t);

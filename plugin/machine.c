@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static void json_value(struct outbuf *o, const struct run *run, const struct description *d);
+static void json_value(struct outbuf *o, const struct run *run, struct description *d);
 static void json_target(struct outbuf *o, const struct run *run, const struct target *t,
 			const struct description *d, const struct target_words *tw);
 static void json_string(struct outbuf *o, const char *text, size_t len);
@@ -28,7 +28,7 @@ static void time_value(struct outbuf *o, const struct run *run);
 
 /* Writes the run in the machine format of --output (not nagios). */
 void
-machine_render(struct outbuf *o, const struct run *run, const struct description *d)
+machine_render(struct outbuf *o, const struct run *run, struct description *d)
 {
 	switch (run->opts.output) {
 	case OUTPUT_VALUE:
@@ -95,7 +95,7 @@ time_value(struct outbuf *o, const struct run *run)
 
 /* The whole run as one JSON object on one line. */
 static void
-json_value(struct outbuf *o, const struct run *run, const struct description *d)
+json_value(struct outbuf *o, const struct run *run, struct description *d)
 {
 	struct outbuf perf = {0};
 
@@ -113,9 +113,12 @@ json_value(struct outbuf *o, const struct run *run, const struct description *d)
 	out_free(&perf);
 	out_str(o, ",\"targets\":[");
 	for (size_t i = 0; i < run->plan.count && i < d->ntargets; i++) {
+		struct target_words tw;
 		if (i > 0)
 			out_str(o, ",");
-		json_target(o, run, &run->plan.targets[i], d, &d->targets[i]);
+		describe_target(d, run, i, &tw);
+		json_target(o, run, &run->plan.targets[i], d, &tw);
+		describe_target_forget(d, &tw);
 	}
 	out_str(o, "]}\n");
 }

@@ -6,7 +6,7 @@
 #include "outbuf.h"
 #include "run.h"
 
-void machine_render(struct outbuf *o, const struct run *run, const struct description *d);
+void machine_render(struct outbuf *o, const struct run *run, struct description *d);
 void machine_unknown(struct outbuf *o, const char *message);
 void machine_discovery(struct outbuf *o, const struct options *opts);
 

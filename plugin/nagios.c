@@ -9,7 +9,7 @@
 
 /* The state line with its perfdata, then a line per target when there are several. */
 void
-nagios_render(struct outbuf *o, const struct description *d)
+nagios_render(struct outbuf *o, const struct run *run, struct description *d)
 {
 	if (d->failed) {
 		o->truncated = true; /* render.c writes the state line alone */
@@ -25,11 +25,13 @@ nagios_render(struct outbuf *o, const struct description *d)
 	}
 	out_str(o, "\n");
 	for (size_t i = 0; i < d->ntargets && d->ntargets > 1; i++) {
-		const struct target_words *tw = &d->targets[i];
-		out_span(o, d, tw->label);
-		out_fmt(o, ": %s - ", state_name(tw->state));
-		out_span(o, d, tw->words);
+		struct target_words tw;
+		describe_target(d, run, i, &tw);
+		out_span(o, d, tw.label);
+		out_fmt(o, ": %s - ", state_name(tw.state));
+		out_span(o, d, tw.words);
 		out_str(o, "\n");
+		describe_target_forget(d, &tw);
 	}
 }
 

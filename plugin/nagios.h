@@ -5,7 +5,7 @@
 #include "describe.h"
 #include "outbuf.h"
 
-void nagios_render(struct outbuf *o, const struct description *d);
+void nagios_render(struct outbuf *o, const struct run *run, struct description *d);
 void nagios_unknown(struct outbuf *o, const char *message);
 
 #endif

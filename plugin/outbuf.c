@@ -1,7 +1,9 @@
-/* The output buffer. Nothing reaches stdout before the whole answer is built: the buffer
- * grows (doubling) as text is appended, and out_flush() writes it in one go, so a
- * monitoring core never reads half an answer, and text built on the side (a message that
- * goes into a JSON string) can never leak out ahead of the object it belongs to.
+/* The output buffer. A buffer grows (doubling) as text is appended and reaches stdout only
+ * through out_flush(), so text built on the side (a message that goes into a JSON
+ * string) can never leak out ahead of the object it belongs to. The answer itself is
+ * built by the renderers from words that are all known by then (describe.c), front to
+ * back: its buffer (`stream`) goes out in order each time it holds OUTBUF_STREAM_AT
+ * bytes, so that the report of a million targets costs 64 KiB of buffer, not its size.
  *
  * When memory runs out the buffer stops growing and `truncated` is set; every later
  * append is dropped, so it holds a prefix of the answer. The renderers then keep the
@@ -44,6 +46,10 @@ out_mem(struct outbuf *o, const char *s, size_t n)
 		return;
 	memcpy(o->buf + o->len, s, n);
 	o->len += n;
+	if (o->stream && o->len >= OUTBUF_STREAM_AT) {
+		o->streamed += o->len;
+		out_flush(o);
+	}
 }
 
 /* Appends printf output (cut at 1 KiB, which no format here comes near). */

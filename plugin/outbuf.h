@@ -14,7 +14,14 @@ struct outbuf {
 	size_t len;
 	size_t cap;
 	bool truncated;
+	/* The answer only (render.c): written to stdout whenever it holds OUTBUF_STREAM_AT
+	 * bytes, in order; `streamed` counts what went out. No other buffer is ever written
+	 * but by out_flush(). */
+	bool stream;
+	size_t streamed;
 };
+
+#define OUTBUF_STREAM_AT 65536
 
 void out_str(struct outbuf *o, const char *s);
 void out_mem(struct outbuf *o, const char *s, size_t n);

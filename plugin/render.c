@@ -23,8 +23,8 @@ static void answer_write(struct outbuf *o, enum output_format format, enum state
 void
 report_run(const struct run *run)
 {
-	struct outbuf o = {0};
-	struct description d;
+	struct outbuf o = {.stream = true};
+	struct description d = {0};
 
 	if (run->error != 0) {
 		char message[256];
@@ -36,11 +36,13 @@ report_run(const struct run *run)
 		report_unknown(run->opts.output, message);
 		return;
 	}
-	describe_run(&d, run);
+	/* value and state are figures: they need no words */
+	if (run->opts.output == OUTPUT_NAGIOS || run->opts.output == OUTPUT_JSON)
+		describe_run(&d, run);
 	if (run->opts.output != OUTPUT_NAGIOS) {
 		machine_render(&o, run, &d);
 	} else {
-		nagios_render(&o, &d);
+		nagios_render(&o, run, &d);
 		if (run->opts.verbose > 0)
 			verbose_render(&o, run);
 	}
@@ -93,11 +95,13 @@ report_unknown(enum output_format format, const char *message)
 	answer_write(&o, format, STATE_UNKNOWN);
 }
 
-/* Writes a whole answer to stdout and frees its buffer. An answer that did not fit in
- * memory (the buffer is then a prefix of it, see outbuf.c) is made valid again: the Nagios
- * text keeps its whole lines, or becomes the state line alone when not even the first one
- * is whole (value too, as for an UNKNOWN); JSON (json, lld) becomes one short object with
- * the state, no target and "truncated":true; state is a number that needs no memory.
+/* Writes the rest of an answer to stdout and frees its buffer. An answer that did not fit
+ * in memory (the buffer is then a prefix of it, see outbuf.c) is made valid again: the
+ * Nagios text keeps its whole lines, or becomes the state line alone when not even the
+ * first one is whole (value too, as for an UNKNOWN); JSON (json, lld) becomes one short
+ * object with the state, no target and "truncated":true; state is a number that needs no
+ * memory. Only the words of the state line can run out so: once the answer has streamed
+ * its first 64 KiB, its buffer keeps that room and the appends that follow are small.
  * Nothing here allocates. */
 static void
 answer_write(struct outbuf *o, enum output_format format, enum state state)
@@ -112,7 +116,7 @@ answer_write(struct outbuf *o, enum output_format format, enum state state)
 		return;
 	}
 	out_cut_to_line(o);
-	if (format == OUTPUT_NAGIOS && o->len > 0) {
+	if ((format == OUTPUT_NAGIOS && o->len > 0) || o->streamed > 0) {
 		out_flush(o);
 		out_free(o);
 		return;
