@@ -19,8 +19,9 @@
 #define MSG_NOSIGNAL 0 /* SIGPIPE is ignored by main() anyway */
 #endif
 
-static void conclude(struct converse *c, enum outcome outcome, int err, int64_t now);
-static void judge_reply(const struct converse_config *cfg, struct converse *c, int64_t now);
+static void record_outcome(struct converse *c, enum outcome outcome, int err, int64_t now);
+static void outcome_of_reply(const struct converse_config *cfg, struct converse *c,
+			     int64_t now);
 static bool reading_done(const struct converse_config *cfg, const struct converse *c);
 static const unsigned char *find_bytes(const unsigned char *hay, size_t hay_len,
 				       const char *needle, size_t needle_len);
@@ -57,7 +58,7 @@ converse_begin(const struct converse_config *cfg, struct converse *c, int64_t no
 		   : cfg->delay > 0  ? CONVERSE_DELAY
 				     : CONVERSE_READING;
 	if (c->phase == CONVERSE_READING && !converse_reads(cfg))
-		conclude(c, OUTCOME_CONNECTED, 0, now);
+		record_outcome(c, OUTCOME_CONNECTED, 0, now);
 	return 0;
 }
 
@@ -98,9 +99,10 @@ converse_step(const struct converse_config *cfg, struct converse *c, int fd, sho
 		ssize_t n = send(fd, cfg->send.data + c->sent, cfg->send.len - c->sent,
 				 MSG_NOSIGNAL);
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-			conclude(c, errno == EPIPE || errno == ECONNRESET ? OUTCOME_RESET
-									: OUTCOME_LOCAL_ERROR,
-			       errno, now);
+			record_outcome(c,
+				       errno == EPIPE || errno == ECONNRESET ? OUTCOME_RESET
+									     : OUTCOME_LOCAL_ERROR,
+				       errno, now);
 			return true;
 		}
 		if (n > 0)
@@ -110,7 +112,7 @@ converse_step(const struct converse_config *cfg, struct converse *c, int fd, sho
 		c->sent_at = c->last_byte = now;
 		c->phase = cfg->delay > 0 ? CONVERSE_DELAY : CONVERSE_READING;
 		if (!converse_reads(cfg)) {
-			conclude(c, OUTCOME_CONNECTED, 0, now);
+			record_outcome(c, OUTCOME_CONNECTED, 0, now);
 			return true;
 		}
 		return false;
@@ -141,17 +143,18 @@ converse_step(const struct converse_config *cfg, struct converse *c, int fd, sho
 			} else if (n == 0) {
 				c->eof = true;
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-				conclude(c, errno == ECONNRESET ? OUTCOME_RESET : OUTCOME_LOCAL_ERROR,
-				       errno, now);
+				enum outcome o = errno == ECONNRESET ? OUTCOME_RESET
+								     : OUTCOME_LOCAL_ERROR;
+				record_outcome(c, o, errno, now);
 				return true;
 			}
 		}
 		if (c->total > 0 && converse_matches(cfg, c->buf, c->len)) {
-			conclude(c, OUTCOME_CONNECTED, 0, now);
+			record_outcome(c, OUTCOME_CONNECTED, 0, now);
 			return true;
 		}
 		if (reading_done(cfg, c) || (c->total > 0 && now >= c->last_byte + CONVERSE_SETTLE_NS)) {
-			judge_reply(cfg, c, now);
+			outcome_of_reply(cfg, c, now);
 			return true;
 		}
 	}
@@ -165,9 +168,9 @@ converse_expire(const struct converse_config *cfg, struct converse *c, int64_t n
 	if (c->phase == CONVERSE_DONE)
 		return;
 	if (c->total > 0)
-		judge_reply(cfg, c, now);
+		outcome_of_reply(cfg, c, now);
 	else
-		conclude(c, OUTCOME_TIMEOUT, 0, now);
+		record_outcome(c, OUTCOME_TIMEOUT, 0, now);
 }
 
 /* Sends the quit string (best effort: the outcome is known) and frees the reply buffer,
@@ -204,7 +207,7 @@ converse_matches(const struct converse_config *cfg, const unsigned char *data, s
 
 /* Records the outcome of the conversation. */
 static void
-conclude(struct converse *c, enum outcome outcome, int err, int64_t now)
+record_outcome(struct converse *c, enum outcome outcome, int err, int64_t now)
 {
 	c->phase = CONVERSE_DONE;
 	c->outcome = outcome;
@@ -215,14 +218,14 @@ conclude(struct converse *c, enum outcome outcome, int err, int64_t now)
 /* The reply is complete without meeting the expectation: nothing at all is "no data",
  * a reset is a reset, anything else a mismatch (the report shows what came). */
 static void
-judge_reply(const struct converse_config *cfg, struct converse *c, int64_t now)
+outcome_of_reply(const struct converse_config *cfg, struct converse *c, int64_t now)
 {
 	if (c->total > 0 && converse_matches(cfg, c->buf, c->len))
-		conclude(c, OUTCOME_CONNECTED, 0, now);
+		record_outcome(c, OUTCOME_CONNECTED, 0, now);
 	else if (c->total == 0)
-		conclude(c, OUTCOME_NO_DATA, 0, now);
+		record_outcome(c, OUTCOME_NO_DATA, 0, now);
 	else
-		conclude(c, OUTCOME_MISMATCH, 0, now);
+		record_outcome(c, OUTCOME_MISMATCH, 0, now);
 }
 
 /* No more will be read: the server closed, -m bytes came, or the buffer is full. */

@@ -66,7 +66,8 @@ target_verdict(const struct options *opts, const struct resolution *res,
 	v->sent = sent;
 	if (sent > 0)
 		v->loss = 100.0 * (double)(sent - tl->connected) / (double)sent;
-	enum state loss_state = thresholds_state(&opts->warning_loss, &opts->critical_loss, v->loss);
+	enum state loss_state =
+		thresholds_state(&opts->warning_loss, &opts->critical_loss, v->loss);
 	v->lossy = loss_state != STATE_OK;
 	if (tl->connected > 0) {
 		double n = (double)tl->connected;

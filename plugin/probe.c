@@ -75,7 +75,7 @@ static void handle_events(struct engine *e, int64_t now, bool news);
 static void attempt_start(struct engine *e, struct flight *f, struct attempt *a);
 static void attempt_end(struct engine *e, struct flight *f, struct attempt *a, int err,
 			int64_t now);
-static int attempt_settle(struct engine *e, struct flight *f, struct attempt *a, int err,
+static int record_answer(struct engine *e, struct flight *f, struct attempt *a, int err,
 			  int64_t now);
 static void attempt_connect(struct engine *e, struct flight *f, struct attempt *a,
 			    int64_t now);
@@ -655,7 +655,7 @@ handle_events(struct engine *e, int64_t now, bool news)
 static void
 attempt_end(struct engine *e, struct flight *f, struct attempt *a, int err, int64_t now)
 {
-	if (attempt_settle(e, f, a, err, now) == 0) {
+	if (record_answer(e, f, a, err, now) == 0) {
 		connected(e, f, a, now);
 		return;
 	}
@@ -668,7 +668,7 @@ attempt_end(struct engine *e, struct flight *f, struct attempt *a, int err, int6
  * as the source of the SYN, and the simultaneous open "completes" the handshake with no
  * listener at all (Go's net package checks the same). Returns the error recorded. */
 static int
-attempt_settle(struct engine *e, struct flight *f, struct attempt *a, int err, int64_t now)
+record_answer(struct engine *e, struct flight *f, struct attempt *a, int err, int64_t now)
 {
 	struct address to;
 
@@ -754,7 +754,7 @@ attempt_connect(struct engine *e, struct flight *f, struct attempt *a, int64_t n
 
 	address_with_port(&res->addresses[a->addr], f->t->port, &to);
 	if (connect(a->fd, (const struct sockaddr *)&to.sa, to.len) == 0) {
-		(void)attempt_settle(e, f, a, 0, clock_now());
+		(void)record_answer(e, f, a, 0, clock_now());
 	} else if (errno == EINPROGRESS || errno == EINTR) {
 		a->retry_at = 0;
 		e->fds[a->slot].fd = a->fd;
@@ -763,7 +763,7 @@ attempt_connect(struct engine *e, struct flight *f, struct attempt *a, int64_t n
 		 * connect() (and check_tcp) would, until the probe's time is up. */
 		busy_wait(e, a, now);
 	} else {
-		(void)attempt_settle(e, f, a, errno, clock_now());
+		(void)record_answer(e, f, a, errno, clock_now());
 	}
 }
 
