@@ -414,6 +414,7 @@ void
 describe_run(struct description *d, const struct run *run)
 {
 	*d = (struct description){.state = run->summary.state, .ntargets = run->plan.count};
+	d->text = (struct outbuf){.buf = d->first, .cap = sizeof d->first, .borrowed = true};
 	span_begin(d, &d->words);
 	describe_run_words(&d->text, run);
 	span_end(d, &d->words);

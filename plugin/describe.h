@@ -37,6 +37,7 @@ struct description {
 	struct perf_item *perf;
 	size_t nperf, perf_cap;
 	bool failed; /* out of memory: the description is not whole */
+	char first[2048]; /* the text's first buffer: most runs need no other */
 };
 
 void describe_run(struct description *d, const struct run *run);

@@ -27,9 +27,15 @@ struct flight {
 	long talking;		    /* the attempt whose socket is in a conversation, or -1 */
 	struct converse *conv;	    /* the conversation of the current or last probe, when
 				     * the run has one (kept with the flight when it is reused) */
-	struct attempt *attempts;   /* t->naddr of them */
-	unsigned room;		    /* attempts the array holds */
 	struct flight *next_free;
+	unsigned room;		    /* attempts the flight holds */
+	struct attempt attempts[];  /* t->naddr of them */
+};
+
+/* Who owns a slot of the poll set: an attempt of a flight, or NULL once it is dropped. */
+struct slot_owner {
+	struct attempt *a;
+	struct flight *f;
 };
 
 struct engine {
@@ -37,14 +43,14 @@ struct engine {
 	const struct deadline *dl;
 	struct plan *plan;
 	struct pollfd *fds;	    /* one more than the slots: the resolver's pipe */
-	struct attempt **owners;    /* the attempt of each poll slot, NULL once finished */
-	struct flight **owner_flights;
+	struct slot_owner *owners;  /* in the same block as fds, after them */
 	size_t nfds;		    /* slots in use, gaps included until slots_compact() */
 	size_t slots;		    /* slots allocated */
 	size_t live;		    /* sockets connecting or talking: what the cap limits */
 	size_t cap;
 	struct flight **active;	    /* the flights in progress, NULL once done */
 	size_t nactive, active_room;
+	struct flight *active_first[16]; /* `active` until more are in progress at once */
 	struct flight *pool;	    /* flights to reuse */
 	size_t cursor[RESOLVE_MAX_HOSTS]; /* each host's next target to start */
 	int64_t close_ns;	    /* what closing a connecting socket costs, measured */

@@ -137,7 +137,8 @@ out_flush(struct outbuf *o)
 void
 out_free(struct outbuf *o)
 {
-	free(o->buf);
+	if (!o->borrowed)
+		free(o->buf);
 	*o = (struct outbuf){0};
 }
 
@@ -219,11 +220,14 @@ make_room(struct outbuf *o, size_t need)
 		}
 		cap *= 2;
 	}
-	char *buf = realloc(o->buf, cap);
+	char *buf = o->borrowed ? malloc(cap) : realloc(o->buf, cap);
 	if (buf == NULL) {
 		o->truncated = true;
 		return false;
 	}
+	if (o->borrowed && o->len > 0)
+		memcpy(buf, o->buf, o->len);
+	o->borrowed = false;
 	o->buf = buf;
 	o->cap = cap;
 	return true;

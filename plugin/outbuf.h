@@ -19,6 +19,9 @@ struct outbuf {
 	 * but by out_flush(). */
 	bool stream;
 	size_t streamed;
+	/* buf is the caller's (an array on its stack, of cap bytes) until it must grow:
+	 * a small answer then costs no allocation */
+	bool borrowed;
 };
 
 #define OUTBUF_STREAM_AT 65536

@@ -84,6 +84,7 @@ static void busy_wait(struct engine *e, struct attempt *a, int64_t now);
 static bool connected_to_itself(int fd, const struct address *to);
 static void attempt_finish(struct engine *e, struct flight *f, struct attempt *a, int err,
 			   int64_t now);
+static bool slot_free(struct engine *e);
 static bool slots_grow(struct engine *e);
 static void slots_compact(struct engine *e);
 static int open_socket(int family, const struct address *source, bool *at_bind);
@@ -101,6 +102,9 @@ int
 probe_run(struct plan *plan, const struct probe_config *cfg, const struct deadline *dl)
 {
 	struct engine e = {.cfg = cfg, .dl = dl, .plan = plan, .close_ns = CLOSE_COST_NS};
+
+	e.active = e.active_first;
+	e.active_room = sizeof e.active_first / sizeof e.active_first[0];
 
 	e.cap = socket_budget(cfg);
 	e.error = plan_reserve(plan, cfg->opts, cfg->resolutions);
@@ -154,8 +158,6 @@ probe_run(struct plan *plan, const struct probe_config *cfg, const struct deadli
 	}
 	flights_free(&e);
 	free(e.fds);
-	free(e.owners);
-	free(e.owner_flights);
 	return e.error;
 }
 
@@ -332,26 +334,33 @@ static struct flight *
 flight_take(struct engine *e, struct target *t, struct detail *d)
 {
 	if (e->nactive == e->active_room) {
-		size_t room = e->active_room > 0 ? 2 * e->active_room : 64;
-		struct flight **more = realloc(e->active, room * sizeof *more);
+		size_t room = 2 * e->active_room;
+		struct flight **more = e->active == e->active_first
+					       ? malloc(room * sizeof *more)
+					       : realloc(e->active, room * sizeof *more);
 		if (more == NULL)
 			return NULL;
+		if (e->active == e->active_first)
+			memcpy(more, e->active_first, sizeof e->active_first);
 		e->active = more;
 		e->active_room = room;
 	}
 	struct flight *f = e->pool;
 	if (f != NULL)
 		e->pool = f->next_free;
-	else if ((f = calloc(1, sizeof *f)) == NULL)
-		return NULL;
-	if (f->room < t->naddr) {
-		struct attempt *more = realloc(f->attempts, t->naddr * sizeof *more);
-		if (more == NULL) {
-			f->next_free = e->pool;
-			e->pool = f;
+	if (f == NULL || f->room < t->naddr) {
+		/* a flight and its attempts are one block: a bigger one replaces it */
+		struct flight *bigger = realloc(f, sizeof *f + t->naddr * sizeof f->attempts[0]);
+		if (bigger == NULL) {
+			if (f != NULL) {
+				f->next_free = e->pool;
+				e->pool = f;
+			}
 			return NULL;
 		}
-		f->attempts = more;
+		if (f == NULL)
+			bigger->conv = NULL;
+		f = bigger;
 		f->room = t->naddr;
 	}
 	if (f->conv == NULL && e->cfg->converse != NULL && converse_wanted(e->cfg->converse) &&
@@ -360,15 +369,19 @@ flight_take(struct engine *e, struct target *t, struct detail *d)
 		e->pool = f;
 		return NULL;
 	}
-	struct attempt *attempts = f->attempts;
 	struct converse *conv = f->conv;
 	unsigned room = f->room;
-	*f = (struct flight){.t = t, .d = d, .reached = -1, .talking = -1,
-			     .attempts = attempts, .room = room, .conv = conv};
+	memset(f, 0, sizeof *f);
+	f->t = t;
+	f->d = d;
+	f->reached = -1;
+	f->talking = -1;
+	f->conv = conv;
+	f->room = room;
 	if (conv != NULL)
 		*conv = (struct converse){0};
 	for (unsigned i = 0; i < t->naddr; i++)
-		attempts[i] = (struct attempt){.addr = t->first_addr + i, .fd = -1, .slot = -1};
+		f->attempts[i] = (struct attempt){.addr = t->first_addr + i, .fd = -1, .slot = -1};
 	e->active[e->nactive++] = f;
 	return f;
 }
@@ -393,11 +406,11 @@ flights_free(struct engine *e)
 	while (e->pool != NULL) {
 		struct flight *f = e->pool;
 		e->pool = f->next_free;
-		free(f->attempts);
 		free(f->conv);
 		free(f);
 	}
-	free(e->active);
+	if (e->active != e->active_first)
+		free(e->active);
 }
 
 /* Moves one flight along: starts its next probe when due, expires a probe past its time,
@@ -631,8 +644,8 @@ static void
 handle_events(struct engine *e, int64_t now, bool news)
 {
 	for (size_t k = 0; k < e->nfds; k++) {
-		struct attempt *a = e->owners[k];
-		struct flight *f = e->owner_flights[k];
+		struct attempt *a = e->owners[k].a;
+		struct flight *f = e->owners[k].f;
 		if (a == NULL || e->fds[k].revents == 0)
 			continue;
 		if (f->talking == (long)(a - f->attempts)) {
@@ -721,6 +734,18 @@ attempt_start(struct engine *e, struct flight *f, struct attempt *a)
 	bool at_bind = false;
 
 	address_with_port(&res->addresses[a->addr], f->t->port, &to);
+	if (!slot_free(e)) {
+		a->started = clock_now();
+		if (e->live > 0) {
+			/* no memory for a bigger poll set: as many sockets as it holds */
+			e->cap = e->live;
+			a->status = ATTEMPT_WAITING;
+			f->next--;
+		} else {
+			attempt_finish(e, f, a, ENOMEM, a->started);
+		}
+		return;
+	}
 	a->fd = open_socket(to.sa.ss_family, e->cfg->source, &at_bind);
 	a->started = clock_now();
 	e->opened += a->fd >= 0;
@@ -832,8 +857,19 @@ attempt_finish(struct engine *e, struct flight *f, struct attempt *a, int err, i
 				       .at_deadline = a->at_deadline});
 }
 
-/* Puts a socket into the poll set, waiting for `events`. The caller has room for it
- * (live < cap). */
+/* True when the poll set has a slot free for one more socket, growing it if it must.
+ * Not while handle_events() walks the slots: it may compact them. */
+static bool
+slot_free(struct engine *e)
+{
+	if (e->nfds < e->slots || slots_grow(e))
+		return true;
+	slots_compact(e);
+	return e->nfds < e->slots;
+}
+
+/* Puts a socket into the poll set, waiting for `events`. The caller has room for it:
+ * slot_free() said so, or a slot of the same flight was just dropped. */
 void
 slot_add(struct engine *e, struct flight *f, struct attempt *a, short events)
 {
@@ -844,8 +880,7 @@ slot_add(struct engine *e, struct flight *f, struct attempt *a, short events)
 	e->fds[e->nfds].fd = a->fd;
 	e->fds[e->nfds].events = events;
 	e->fds[e->nfds].revents = 0;
-	e->owners[e->nfds] = a;
-	e->owner_flights[e->nfds] = f;
+	e->owners[e->nfds] = (struct slot_owner){a, f};
 	e->nfds++;
 	e->live++;
 }
@@ -857,13 +892,14 @@ slot_drop(struct engine *e, struct attempt *a)
 {
 	e->fds[a->slot].fd = -1;
 	e->fds[a->slot].revents = 0;
-	e->owners[a->slot] = NULL;
+	e->owners[a->slot] = (struct slot_owner){NULL, NULL};
 	a->slot = -1;
 	e->live--;
 }
 
 /* Doubles the poll set, up to the cap, and keeps one entry more for the resolver's pipe.
- * Returns false when it is at the cap already or there is no memory. */
+ * The pollfds and their owners are one block, the owners after the pollfds. Returns
+ * false when it is at the cap already or there is no memory. */
 static bool
 slots_grow(struct engine *e)
 {
@@ -873,17 +909,17 @@ slots_grow(struct engine *e)
 		return false;
 	if (room > e->cap)
 		room = e->cap > 0 ? e->cap : 1;
-	struct pollfd *fds = realloc(e->fds, (room + 1) * sizeof *fds);
-	if (fds != NULL)
-		e->fds = fds;
-	struct attempt **owners = realloc(e->owners, (room + 1) * sizeof *owners);
-	if (owners != NULL)
-		e->owners = owners;
-	struct flight **flights = realloc(e->owner_flights, (room + 1) * sizeof *flights);
-	if (flights != NULL)
-		e->owner_flights = flights;
-	if (fds == NULL || owners == NULL || flights == NULL)
+	size_t fds_size = (room + 1) * sizeof *e->fds; /* a multiple of 8: owners align */
+	char *block = realloc(e->fds, fds_size + (room + 1) * sizeof *e->owners);
+	if (block == NULL)
 		return false;
+	struct slot_owner *owners = (struct slot_owner *)(void *)(block + fds_size);
+	/* the owners were after the old, smaller pollfds */
+	if (e->slots > 0)
+		memmove(owners, block + (e->slots + 1) * sizeof *e->fds,
+			e->nfds * sizeof *owners);
+	e->fds = (struct pollfd *)(void *)block;
+	e->owners = owners;
 	e->slots = room;
 	return true;
 }
@@ -895,12 +931,11 @@ slots_compact(struct engine *e)
 	size_t n = 0;
 
 	for (size_t k = 0; k < e->nfds; k++) {
-		if (e->owners[k] == NULL)
+		if (e->owners[k].a == NULL)
 			continue;
 		e->fds[n] = e->fds[k];
 		e->owners[n] = e->owners[k];
-		e->owner_flights[n] = e->owner_flights[k];
-		e->owners[n]->slot = (int)n;
+		e->owners[n].a->slot = (int)n;
 		n++;
 	}
 	e->nfds = n;

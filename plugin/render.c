@@ -23,7 +23,8 @@ static void answer_write(struct outbuf *o, enum output_format format, enum state
 void
 report_run(const struct run *run)
 {
-	struct outbuf o = {.stream = true};
+	char first[4096];
+	struct outbuf o = {.buf = first, .cap = sizeof first, .borrowed = true, .stream = true};
 	struct description d = {0};
 
 	if (run->error != 0) {

@@ -166,9 +166,18 @@ failalloc() {
 	[ "$(tail -c 1 "$BATS_TEST_TMPDIR/out" | od -An -c | tr -d ' ')" = '\n' ]
 	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/out") =~ ^hint ]]
 	# nothing fits: the state line alone, and for json one short object
-	LD_PRELOAD=$shim REALLOC_LIMIT=40000 run -2 "$PLUGIN" -H 127.0.0.1 -p 1-3000 -n 2 -i 0.001
+	run -2 env LD_PRELOAD="$shim" REALLOC_LIMIT=40000 "$PLUGIN" -H 127.0.0.1 -p 1-3000 -n 2 -i 0.001
 	[ "$output" = "TCP CRITICAL - the report did not fit in memory" ]
-	LD_PRELOAD=$shim REALLOC_LIMIT=40000 run -2 "$PLUGIN" -H 127.0.0.1 -p 1-3000 -n 2 -i 0.001 --output=json
+	run -2 env LD_PRELOAD="$shim" REALLOC_LIMIT=40000 "$PLUGIN" -H 127.0.0.1 -p 1-3000 -n 2 -i 0.001 --output=json
 	[ "$output" = '{"state":"CRITICAL","code":2,"message":"the report did not fit in memory","perfdata":"","targets":[],"truncated":true}' ]
 	[ "$(jq -r .truncated <<<"$output")" = true ]
+	# the engine too: a poll set that cannot grow past 64 sockets works in batches of 64,
+	# and every port is still tried (refused), not lost
+	run -2 env LD_PRELOAD="$shim" REALLOC_LIMIT=3000 "$PLUGIN" -H 127.0.0.1 -p 1-3000 --output=state
+	[ "$output" = 2 ]
+	run -2 env LD_PRELOAD="$shim" REALLOC_LIMIT=3000 "$PLUGIN" -H 127.0.0.1 -p 1-100 -t 5
+	[[ ${lines[0]} =~ ^TCP\ CRITICAL\ -\ [0-9]+\ of\ 100\ ports\ failed:\ 1\ refused, ]]
+	[ "${#lines[@]}" -eq 101 ]
+	[ "${lines[100]}" = "100: CRITICAL - connect to address 127.0.0.1 and port 100: Connection refused" ]
+	[[ $output != *"not tried"* && $output != *"before trying"* ]]
 }
