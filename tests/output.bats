@@ -140,19 +140,19 @@ require_locale_de() {
 	[ "$(printf '%s\n' "$output" | tail -n +2 | grep -c '|')" -eq 0 ]
 }
 
-# failalloc: builds the shim that makes realloc() fail above REALLOC_LIMIT bytes, or
-# skips where it cannot act (no compiler, a static or sanitized plugin).
+# failalloc: builds the shim that makes realloc() fail above REALLOC_LIMIT bytes into
+# $shim, or skips where it cannot act (no compiler, a static or sanitized plugin). Called
+# as it is, not in $(...): a skip in a subshell would not skip the test.
 failalloc() {
 	command -v "${CC:-cc}" >/dev/null || skip "no C compiler to build the realloc shim"
 	ldd "$PLUGIN" 2>/dev/null | grep -q 'libc\.so' || skip "the plugin is not linked with a shared libc"
 	! ldd "$PLUGIN" | grep -q 'libasan\|libubsan' || skip "the sanitizers' allocator would ignore the shim"
-	"${CC:-cc}" -shared -fPIC -o "$BATS_TEST_TMPDIR/failalloc.so" \
-		"$TESTS_SRCDIR/helpers/failalloc.c" -ldl
-	echo "$BATS_TEST_TMPDIR/failalloc.so"
+	shim=$BATS_TEST_TMPDIR/failalloc.so
+	"${CC:-cc}" -shared -fPIC -o "$shim" "$TESTS_SRCDIR/helpers/failalloc.c" -ldl
 }
 
 @test "an answer larger than the memory left stays valid: whole, or a short JSON object" {
-	shim=$(failalloc)
+	failalloc
 	# the whole answer (530 KiB) is larger than any block realloc() may give: it goes out
 	# in order as it is built, so its buffer never needs that much and nothing is lost
 	LD_PRELOAD=$shim REALLOC_LIMIT=450000 "$PLUGIN" -H 127.0.0.1 -p 1-3000 -n 2 -i 0.001 -v >"$BATS_TEST_TMPDIR/out" && status=0 || status=$?
