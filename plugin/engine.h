@@ -57,6 +57,9 @@ struct engine {
 	size_t teardown_next;	    /* the next flight the teardown looks at */
 	bool tearing_down;	    /* no new probe nor attempt: the deadline is near */
 	size_t opened;		    /* sockets opened in all */
+	int64_t polled_at;	    /* when the last poll returned */
+	int64_t poll_cost;	    /* what the last poll that did not wait took */
+	bool caught_up;		    /* catch_up() handled answers since the loop's top */
 	int error;		    /* ENOMEM or E2BIG: the run cannot go on */
 };
 

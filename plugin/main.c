@@ -54,6 +54,20 @@ on_terminate(int sig)
 	_exit(STATE_UNKNOWN);
 }
 
+/* What writing one target's share of the answer costs, kept inside the deadline: the
+ * engine stops waiting that much earlier for every target. Measured with a million
+ * targets on a 2-core machine: about 0.8 us a target for the Nagios text, 2.3 us for
+ * JSON, 1.3 us more with -v; a figure or a state costs nothing per target. */
+static int64_t
+report_cost(const struct options *opts)
+{
+	int64_t ns = opts->output == OUTPUT_JSON     ? 3000
+		     : opts->output == OUTPUT_NAGIOS ? 1000
+						     : 100;
+
+	return opts->verbose > 0 && opts->output == OUTPUT_NAGIOS ? ns + 1500 : ns;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -108,6 +122,7 @@ main(int argc, char *argv[])
 		.source = opts->has_source ? &opts->source : NULL,
 		.converse = &opts->converse,
 		.states = opts->states,
+		.report_ns = report_cost(opts),
 		/* ping-style lines only for a person watching */
 		.hook = opts->verbose > 0 && opts->count > 1 && isatty(STDOUT_FILENO)
 				? verbose_probe

@@ -33,6 +33,7 @@ struct probe_config {
 	const struct address *source;	      /* bind to it before connecting, or NULL */
 	const struct converse_config *converse; /* what to say once connected, or NULL */
 	const enum state *states;	      /* the outcome-to-state map: which failure speaks */
+	int64_t report_ns;		      /* what writing one target's report costs (ns) */
 	probe_hook *hook;		      /* or NULL */
 	void *hook_ctx;
 };

@@ -322,3 +322,28 @@ sweep_check() {
 	echo "# peak RSS: 15 x 65535 ports $kib KiB" >&3
 	((kib < 200 * 1024))
 }
+
+# The engine between two polls: starting thousands of connects takes long enough that
+# the answers pile up unread. They are read (and the next address or probe started) as
+# the loop goes, not after it: a handshake's time is not the engine's own delay, and a
+# probe is neither expired nor left unrun for want of an answer that is already there.
+
+@test "among 30,000 ports a handshake's time is the handshake's, not the engine's" {
+	port=$(server_start accept 127.0.0.1)
+	run "$PLUGIN" -H 127.0.0.1 -p "$port",20000-49999 -w 0.05 -t 20
+	[ "$status" -ne 3 ]
+	line=$(grep -m 1 "^$port: " <<<"$output")
+	# before: "WARNING - 0.2x second response time", the time to start them all
+	[[ $line =~ ^$port:\ OK\ -\ 0\.0[0-4][0-9]{4}\ second\ response\ time\ on\ 127\.0\.0\.1\ port\ $port$ ]]
+	[[ ${lines[0]} =~ \'time_$port\'=0\.0[0-4][0-9]{4}s\;0\.05\; ]]
+}
+
+@test "two names of two addresses each, 3,000 ports, -n 3: every probe runs, every refusal counts" {
+	lab_require_root
+	lab_hosts '::1 dual.test' '127.0.0.1 dual.test' '::1 other.test' '127.0.0.1 other.test'
+	# a refused port is OK here: any probe left unrun or expired shows as a timeout
+	run lab_exec "$PLUGIN" -H dual.test -H other.test -p 1-3000 -n 3 -i 0.05 -t 4 -r ok
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} =~ ^TCP\ OK\ -\ 6000\ of\ 6000\ targets\ OK\| ]]
+	[ "$(grep -c -E '^(dual|other)\.test:[0-9]+: OK - connect to address (dual|other)\.test \(::1\) and port [0-9]+: Connection refused \(3 of 3 probes failed\)$' <<<"$output")" -eq 6000 ]
+}
