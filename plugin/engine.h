@@ -28,6 +28,7 @@ struct flight {
 	struct converse *conv;	    /* the conversation of the current or last probe, when
 				     * the run has one (kept with the flight when it is reused) */
 	struct flight *next_free;
+	size_t active_index;	    /* its place in the engine's active list */
 	unsigned room;		    /* attempts the flight holds */
 	struct attempt attempts[];  /* t->naddr of them */
 };

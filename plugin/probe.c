@@ -64,6 +64,7 @@ static void step_flights(struct engine *e, int64_t *now, int64_t *end, int64_t *
 static void start_targets(struct engine *e, int64_t *now, int64_t *end, int64_t *wake);
 static struct flight *flight_take(struct engine *e, struct target *t, struct detail *d);
 static bool flight_done(const struct flight *f, const struct probe_config *cfg);
+static void flight_release(struct engine *e, struct flight *f);
 static void flights_free(struct engine *e);
 static void step_flight(struct engine *e, struct flight *f, int64_t now, int64_t *wake);
 static void start_probe(struct engine *e, struct flight *f, int64_t now);
@@ -287,13 +288,7 @@ step_flights(struct engine *e, int64_t *now, int64_t *end, int64_t *wake)
 		struct flight *f = e->active[k];
 		if (f == NULL)
 			continue;
-		if (!flight_done(f, e->cfg))
-			step_flight(e, f, *now, wake);
-		if (flight_done(f, e->cfg)) {
-			e->active[k] = NULL;
-			f->next_free = e->pool;
-			e->pool = f;
-		}
+		step_flight(e, f, *now, wake); /* its last probe's end may release it */
 		if (k % STEP_BATCH == STEP_BATCH - 1) {
 			*now = clock_now();
 			catch_up(e, *now);
@@ -302,9 +297,13 @@ step_flights(struct engine *e, int64_t *now, int64_t *end, int64_t *wake)
 	}
 	/* close the gaps, keeping the order in which the targets started */
 	size_t n = 0;
-	for (size_t k = 0; k < e->nactive; k++)
-		if (e->active[k] != NULL)
-			e->active[n++] = e->active[k];
+	for (size_t k = 0; k < e->nactive; k++) {
+		if (e->active[k] == NULL)
+			continue;
+		e->active[n] = e->active[k];
+		e->active[n]->active_index = n;
+		n++;
+	}
 	if (e->teardown_next > n)
 		e->teardown_next = n;
 	e->nactive = n;
@@ -395,8 +394,20 @@ flight_take(struct engine *e, struct target *t, struct detail *d)
 		*conv = (struct converse){0};
 	for (unsigned i = 0; i < t->naddr; i++)
 		f->attempts[i] = (struct attempt){.addr = t->first_addr + i, .fd = -1, .slot = -1};
+	f->active_index = e->nactive;
 	e->active[e->nactive++] = f;
 	return f;
+}
+
+/* Returns a flight whose target is done to the pool at once: with thousands of targets
+ * ending while the loop starts more, waiting for the next pass would hold a flight for
+ * every target. Its memory stays valid for the callers still on the stack. */
+static void
+flight_release(struct engine *e, struct flight *f)
+{
+	e->active[f->active_index] = NULL;
+	f->next_free = e->pool;
+	e->pool = f;
 }
 
 /* True when a flight's target has nothing left to do: every probe done. */
@@ -597,6 +608,8 @@ end_probe(struct engine *e, struct flight *f, int64_t now, long answered, bool s
 	if (e->cfg->hook != NULL)
 		e->cfg->hook(e->cfg->hook_ctx, f->t, f->started, success,
 			     answered >= 0 ? &f->attempts[answered] : NULL, f->conv);
+	if (flight_done(f, e->cfg))
+		flight_release(e, f);
 }
 
 /* What the run keeps of a probe beyond the tally, when it keeps a detail: the attempts
