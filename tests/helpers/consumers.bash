@@ -901,7 +901,7 @@ zabbix_proxy_value() {
 
 _zabbix_proxy_fetch() {
 	local row
-	row=$(sqlite3 -separator $'\x1f' "$ZABBIX_PROXY_DIR/proxy.db" \
+	row=$(sqlite3 -cmd '.timeout 5000' -separator $'\x1f' "$ZABBIX_PROXY_DIR/proxy.db" \
 		"SELECT state, value FROM proxy_history WHERE itemid = $1 AND (flags & 2) = 0
 		 ORDER BY id DESC LIMIT 1;" \
 		2>/dev/null) || return 1
