@@ -189,6 +189,13 @@ plan_detail(const struct plan *plan, const struct target *t)
 	return plan->details != NULL ? &plan->details[t - plan->targets] : NULL;
 }
 
+/* The detail of a host's target k while the engine runs, or NULL when the run keeps none. */
+struct detail *
+segment_detail(const struct segment *seg, size_t k)
+{
+	return seg->details != NULL ? &seg->details[k] : NULL;
+}
+
 /* Frees what the plan holds. */
 void
 plan_free(struct plan *plan)

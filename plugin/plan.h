@@ -40,6 +40,7 @@ int plan_host(struct plan *plan, const struct options *opts, struct resolution *
 	      size_t host);
 int plan_join(struct plan *plan);
 const struct detail *plan_detail(const struct plan *plan, const struct target *t);
+struct detail *segment_detail(const struct segment *seg, size_t k);
 void plan_free(struct plan *plan);
 
 #endif

@@ -165,8 +165,7 @@ probe_run(struct plan *plan, const struct probe_config *cfg, const struct deadli
 	for (size_t h = 0; h < plan->nhosts; h++) {
 		struct segment *seg = &plan->hosts[h];
 		for (size_t k = e.cursor[h]; k < seg->count; k++)
-			count_not_run(&e, &seg->targets[k],
-				      seg->details != NULL ? &seg->details[k] : NULL, 0);
+			count_not_run(&e, &seg->targets[k], segment_detail(seg, k), 0);
 	}
 	flights_free(&e);
 	free(e.fds);
@@ -324,8 +323,7 @@ start_targets(struct engine *e, int64_t *now, int64_t *end, int64_t *wake)
 			struct target *t = &seg->targets[k];
 			if (t->naddr == 0)
 				continue;
-			struct flight *f =
-				flight_take(e, t, seg->details != NULL ? &seg->details[k] : NULL);
+			struct flight *f = flight_take(e, t, segment_detail(seg, k));
 			if (f == NULL) {
 				e->error = ENOMEM;
 				return;
