@@ -65,6 +65,7 @@ static void start_targets(struct engine *e, int64_t *now, int64_t *end, int64_t 
 static struct flight *flight_take(struct engine *e, struct target *t, struct detail *d);
 static bool flight_done(const struct flight *f, const struct probe_config *cfg);
 static void flight_release(struct engine *e, struct flight *f);
+static void active_compact(struct engine *e);
 static void flights_free(struct engine *e);
 static void step_flight(struct engine *e, struct flight *f, int64_t now, int64_t *wake);
 static void start_probe(struct engine *e, struct flight *f, int64_t now);
@@ -294,8 +295,16 @@ step_flights(struct engine *e, int64_t *now, int64_t *end, int64_t *wake)
 			*end = teardown_start(e);
 		}
 	}
-	/* close the gaps, keeping the order in which the targets started */
+	active_compact(e);
+}
+
+/* Closes the gaps that released flights left in the active list, keeping the order in
+ * which the targets started. Not while step_flights() walks the list. */
+static void
+active_compact(struct engine *e)
+{
 	size_t n = 0;
+
 	for (size_t k = 0; k < e->nactive; k++) {
 		if (e->active[k] == NULL)
 			continue;
@@ -343,8 +352,11 @@ start_targets(struct engine *e, int64_t *now, int64_t *end, int64_t *wake)
 static struct flight *
 flight_take(struct engine *e, struct target *t, struct detail *d)
 {
+	/* flights end while targets start (catch_up): reuse their places before growing */
+	if (e->nactive == e->active_room)
+		active_compact(e);
 	if (e->nactive == e->active_room) {
-		size_t room = 2 * e->active_room;
+		size_t room = e->active_room > 0 ? 2 * e->active_room : 64;
 		struct flight **more = e->active == e->active_first
 					       ? malloc(room * sizeof *more)
 					       : realloc(e->active, room * sizeof *more);
