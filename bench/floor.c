@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * floor - the least a TCP port check can do, the baseline of bench/run.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Spellings that getopt_long cannot take as they are, rewritten in argv before it runs. */
 #include "config.h"
 #include "argv.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* CLOCK_MONOTONIC time: immune to the wall clock being set while a check runs. */
 #include "config.h"
 #include "clock.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Monotonic time in nanoseconds and the one deadline of a run. */
 #ifndef CHECK_TCPPORT_CLOCK_H
 #define CHECK_TCPPORT_CLOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The conversation glue of the engine: a probe whose handshake completed talks (-s, -e,
  * -q) on the socket that connected, driven by the same poll loop and deadline; its end
  * ends the probe. What is said and heard is converse.c's; when and on which socket is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The conversation on a connected socket, driven by the probe engine's poll loop and
  * bounded by the same deadline: send the request (non-blocking, in as many writes as the
  * socket takes), wait -d, read the reply into a fixed buffer until the expectation is met,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Talking to the service on a connected socket: send, expect, quit, byte limits. */
 #ifndef CHECK_TCPPORT_CONVERSE_H
 #define CHECK_TCPPORT_CONVERSE_H

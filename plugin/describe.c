@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The words of a run, shared by every renderer (nagios.c, machine.c, verbose.c) and
  * written into a buffer, never to stdout: the state line's words, each target's words, its
  * label, its host and address, and the perfdata items; describe_run() gathers them once

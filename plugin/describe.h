@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The words of a run, built once for every renderer: nothing here writes to stdout. */
 #ifndef CHECK_TCPPORT_DESCRIBE_H
 #define CHECK_TCPPORT_DESCRIBE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Inside the probe engine: shared by the scheduler (probe.c) and the conversation glue
  * (conversation.c), and by nothing else. */
 #ifndef CHECK_TCPPORT_ENGINE_H

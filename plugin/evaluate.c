@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Decides the state of every target and of the run. No I/O: everything it needs is in its
  * arguments. */
 #include "config.h"

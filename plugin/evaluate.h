@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* From what happened to the state: the user's mapping, the thresholds, the worst case. */
 #ifndef CHECK_TCPPORT_EVALUATE_H
 #define CHECK_TCPPORT_EVALUATE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* --help and --version. The text is the reference card of the plugin: every option, the
  * outcomes and their states, and examples a sysadmin can paste. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The output formats for machines, chosen with --output. Zabbix stores what a check
  * prints and ignores its exit code, so it gets a bare number or one JSON object:
  *   value  the response time in seconds (of the slowest target that connected), 0 when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The formats for machines: value, state, json, lld. */
 #ifndef CHECK_TCPPORT_MACHINE_H
 #define CHECK_TCPPORT_MACHINE_H

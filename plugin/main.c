@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_tcpport: can I open a TCP connection to this host and port, how long did it take,
  * and if not, why not? One run is one pipeline: options; resolve, plan and probe, which
  * stream (each host is planned and probed as soon as its name resolved); evaluate;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The output of a run, as the Monitoring Plugins guidelines shape it:
  *   TCP <STATE> - <what happened, in words>|<perfdata>
  *   <long output: one line per target when there are several>

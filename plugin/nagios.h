@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The Nagios text: the state line with its perfdata, then one line per target. */
 #ifndef CHECK_TCPPORT_NAGIOS_H
 #define CHECK_TCPPORT_NAGIOS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Numbers from the command line are parsed strictly ("10x", "", " 5", "nan", "0x10" are
  * errors, never 0 or 10), and numbers printed never depend on the locale: the program
  * never calls setlocale, so printf stays in the "C" locale with '.' as decimal point. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Strict number parsing: the whole text must be a plain decimal number. */
 #ifndef CHECK_TCPPORT_NUMBER_H
 #define CHECK_TCPPORT_NUMBER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The command line: check_tcp's letters, strict values, and every mistake reported as one
  * sentence before anything touches the network. */
 #include "config.h"

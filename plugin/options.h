@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What the user asked for: the command line, validated before any network traffic. */
 #ifndef CHECK_TCPPORT_OPTIONS_H
 #define CHECK_TCPPORT_OPTIONS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The output buffer. A buffer grows (doubling) as text is appended and reaches stdout only
  * through out_flush(), so text built on the side (a message that goes into a JSON
  * string) can never leak out ahead of the object it belongs to. The answer itself is

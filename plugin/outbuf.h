@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Output built in memory and written to stdout at once, when the whole answer is known. */
 #ifndef CHECK_TCPPORT_OUTBUF_H
 #define CHECK_TCPPORT_OUTBUF_H

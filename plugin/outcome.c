@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The outcomes' names on the command line, their default states (the Monitoring Plugins
  * guidelines: network failures are CRITICAL, UNKNOWN is for usage and local failures)
  * and what a person should look at next when one happens. */

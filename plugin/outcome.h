@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What can happen when one tries to open a TCP connection, as a person reads it. */
 #ifndef CHECK_TCPPORT_OUTCOME_H
 #define CHECK_TCPPORT_OUTCOME_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Turns hosts, their addresses and the ports into targets, in a stable order (hosts as
  * given, then ports as given, then addresses), so that output and perfdata labels keep
  * their places from run to run, whichever name resolved first.

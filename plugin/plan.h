@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The targets of a run: which hosts, addresses and ports, in which order. A host's
  * targets are planned when its addresses are known, which for a name is whenever its
  * lookup ends: the engine plans and starts each host on its own. */

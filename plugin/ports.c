@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Parses the value of -p into a list of ports. An item is a port number (1-65535), a
  * range "LOW-HIGH" of numbers, or a tcp service name from /etc/services; items are
  * separated by commas and -p may be repeated. A port named twice is kept once, where it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Port lists: "22,80,443", "8000-8010", service names, repeated -p. */
 #ifndef CHECK_TCPPORT_PORTS_H
 #define CHECK_TCPPORT_PORTS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The probe engine. Every target runs its probes (-n of them, -i apart) and every probe
  * its attempts (one per address, RFC 8305: the next starts when one fails or after
  * PROBE_STAGGER_NS without an answer); all of them run concurrently as non-blocking

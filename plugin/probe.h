@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The engine: non-blocking connects for every target, one poll loop, one deadline. Hosts
  * join as their names resolve. */
 #ifndef CHECK_TCPPORT_PROBE_H

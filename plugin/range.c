@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The threshold syntax of the Monitoring Plugins development guidelines:
  *   [@]start:end   alert when the value is outside start..end (inside with '@')
  *   end            is 0:end          start:  is start..infinity

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Monitoring Plugins threshold ranges: 10, 10:, ~:10, 10:20, @10:20, fractional. */
 #ifndef CHECK_TCPPORT_RANGE_H
 #define CHECK_TCPPORT_RANGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The output stage: builds the whole answer in memory with the renderer of the format
  * asked for, then writes it to stdout at once. The renderers are leaves that never call
  * one another: the Nagios text (nagios.c), followed with -v by the lines that explain the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The output stage as main.c sees it: a run, a usage error or a discovery, written to
  * stdout in the format --output asked for; and the hook that prints each probe with -v. */
 #ifndef CHECK_TCPPORT_RENDER_H

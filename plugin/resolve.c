@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* getaddrinfo has no timeout of its own and can block for (timeout x attempts x servers)
  * of resolv.conf. Each name is therefore looked up in a detached helper thread, all at
  * once, and a lookup that finishes says so by writing a byte to a pipe that the probe

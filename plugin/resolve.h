@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Names to addresses, each as soon as it is known, by the deadline even when the resolver
  * hangs. */
 #ifndef CHECK_TCPPORT_RESOLVE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Everything one run knows, filled stage by stage and read by the report. */
 #ifndef CHECK_TCPPORT_RUN_H
 #define CHECK_TCPPORT_RUN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The presets of --service. Each is proven against the real server from Debian's
  * packages by tests/services.bats and tests/presets.bats. Text protocols are checked by
  * their greeting or the answer to a harmless command; binary ones by the first bytes of

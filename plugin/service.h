@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* --service: the port, request and expected reply of common protocols. */
 #ifndef CHECK_TCPPORT_SERVICE_H
 #define CHECK_TCPPORT_SERVICE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Names of the Nagios states, parsing them from the command line, and which is worse. */
 #include "config.h"
 #include "state.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The four Nagios states and their exit codes. */
 #ifndef CHECK_TCPPORT_STATE_H
 #define CHECK_TCPPORT_STATE_H

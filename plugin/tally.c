@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Counting probes as they end. A target keeps sums, not lists, so that its tally stays the
  * same size whatever -n is; the spread (min, max, jitter), the outcome of every failed
  * attempt and the parts of a conversation's time are kept only in the detail of a run

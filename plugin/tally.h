@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The engine's arithmetic: each probe's end, counted into its target's tally (and its
  * detail, when the run keeps one). No I/O, no clock: everything comes in the arguments. */
 #ifndef CHECK_TCPPORT_TALLY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A target is one thing to check: a host and a port, and the addresses tried for it (all
  * of the host's with --addresses=first, one with --addresses=all). Each probe of a target
  * is one connection check made of attempts, one per address, staggered as RFC 8305 says.

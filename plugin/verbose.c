@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* -v: what a person at a terminal needs at 3 a.m. Each phase with its time: the addresses
  * a name resolved to, every connect attempt with its errno, and what to look at next;
  * -vv adds the settings of the run. With -n at a terminal, each probe is printed as it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* -v: the lines that explain the run, after the Nagios text; and with -n, each probe's
  * line as it ends (verbose_probe, the probe engine's hook, which main.c takes through
  * render.h). */

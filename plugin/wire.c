@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What the user typed for -s and -q, turned into the bytes sent: with -E, \n \r \t and \\
  * become their bytes (any other backslash stays as it is); without it, -q ends with
  * "\r\n" as check_tcp appends it, and -s is sent as typed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* -s and -q as they go on the wire: check_tcp's rules for -E and for the end of -q. */
 #ifndef CHECK_TCPPORT_WIRE_H
 #define CHECK_TCPPORT_WIRE_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Every address of a name, several hosts, how many must be OK, and the source address.
 
 load helpers/common

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The command line: help, version, and every bad input answered with one UNKNOWN line
 # before any network traffic.
 

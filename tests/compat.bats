@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Drop-in for check_tcp: the same command lines, without TLS, give the same state, except
 # the differences on purpose of README ("Compared to check_tcp"), each asserted here. The
 # reference is check_tcp from Debian's monitoring-plugins-basic, run side by side; without

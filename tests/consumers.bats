@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 #
 # The plugin inside the real monitoring cores that run it: Icinga 2 with
 # packaging/icinga2/check_tcpport.conf, Nagios 4 with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Talking to the service: send, expect, quit, limits, and every way a server can answer
 # badly. The servers are the tcpserver fixture's talking modes.
 

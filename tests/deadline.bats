@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # One deadline, -t in fractional seconds, bounds the whole run: connecting and name
 # resolution alike. Bounds here are loose enough for a busy machine and tight enough to
 # catch a whole-second rounding or an unbounded resolver; precise figures are in bench/.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # --output: the formats for Zabbix and other machines. The exit code stays the state.
 
 load helpers/common

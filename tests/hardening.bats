@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Faults from the machine and the monitoring core, answered cleanly: exit 0-3, one state
 # line, within the deadline. And the binary is built hardened.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Invariants every run must keep, whatever the target and the output format: a matrix of
 # targets (open, refused, dropped, accept-then-reset, a Unix socket, an unknown name, a
 # Unix path too long for sun_path, a socket connected to itself) crossed with every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 #
 # Tests of the test machinery itself: the network namespace lab
 # (helpers/lab.bash) and the tcpserver fixture.  They prove that each

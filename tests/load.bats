@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Load: hundreds of runs at once against one listener whose accept queue holds one
 # connection, and against a port whose SYNs are dropped. Every run must answer with the
 # right state within its deadline and leave no process behind. The descriptors a run

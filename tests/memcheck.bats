@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The main scenarios under valgrind's memcheck: every outcome, many ports, conversations,
 # the output formats. Each must keep its exit code and state line, with no memory error,
 # no byte definitely lost, and no descriptor of its own left open at exit. Then every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Every outcome of a connection, made for real: on the host's loopback where no root is
 # needed, in the namespace lab (nft rules) for the rest.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The shape of the output: the state line, perfdata, -v, escaping, the locale.
 
 load helpers/common

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Many ports in one run: lists, ranges, service names, repeated -p, mixed outcomes, all
 # under one deadline.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # --service presets against the real servers from Debian's packages, each started on a
 # loopback port of its own by tests/helpers/services.bash.
 

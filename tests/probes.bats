@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Repeated probes (-n, -i): min/avg/max, jitter, loss, loss thresholds, all inside -t.
 
 load helpers/common

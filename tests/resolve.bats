@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Names: found, unknown, a failing resolver, and the fallback between the addresses of a
 # dual-stack name (RFC 8305: a silent address does not eat the whole budget).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 #
 # Tests of helpers/services.bash: each real server (from its Debian
 # package, our own instance on a free loopback port) starts, and answers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The response time judged against -w and -c in the Monitoring Plugins range syntax, with
 # fractional seconds; a slowed handshake in the lab for times that are not near zero.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # What the plugin says against what happened: every outcome compared with the kernel's
 # own account (nft counters of the SYN/ACKs and resets the lab's loopback carried, strace
 # of the plugin's own calls). "connected" means a handshake completed, "refused" a SYN

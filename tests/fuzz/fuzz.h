@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Shared by the libFuzzer harnesses of tests/fuzz: a failed invariant prints what was
  * expected and aborts, which libFuzzer reports as a crash and saves the input. */
 #ifndef CHECK_TCPPORT_FUZZ_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness: what the report prints of text and numbers it did not make itself.
  *   escape_bytes(): any bytes, any buffer size, any cap; the output is NUL-terminated,
  *     fits, holds only printable ASCII other than '|', and decodes back to the start of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness: the expectation on a reply (-e, --expect-regex, -A) and the reading
  * of the reply. The input gives 0-3 expected substrings, maybe a regular expression, -A,
  * -m and the reply bytes:

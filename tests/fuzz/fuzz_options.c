@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness: the command line. The input, split on NUL bytes, is argv[1..] (at
  * most FUZZ_MAX_ARGS arguments, each a writable copy of its own, as options_parse() may
  * change them in place); options_parse() must never crash, leak or break the invariants

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness: threshold ranges. The input is the text given to -w/-c; whatever
  * range_parse() accepts must be a consistent range, alert as the guidelines define, and
  * print as perfdata within any buffer, NUL-terminated. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A replay driver for the libFuzzer harnesses of tests/fuzz, for a build without libFuzzer
  * or sanitizers (gcc, run under valgrind by tests/memcheck.bats): each file named on the
  * command line is read whole and given once to LLVMFuzzerTestOneInput, as libFuzzer gives

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Shared by every test file: where the plugin is, and small assertions on its output.
 # The build exports PLUGIN and TCPSERVER (absolute paths); by hand, the defaults point
 # into an in-tree build.

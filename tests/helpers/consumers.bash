@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # consumers.bash - real monitoring cores running check_tcpport, for tests/consumers.bats.
 #
 # Each consumer is the Debian-packaged program, run as root in the

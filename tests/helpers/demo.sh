@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # `make demo`: opens a real port on 127.0.0.1 with the test server, checks it, then checks
 # a port that refuses. Usage: demo.sh PLUGIN TCPSERVER
 set -eu

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* An LD_PRELOAD shim for the tests: realloc() fails for any size above REALLOC_LIMIT
  * bytes, as it would when memory runs out, so that the output's answer to a lack of
  * memory can be seen. Built by the test that uses it (tests/output.bats). */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # free_port.bash - a free TCP port for a daemon that must be told its port up front,
 # shared by helpers/services.bash and helpers/consumers.bash. Source it.
 

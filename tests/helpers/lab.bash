@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # lab.bash - the network namespace lab for the check_tcpport bats tests.
 #
 # Load it from a tests/*.bats file with `load helpers/lab`.

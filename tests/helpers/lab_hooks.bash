@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # lab_hooks.bash - the hooks of a test file that uses the namespace lab where it can
 # (root): the lab lives as long as the file, each test starts with a clean lab, and no
 # test server outlives its test. Without root the lab is absent and the tests that need

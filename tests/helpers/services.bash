@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # services.bash - real protocol servers from Debian packages, for the
 # --service preset tests of check_tcpport.
 #

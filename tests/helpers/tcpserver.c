@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tcpserver - a tiny TCP fixture for the check_tcpport test suite.
  *

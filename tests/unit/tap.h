@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The few lines of TAP the unit tests print, read by automake's tap-driver.sh:
  *   plan(N)          "1..N" before the first test, when the count is known
  *   ok(cond, ...)    "ok N - ..." or "not ok N - ..."; returns cond

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* plugin/outbuf.c: escape_bytes, which makes a server's reply safe to put in a report
  * (one line, no perfdata separator, no bytes a monitoring core might choke on), and the
  * buffer's number writers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* plugin/evaluate.c: the state of each target and of the run, from tallies made by hand:
  * thresholds on the time and the loss, the outcome-to-state mapping, the failure that
  * speaks for a target, --min-ok, and the run with no target at all. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* plugin/converse.c: converse_matches, the expectation on a reply (-e substrings,
  * --expect-regex POSIX EREs compiled as options.c compiles them, -A for all of them). */
 #include "config.h"

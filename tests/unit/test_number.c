@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* plugin/number.c: strict parsing of the command line's numbers, and the fixed-point
  * formatter every number of the report goes through, which must print exactly what
  * printf's "%.6f" prints: the plugin has one way to write a time, whichever path prints it. */

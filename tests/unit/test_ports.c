@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* plugin/ports.c: the value of -p. Lists are compared written back with runs of
  * consecutive ports joined ("8000-8003,22"), in the order the list holds them. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* plugin/range.c: the threshold syntax of the Monitoring Plugins guidelines, what alerts,
  * and how a range is written back into perfdata. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* plugin/state.c: the Nagios states' names, their spellings on the command line (exact,
  * and by prefix as check_tcp's -r takes them), and the order of severity. */
 #include "config.h"
