@@ -34,17 +34,18 @@ teardown() {
 	assert_first_line "^TCP CRITICAL - connect to address localhost \(127\.0\.0\.1\) and port $closed: Connection refused\|dns=[0-9.]+s;;;0;10$"
 }
 
-# require_locale_de: de_DE.UTF-8, whose decimal point is ',', is installed (./bootstrap
-# generates it as root). Without it a test of the decimal point could not fail: glibc
-# would fall back to "C". Missing, it is a skip that says so (a package build, a user
-# without root), and a failure under CI=true, where ./bootstrap must have made it.
+# require_locale_de: de_DE.UTF-8, whose decimal point is ',', is installed
+# (./bootstrap --tests generates it as root). Without it a test of the decimal point
+# could not fail: glibc would fall back to "C". Missing, it is a skip that says so (a
+# package build, a user without root), and a failure under CI=true, where
+# ./bootstrap --tests must have made it.
 require_locale_de() {
 	if ! locale -a 2>/dev/null | grep -qx 'de_DE\.utf8'; then
 		if [ "${CI:-}" = true ]; then
-			echo "the de_DE.UTF-8 locale is missing: run ./bootstrap as root" >&2
+			echo "the de_DE.UTF-8 locale is missing: run ./bootstrap --tests as root" >&2
 			return 1
 		fi
-		skip "the de_DE.UTF-8 locale is missing (./bootstrap as root generates it)"
+		skip "the de_DE.UTF-8 locale is missing (./bootstrap --tests as root generates it)"
 	fi
 	# and it really has ',' as its decimal point
 	[ "$(LC_ALL=de_DE.UTF-8 locale decimal_point)" = "," ]
