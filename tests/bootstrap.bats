@@ -1,0 +1,333 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# ./bootstrap and build-aux/install-deps on fakes: apt-get, dpkg-query, dpkg, systemctl,
+# id, locale, locale-gen and invoke-rc.d are scripts in a scratch directory that log
+# their arguments and keep a pretend package database. Nothing is installed, started or
+# changed on this machine.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	top=$(cd "${TESTS_SRCDIR:-$BATS_TEST_DIRNAME}/.." && pwd)
+	deps=$top/build-aux/install-deps
+	export FAKE=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$FAKE/bin" "$FAKE/units" "$FAKE/systemd"
+	: >"$FAKE/installed"
+	: >"$FAKE/deps"
+	: >"$FAKE/log"
+	make_fakes
+	export PATH="$FAKE/bin:$PATH"
+	export BOOTSTRAP_POLICY_RC_D=$FAKE/policy-rc.d
+	export BOOTSTRAP_RECORD=$FAKE/record
+	export BOOTSTRAP_SYSTEMD_DIR=$FAKE/systemd
+	export BOOTSTRAP_LOCALE_GEN=$FAKE/locale.gen
+	export FAKE_UID=0
+	printf '# de_DE.UTF-8 UTF-8\n# en_US.UTF-8 UTF-8\n' >"$FAKE/locale.gen"
+	# The real commands would install on this machine: stop unless the fakes answer.
+	local cmd
+	for cmd in apt-get dpkg-query dpkg systemctl id locale locale-gen; do
+		[ "$(command -v "$cmd")" = "$FAKE/bin/$cmd" ] || return 1
+	done
+	service_packages=$(sed -n 's/^SERVICE_PACKAGES="\(.*\)"$/\1/p' "$top/tests/helpers/services.bash")
+	consumer_packages=$(sed -n 's/^CONSUMERS_PACKAGES="\(.*\)"$/\1/p' "$top/tests/helpers/consumers.bash")
+	[ -n "$service_packages" ] && [ -n "$consumer_packages" ]
+}
+
+# make_fakes: the fake commands in $FAKE/bin. $FAKE/installed is dpkg's database (one
+# package a line); $FAKE/deps lines "PKG: DEP..." are what installing PKG pulls in;
+# $FAKE/units/PKG is what `dpkg -L PKG` lists beside a binary; $FAKE/removes lists what
+# `apt-get -s install` says it would remove.
+make_fakes() {
+	cat >"$FAKE/bin/apt-get" <<-'EOF'
+		#!/bin/bash
+		echo "apt-get $*" >>"$FAKE/log"
+		simulate=false pkgs=()
+		for a in "$@"; do
+			case $a in
+			update) exit 0 ;;
+			-s) simulate=true ;;
+			install | -*) ;;
+			*) pkgs+=("$a") ;;
+			esac
+		done
+		if $simulate; then
+			printf 'Inst %s (1.0 Debian:12/stable [amd64])\n' "${pkgs[@]}"
+			[ ! -f "$FAKE/removes" ] || sed 's/.*/Remv & [1.0]/' "$FAKE/removes"
+			exit 0
+		fi
+		echo "FAKE apt-get installing"
+		if [ -x "$BOOTSTRAP_POLICY_RC_D" ]; then
+			"$BOOTSTRAP_POLICY_RC_D" ssh.service start
+			echo "during install: policy-rc.d exits $?" >>"$FAKE/log"
+		else
+			echo "during install: no policy-rc.d" >>"$FAKE/log"
+		fi
+		[ -z "${FAKE_APT_FAIL:-}" ] || exit 100
+		for p in "${pkgs[@]}"; do
+			echo "$p"
+			sed -n "s/^$p: //p" "$FAKE/deps" | tr ' ' '\n'
+		done | sed '/^$/d' >>"$FAKE/installed"
+		# a postinst starts its service through invoke-rc.d
+		for p in "${pkgs[@]}"; do
+			[ ! -f "$FAKE/units/$p" ] || invoke-rc.d "$p" start
+		done
+		exit 0
+	EOF
+	cat >"$FAKE/bin/invoke-rc.d" <<-'EOF'
+		#!/bin/bash
+		if [ -x "$BOOTSTRAP_POLICY_RC_D" ]; then
+			"$BOOTSTRAP_POLICY_RC_D" "$@"
+			[ $? -ne 101 ] || { echo "invoke-rc.d $*: refused" >>"$FAKE/log"; exit 0; }
+		fi
+		echo "invoke-rc.d $*: STARTED" >>"$FAKE/log"
+	EOF
+	cat >"$FAKE/bin/dpkg-query" <<-'EOF'
+		#!/bin/bash
+		echo "dpkg-query $*" >>"$FAKE/log"
+		names=() status=0
+		for a in "$@"; do
+			case $a in -W | -f=*) ;; *) names+=("$a") ;; esac
+		done
+		[ ${#names[@]} -gt 0 ] || mapfile -t names < <(sort -u "$FAKE/installed")
+		for n in "${names[@]}"; do
+			if grep -qxF "$n" "$FAKE/installed"; then
+				echo "install ok installed $n"
+			else
+				echo "dpkg-query: no packages found matching $n" >&2
+				status=1
+			fi
+		done
+		exit $status
+	EOF
+	cat >"$FAKE/bin/dpkg" <<-'EOF'
+		#!/bin/bash
+		echo "dpkg $*" >>"$FAKE/log"
+		[ "$1" = -L ] || exit 2
+		echo "/usr/sbin/$2"
+		[ ! -f "$FAKE/units/$2" ] || cat "$FAKE/units/$2"
+	EOF
+	cat >"$FAKE/bin/systemctl" <<-'EOF'
+		#!/bin/bash
+		echo "systemctl $*" >>"$FAKE/log"
+	EOF
+	cat >"$FAKE/bin/id" <<-'EOF'
+		#!/bin/bash
+		[ "$1" = -u ] && echo "$FAKE_UID"
+	EOF
+	cat >"$FAKE/bin/locale" <<-'EOF'
+		#!/bin/bash
+		printf 'C\nC.utf8\nPOSIX\n'
+		[ ! -f "$FAKE/has_de" ] || echo de_DE.utf8
+	EOF
+	cat >"$FAKE/bin/locale-gen" <<-'EOF'
+		#!/bin/bash
+		echo "locale-gen $*" >>"$FAKE/log"
+	EOF
+	chmod +x "$FAKE"/bin/*
+}
+
+# install_line: the arguments of the real (not simulated) apt-get install.
+install_line() {
+	grep '^apt-get install ' "$FAKE/log" | sed 's/^apt-get install -y -q --no-install-recommends //'
+}
+
+# has_word LIST WORD: WORD is one of the words of LIST.
+has_word() {
+	[[ " $1 " == *" $2 "* ]]
+}
+
+# the units of some packages, in both places Debian puts them, and a dependency
+fake_units() {
+	printf '/lib/systemd/system/ssh.service\n/lib/systemd/system/ssh.socket\n/lib/systemd/system/ssh@.service\n' \
+		>"$FAKE/units/openssh-server"
+	printf '/lib/systemd/system/nginx.service\n/lib/systemd/system/nginx.service.d\n' >"$FAKE/units/nginx"
+	printf '/usr/lib/systemd/system/redis-server.service\n/usr/lib/systemd/system/redis-server@.service\n' \
+		>"$FAKE/units/redis-server"
+	printf '/lib/systemd/system/dovecot.service\n/lib/systemd/system/dovecot.socket\n/usr/lib/tmpfiles.d/dovecot.conf\n' \
+		>"$FAKE/units/dovecot-core"
+	printf '/lib/systemd/system/exim4-base.timer\n/lib/systemd/system/exim4-base.conf\n' >"$FAKE/units/exim4-base"
+	echo 'dovecot-imapd: dovecot-core' >>"$FAKE/deps"
+	echo 'exim4-daemon-light: exim4-base' >>"$FAKE/deps"
+}
+
+@test "plain: installs exactly the build tools, no server, no monitoring system, no policy-rc.d" {
+	run -0 sh "$deps"
+	run -0 install_line
+	[ "$output" = "gcc libc6-dev make autoconf automake autoconf-archive" ]
+	local pkg
+	for pkg in $service_packages $consumer_packages bats locales; do
+		! grep -qw -- "$pkg" "$FAKE/log" || { echo "asked for $pkg"; cat "$FAKE/log"; return 1; }
+	done
+	grep -qx 'during install: no policy-rc.d' "$FAKE/log"
+	run ! grep -E '^(systemctl|locale-gen)' "$FAKE/log"
+	[ "$(cat "$FAKE/locale.gen")" = "$(printf '# de_DE.UTF-8 UTF-8\n# en_US.UTF-8 UTF-8')" ]
+}
+
+@test "plain, everything there: apt-get is not called" {
+	printf '%s\n' gcc libc6-dev make autoconf automake autoconf-archive >"$FAKE/installed"
+	run -0 sh "$deps"
+	[ "$output" = "" ]
+	run ! grep '^apt-get' "$FAKE/log"
+}
+
+@test "an unknown argument is a usage error" {
+	run -2 sh "$deps" --test
+	[[ $output == *"usage: "*"[--tests]"* ]]
+	run ! grep '^apt-get' "$FAKE/log"
+}
+
+@test "--tests: announces the servers and monitoring systems, then installs them with the test tools" {
+	run -0 sh "$deps" --tests
+	local install pkg announce_at install_at i
+	install=$(install_line)
+	for pkg in gcc bats nftables strace locales $service_packages $consumer_packages; do
+		has_word "$install" "$pkg" || { echo "not asked for: $pkg"; return 1; }
+	done
+	# the announcement comes before apt-get installs
+	for i in "${!lines[@]}"; do
+		case ${lines[i]} in
+		"  servers: $service_packages") announce_at=$i ;;
+		"FAKE apt-get installing") install_at=$i ;;
+		esac
+	done
+	[ -n "${announce_at:-}" ] && [ -n "${install_at:-}" ]
+	[ "$announce_at" -lt "$install_at" ]
+	[[ $output == *"  monitoring systems: $consumer_packages"* ]]
+	[[ $output == *"on loopback ports; none of their system services is started"* ]]
+}
+
+@test "--tests: a policy-rc.d that exits 101 is there during the install, gone after" {
+	fake_units
+	run -0 sh "$deps" --tests
+	grep -qx 'during install: policy-rc.d exits 101' "$FAKE/log"
+	[ ! -e "$BOOTSTRAP_POLICY_RC_D" ]
+	grep -qx 'invoke-rc.d nginx start: refused' "$FAKE/log"
+	run ! grep STARTED "$FAKE/log"
+}
+
+@test "--tests: the policy-rc.d is removed when the install fails" {
+	FAKE_APT_FAIL=1 run -100 sh "$deps" --tests
+	grep -qx 'during install: policy-rc.d exits 101' "$FAKE/log"
+	[ ! -e "$BOOTSTRAP_POLICY_RC_D" ]
+	[ ! -e "$BOOTSTRAP_RECORD" ]
+}
+
+@test "--tests: a policy-rc.d that was there is left as it was" {
+	printf '#!/bin/sh\n# the administrator'"'"'s\nexit 0\n' >"$BOOTSTRAP_POLICY_RC_D"
+	chmod 700 "$BOOTSTRAP_POLICY_RC_D"
+	cp -p "$BOOTSTRAP_POLICY_RC_D" "$FAKE/policy.before"
+	run -0 sh "$deps" --tests
+	grep -qx 'during install: policy-rc.d exits 0' "$FAKE/log"
+	cmp "$FAKE/policy.before" "$BOOTSTRAP_POLICY_RC_D"
+	[ "$(stat -c %a "$BOOTSTRAP_POLICY_RC_D")" = 700 ]
+	[[ $output == *"$BOOTSTRAP_POLICY_RC_D exists: left as it is"* ]]
+}
+
+@test "--tests: disables and masks only the units of the packages it installed, starts none" {
+	fake_units
+	echo openssh-server >"$FAKE/installed" # there before: its units are the user's
+	run -0 sh "$deps" --tests
+	run ! grep -E '^systemctl( --[a-z-]+)* (start|restart|enable|reload-or-restart|try-restart|reload)( |$)' "$FAKE/log"
+	run -0 grep '^systemctl .*mask' "$FAKE/log"
+	local masked
+	masked=$(printf '%s\n' "${lines[@]}" | sed 's/^systemctl --no-reload mask //' | sort | tr '\n' ' ')
+	[ "$masked" = "dovecot.service dovecot.socket exim4-base.timer nginx.service redis-server.service redis-server@.service " ]
+	local unit
+	for unit in dovecot.service dovecot.socket exim4-base.timer nginx.service redis-server.service redis-server@.service; do
+		grep -qx "systemctl --no-reload disable $unit" "$FAKE/log"
+	done
+	run ! grep -E '^systemctl .*ssh' "$FAKE/log"
+	grep -qx 'systemctl daemon-reload' "$FAKE/log"
+	# a disable comes before the mask of the same unit, daemon-reload last
+	[ "$(grep '^systemctl' "$FAKE/log" | tail -n 1)" = "systemctl daemon-reload" ]
+	grep -A1 -x 'systemctl --no-reload disable nginx.service' "$FAKE/log" |
+		grep -qx 'systemctl --no-reload mask nginx.service'
+}
+
+@test "--tests: where systemd does not run, systemctl is not called" {
+	fake_units
+	rm -r "$BOOTSTRAP_SYSTEMD_DIR"
+	run -0 sh "$deps" --tests
+	[[ $output == *"systemd is not running here: units left as they are: dovecot.service "* ]]
+	run ! grep '^systemctl' "$FAKE/log"
+	run ! grep '^masked:' "$BOOTSTRAP_RECORD"
+}
+
+@test "--tests: records what it installed and masked, and prints how to undo exactly that" {
+	fake_units
+	echo openssh-server >"$FAKE/installed"
+	run -0 sh "$deps" --tests
+	local new
+	new=$(grep -vx openssh-server "$FAKE/installed" | sort -u | tr '\n' ' ')
+	new=${new% }
+	has_word "$new" dovecot-core # pulled in by dovecot-imapd
+	run -0 grep -v '^#' "$BOOTSTRAP_RECORD"
+	[ "${lines[0]}" = "installed: $new" ]
+	[ "${lines[1]}" = "masked: dovecot.service dovecot.socket exim4-base.timer nginx.service redis-server.service redis-server@.service" ]
+	[ "${#lines[@]}" -eq 2 ]
+	run -0 sh "$deps" --tests # nothing is missing now: nothing more recorded
+	[ "$(grep -c '^installed:' "$BOOTSTRAP_RECORD")" -eq 1 ]
+	rm "$FAKE/installed"
+	echo openssh-server >"$FAKE/installed"
+	rm "$BOOTSTRAP_RECORD"
+	run -0 sh "$deps" --tests
+	[[ $output == *"
+  systemctl unmask dovecot.service dovecot.socket exim4-base.timer nginx.service redis-server.service redis-server@.service
+  apt-get purge $new"* ]]
+	[[ $output != *"purge"*"openssh-server"* ]]
+}
+
+@test "refuses when the install would remove a package, before installing anything" {
+	echo libfoo1 >"$FAKE/removes"
+	run -1 sh "$deps" --tests
+	[[ $output == *"refusing: installing these packages would remove: libfoo1"* ]]
+	grep -q '^apt-get -s install' "$FAKE/log"
+	run ! grep -E '^(apt-get install|during install|systemctl)' "$FAKE/log"
+	[ ! -e "$BOOTSTRAP_POLICY_RC_D" ]
+	[ ! -e "$BOOTSTRAP_RECORD" ]
+	echo libfoo1 >"$FAKE/removes"
+	run -1 sh "$deps"
+	run ! grep '^apt-get install' "$FAKE/log"
+}
+
+@test "not root: says what is missing and how to install it, exits 1, installs nothing" {
+	export FAKE_UID=1000
+	echo gcc >"$FAKE/installed"
+	run -1 --separate-stderr sh "$deps"
+	[ "$output" = "" ]
+	[ "${stderr_lines[0]}" = "install-deps: missing: libc6-dev make autoconf automake autoconf-archive" ]
+	[[ ${stderr_lines[1]} == *"sudo apt-get install --no-install-recommends libc6-dev make autoconf automake autoconf-archive" ]]
+	run -1 --separate-stderr sh "$deps" --tests
+	[[ ${stderr_lines[0]} == *" nginx "* ]]
+	[[ $stderr == *"sudo ./bootstrap --tests"* ]]
+	run ! grep -E '^(apt-get|systemctl|locale-gen)' "$FAKE/log"
+}
+
+@test "--tests generates the de_DE.UTF-8 locale; plain does not" {
+	run -0 sh "$deps" --tests
+	grep -qx 'de_DE.UTF-8 UTF-8' "$BOOTSTRAP_LOCALE_GEN"
+	grep -qx '# en_US.UTF-8 UTF-8' "$BOOTSTRAP_LOCALE_GEN"
+	grep -qx 'locale-gen ' "$FAKE/log"
+	: >"$FAKE/log"
+	touch "$FAKE/has_de"
+	run -0 sh "$deps" --tests
+	run ! grep '^locale-gen' "$FAKE/log"
+}
+
+@test "./bootstrap passes --tests to install-deps and the other arguments to ./configure" {
+	local tree=$BATS_TEST_TMPDIR/tree
+	mkdir -p "$tree/build-aux"
+	cp "$top/bootstrap" "$tree/"
+	printf '#!/bin/sh\necho "install-deps $*" >>"$FAKE/log"\n' >"$tree/build-aux/install-deps"
+	printf '#!/bin/sh\necho "configure $*" >>"$FAKE/log"\n' >"$tree/configure"
+	chmod +x "$tree/configure"
+	touch -d '2000-01-01' "$tree/configure.ac" "$tree/Makefile.am"
+	touch "$tree/Makefile.in"
+	run -0 "$tree/bootstrap" --tests -q --prefix=/opt
+	run -0 "$tree/bootstrap" -q
+	run -0 cat "$FAKE/log"
+	[ "${lines[0]}" = "install-deps --tests" ]
+	[ "${lines[1]}" = "configure -q --prefix=/opt" ]
+	[ "${lines[2]}" = "install-deps " ]
+	[ "${lines[3]}" = "configure -q" ]
+}
