@@ -192,8 +192,23 @@ fake_units() {
 	done
 	[ -n "${announce_at:-}" ] && [ -n "${install_at:-}" ]
 	[ "$announce_at" -lt "$install_at" ]
+	# each package once (iproute2 is both a test tool and a consumer's)
+	[ "$(tr ' ' '\n' <<<"$install" | sort | uniq -d)" = "" ]
 	[[ $output == *"  monitoring systems: $consumer_packages"* ]]
 	[[ $output == *"on loopback ports; none of their system services is started"* ]]
+}
+
+@test "--tests: the announcement says which groups are installed already" {
+	printf '%s\n' $service_packages >"$FAKE/installed"
+	run -0 sh "$deps" --tests
+	[[ $output == *"
+  servers: (all installed already)
+"* ]]
+	run -0 install_line
+	local pkg
+	for pkg in $service_packages; do
+		! has_word "$output" "$pkg" || { echo "asked again for $pkg"; return 1; }
+	done
 }
 
 @test "--tests: a policy-rc.d that exits 101 is there during the install, gone after" {
