@@ -33,8 +33,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
 CONSUMERS_SRCDIR=${CONSUMERS_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 
 # What tests/consumers.bats needs (apt-get install --no-install-recommends); one
-# line, as ./bootstrap reads it from here.
-# shellcheck disable=SC2034 # read by the tests and by ./bootstrap
+# line, as build-aux/install-deps (./bootstrap --tests) reads it from here.
+# shellcheck disable=SC2034 # read by the tests and by build-aux/install-deps
 CONSUMERS_PACKAGES="icinga2-bin icinga2-common nagios4-core zabbix-agent zabbix-proxy-sqlite3 sqlite3 curl jq python3 python3-yaml iproute2"
 
 # ---------------------------------------------------------------------------
