@@ -62,7 +62,6 @@ make_fakes() {
 		else
 			echo "during install: no policy-rc.d" >>"$FAKE/log"
 		fi
-		[ -z "${FAKE_APT_FAIL:-}" ] || exit 100
 		for p in "${pkgs[@]}"; do
 			echo "$p"
 			sed -n "s/^$p: //p" "$FAKE/deps" | tr ' ' '\n'
@@ -71,7 +70,7 @@ make_fakes() {
 		for p in "${pkgs[@]}"; do
 			[ ! -f "$FAKE/units/$p" ] || invoke-rc.d "$p" start
 		done
-		exit 0
+		[ -z "${FAKE_APT_FAIL:-}" ] || exit 100
 	EOF
 	cat >"$FAKE/bin/invoke-rc.d" <<-'EOF'
 		#!/bin/bash
@@ -220,11 +219,15 @@ fake_units() {
 	run ! grep STARTED "$FAKE/log"
 }
 
-@test "--tests: the policy-rc.d is removed when the install fails" {
-	FAKE_APT_FAIL=1 run -100 sh "$deps" --tests
+@test "--tests: a failed install still removes the policy-rc.d, masks and records what it installed" {
+	fake_units
+	FAKE_APT_FAIL=1 run -100 --separate-stderr sh "$deps" --tests
+	[[ $stderr == *"install-deps: apt-get install failed (exit 100)"* ]]
 	grep -qx 'during install: policy-rc.d exits 101' "$FAKE/log"
 	[ ! -e "$BOOTSTRAP_POLICY_RC_D" ]
-	[ ! -e "$BOOTSTRAP_RECORD" ]
+	grep -qx 'systemctl --no-reload mask nginx.service' "$FAKE/log"
+	grep -q '^installed: .*nginx' "$BOOTSTRAP_RECORD"
+	grep -q '^masked: .*nginx.service' "$BOOTSTRAP_RECORD"
 }
 
 @test "--tests: a policy-rc.d that was there is left as it was" {
