@@ -124,8 +124,10 @@ main(int argc, char *argv[])
 		.converse = &opts->converse,
 		.states = opts->states,
 		.report_ns = report_cost(opts),
-		/* ping-style lines only for a person watching */
-		.hook = opts->verbose > 0 && opts->count > 1 && isatty(STDOUT_FILENO)
+		/* ping-style lines only for a person watching the nagios format: a json,
+		 * value or state answer is one piece that a program reads, even at a tty */
+		.hook = opts->verbose > 0 && opts->count > 1 && opts->output == OUTPUT_NAGIOS &&
+				isatty(STDOUT_FILENO)
 				? verbose_probe
 				: NULL,
 		.hook_ctx = &run,

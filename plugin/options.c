@@ -698,18 +698,22 @@ check_targets(const struct options *opts, char *err, size_t size)
 }
 
 /* The --output of a command line that did not parse, so that even its usage error comes
- * in the format the caller reads: the last valid --output=NAME or --output NAME before a
- * "--", else nagios. */
+ * in the format the caller reads: the last valid --output, read by getopt_long with the
+ * same tables as options_parse(), so that an abbreviation (--out json) counts and an
+ * option's value (-s --output) does not, exactly as in a run that parses. getopt goes on
+ * past an unknown option or a bad value, so an --output after the error counts too. */
 enum output_format
-options_output_wanted(int argc, char *const argv[])
+options_output_wanted(int argc, char *argv[])
 {
 	enum output_format format = OUTPUT_NAGIOS;
+	int c;
 
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		if (strncmp(argv[i], "--output=", 9) == 0)
-			(void)output_name(argv[i] + 9, &format);
-		else if (strcmp(argv[i], "--output") == 0 && i + 1 < argc)
-			(void)output_name(argv[++i], &format);
+	argv_legacy_aliases(argc, argv);
+	opterr = 0;
+	optind = 0; /* glibc: start afresh, forgetting the parse that failed */
+	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		if (c == OPT_OUTPUT)
+			(void)output_name(optarg, &format);
 	}
 	return format;
 }

@@ -72,7 +72,7 @@ enum options_action {
 
 enum options_action options_parse(int argc, char *argv[], struct options *opts, char *err,
 				  size_t err_size);
-enum output_format options_output_wanted(int argc, char *const argv[]);
+enum output_format options_output_wanted(int argc, char *argv[]);
 void options_free(struct options *opts);
 void options_print_help(void);
 void options_print_version(void);

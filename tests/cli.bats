@@ -310,6 +310,25 @@ usage_error() {
 	assert_first_line "^TCP UNKNOWN - invalid port"
 }
 
+@test "a usage error reads --output as a run would: abbreviated, and never an option's value" {
+	# --out is --output to getopt: the usage error must not fall back to the state line
+	run -3 "$PLUGIN" -H 127.0.0.1 -p 0 --out json
+	[ "$(jq -r .code <<<"$output")" = 3 ]
+	[[ $(jq -r .message <<<"$output") == "invalid port '0'"* ]]
+	run -3 "$PLUGIN" -p 0 --output json --out state
+	[ "$output" = 3 ]
+	# "--output" as the value of -s or -e is data, as it is when the line parses
+	run -3 "$PLUGIN" -H 127.0.0.1 -p 22 -s --output --output json -w x
+	[[ $(jq -r .message <<<"$output") == "invalid -w 'x'"* ]]
+	run -3 "$PLUGIN" -p 0 -e --output --output state
+	[ "$output" = 3 ]
+	run -3 "$PLUGIN" --output json -s --output=nagios -w x
+	[ "$(jq -r .state <<<"$output")" = UNKNOWN ]
+	# after "--" nothing is an option
+	run -3 "$PLUGIN" --output json -w x -- --output=state
+	[ "$(jq -r .code <<<"$output")" = 3 ]
+}
+
 @test "--min-ok with a long percentage is read, not an uninitialised buffer" {
 	run -2 "$PLUGIN" -H 127.0.0.1 -p 1 --min-ok=0000000000000000050%
 	assert_first_line "^TCP CRITICAL - connect to address 127\.0\.0\.1 and port 1: Connection refused"

@@ -98,6 +98,18 @@ perf() {
 	[[ $output == *"probes $port: 3 sent, 3 connected, 0% loss, time min/avg/max/jitter "* ]]
 }
 
+@test "-v at a terminal with json, value or state prints the answer alone: no probe lines" {
+	command -v script >/dev/null || skip "script (util-linux) not installed"
+	port=$(server_start accept 127.0.0.1)
+	run -0 script -qec "'$PLUGIN' -H 127.0.0.1 -p $port -n 2 -i 0.05 -v --output json" /dev/null
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(tr -d '\r' <<<"$output" | jq -r .state)" = OK ]
+	run -0 script -qec "'$PLUGIN' -H 127.0.0.1 -p $port -n 2 -i 0.05 -v --output state" /dev/null
+	[ "$(tr -d '\r' <<<"$output")" = 0 ]
+	run -0 script -qec "'$PLUGIN' -H 127.0.0.1 -p $port -n 2 -i 0.05 -v --output value" /dev/null
+	[[ $(tr -d '\r' <<<"$output") =~ ^0\.[0-9]{6}$ ]]
+}
+
 @test "-v into a pipe keeps the state line first: no probe lines" {
 	port=$(server_start accept 127.0.0.1)
 	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -n 3 -i 0.05 -v
