@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: ISC
 # Drop-in for check_tcp: the same command lines, without TLS, give the same state, except
-# the differences on purpose of README ("Compared to check_tcp"), each asserted here. The
+# the differences on purpose of doc/check_tcp.md ("Differences"), each asserted here. The
 # reference is check_tcp from Debian's monitoring-plugins-basic, run side by side; without
 # it, the side-by-side tests skip and the differences check our side only.
 
@@ -117,7 +117,7 @@ same_state() {
 	done
 }
 
-# --- The differences on purpose (README, "Compared to check_tcp"; tests/differential) ---
+# --- The differences on purpose (doc/check_tcp.md, "Differences"; tests/differential) ---
 
 # differs THEIRS OURS REGEX ARGS...: a command line whose state differs on purpose:
 # check_tcpport exits OURS with a first line matching REGEX, and check_tcp, when it is
