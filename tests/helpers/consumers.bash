@@ -25,7 +25,9 @@
 #   CONSUMERS_SRCDIR    the source tree (default: the parent of tests/)
 #
 # Debian packages: see CONSUMERS_PACKAGES below (zabbix_get comes with
-# zabbix-proxy-sqlite3 in Debian 12).
+# zabbix-proxy-sqlite3 in Debian 12).  zabbix-server-pgsql is not among them:
+# it conflicts with the proxy, so helpers/zabbix_server.bash downloads and
+# unpacks it into a cache instead of installing it.
 
 # shellcheck source=SCRIPTDIR/free_port.bash
 source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
@@ -35,7 +37,7 @@ CONSUMERS_SRCDIR=${CONSUMERS_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 # What tests/consumers.bats needs (apt-get install --no-install-recommends); one
 # line, as ./bootstrap reads it from here.
 # shellcheck disable=SC2034 # read by the tests and by ./bootstrap
-CONSUMERS_PACKAGES="icinga2-bin icinga2-common nagios4-core zabbix-agent zabbix-proxy-sqlite3 sqlite3 curl jq python3 python3-yaml iproute2"
+CONSUMERS_PACKAGES="icinga2-bin icinga2-common nagios4-core zabbix-agent zabbix-proxy-sqlite3 sqlite3 curl jq python3 python3-yaml iproute2 postgresql-15 zabbix-frontend-php php8.2-cli php8.2-cgi php8.2-pgsql"
 
 # ---------------------------------------------------------------------------
 # Generic: skip or fail, time, ports, processes.
