@@ -533,7 +533,8 @@ _start_zabbix_server() {
 		zabbix_host_create tcp-slow check_tcpport "${every[@]}" "{\$TCPPORT.PORTS}=$OPEN" \
 			"{\$TCPPORT.WARN}=0" "{\$TCPPORT.FAILURES}=#2" &&
 		zabbix_host_create tcp-notaport check_tcpport "${every[@]}" "{\$TCPPORT.PORTS}=notaport" &&
-		zabbix_host_create tcp-ports check_tcpport "${every[@]}" "{\$TCPPORT.PORTS}=$OPEN,$REFUSED" ||
+		zabbix_host_create tcp-ports check_tcpport "${every[@]}" "{\$TCPPORT.PORTS}=$OPEN,$REFUSED" &&
+		zabbix_host_create tcp-garbage check_tcpport "${every[@]}" "{\$TCPPORT.PORTS}=garbage" ||
 		return 1
 	zabbix_server_reload
 }
@@ -613,6 +614,18 @@ zabbix_server_up() {
 	[[ $zabbix_value == "invalid port 'notaport': "* ]]
 	run -0 zabbix_problems tcp-notaport
 	[[ $output == "check_tcpport: Port notaport state is UNKNOWN" ]]
+}
+
+# bats test_tags=root,slow,consumers
+@test "zabbix server: an answer that is not JSON gives UNKNOWN through the error handlers" {
+	zabbix_server_up
+	# ExternalScripts answers "this is not JSON" for this host (helpers/zabbix_server.bash).
+	zabbix_problem tcp-garbage 'state is UNKNOWN'
+	[[ $zabbix_event == 'check_tcpport: Port garbage state is UNKNOWN: check_tcpport gave no JSON: see the item "check_tcpport: Result (JSON)"' ]]
+	zabbix_item_value tcp-garbage check_tcpport.code
+	[[ $zabbix_value == 3 && $(jq -r .state <<<"$zabbix_item") == 0 ]]
+	zabbix_item_value tcp-garbage 'check_tcpport["-H","{HOST.CONN}","-p","{$TCPPORT.PORTS}","-t","{$TCPPORT.TIMEOUT}","-w","{$TCPPORT.WARN}","-c","{$TCPPORT.CRIT}","--output","json"]'
+	[[ $zabbix_value == 'this is not JSON' ]]
 }
 
 # bats test_tags=root,slow,consumers

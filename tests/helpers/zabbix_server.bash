@@ -31,7 +31,7 @@ zabbix_server_unpack() {
 		(cd "$ZABBIX_SERVER_CACHE/debs" &&
 			apt-get -q -o APT::Sandbox::User=root download zabbix-server-pgsql) >&2 || return 1
 		deb=("$ZABBIX_SERVER_CACHE"/debs/zabbix-server-pgsql_*.deb)
-		rm -rf "$root.tmp" && dpkg-deb -x "$deb" "$root.tmp" && mv "$root.tmp" "$root" || return 1
+		rm -rf "$root.tmp" && dpkg-deb -x "${deb[0]}" "$root.tmp" && mv "$root.tmp" "$root" || return 1
 	fi
 	missing=$(ldd "$root/usr/sbin/zabbix_server" | grep 'not found')
 	if [[ -n $missing ]]; then
@@ -104,7 +104,8 @@ zabbix_db_start() {
 }
 
 # zabbix_server_start: run the database, zabbix_server (ExternalScripts
-# holding PLUGIN as check_tcpport, config cache reloaded every second) and
+# holding PLUGIN as check_tcpport, through _zabbix_external_wrapper; config
+# cache reloaded every second) and
 # the frontend API.  Exports ZABBIX_SERVER_DIR, ZABBIX_SERVER_CONF, ZABBIX_API_URL.
 zabbix_server_start() {
 	local dir port webport
@@ -114,7 +115,8 @@ zabbix_server_start() {
 	printf '%s\n' "$dir" >"$(consumers_dir)/zabbix_server.dir"
 	chmod 755 "$dir" && chown postgres: "$dir" || return 1
 	zabbix_db_start "$dir" || return 1
-	mkdir -p "$dir/externalscripts" && ln -sf "$PLUGIN" "$dir/externalscripts/check_tcpport" || return 1
+	mkdir -p "$dir/externalscripts" && _zabbix_external_wrapper >"$dir/externalscripts/check_tcpport" &&
+		chmod 755 "$dir/externalscripts/check_tcpport" || return 1
 	port=$(free_port) || return 1
 	# One process of each kind that the tests need, none of the others.
 	cat >"$dir/zabbix_server.conf" <<-EOF || return 1
@@ -160,6 +162,19 @@ zabbix_server_start() {
 	ZABBIX_API_URL=http://127.0.0.1:$webport/api_jsonrpc.php
 	export ZABBIX_API_URL
 	wait_for 30 "the Zabbix API on port $webport" _zabbix_api_ready
+}
+
+# _zabbix_external_wrapper: print the ExternalScripts entry: it runs PLUGIN
+# with the item's parameters, except for the port "garbage", where it
+# answers with something that is not JSON, as a broken installation could.
+_zabbix_external_wrapper() {
+	cat <<-EOF
+		#!/bin/sh
+		for arg; do
+			[ "\$arg" = garbage ] && { echo 'this is not JSON'; exit 0; }
+		done
+		exec $(shell_quote "$PLUGIN") "\$@"
+	EOF
 }
 
 # zabbix_server_env: set the variables of zabbix_server_start again (tests
