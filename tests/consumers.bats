@@ -527,15 +527,14 @@ _start_zabbix_server() {
 	local every=("{\$TCPPORT.INTERVAL}=1s")
 	zabbix_server_start || return 1
 	zabbix_import_template "$ZABBIX_TEMPLATE" >/dev/null || return 1
-	zabbix_host_create tcp-open check_tcpport "${every[@]}" "{\$TCPPORT.PORTS}=$OPEN" &&
-		zabbix_host_create tcp-refused check_tcpport "${every[@]}" "{\$TCPPORT.PORTS}=$REFUSED" \
-			"{\$TCPPORT.FAILURES}=#2" &&
-		zabbix_host_create tcp-slow check_tcpport "${every[@]}" "{\$TCPPORT.PORTS}=$OPEN" \
-			"{\$TCPPORT.WARN}=0" "{\$TCPPORT.FAILURES}=#2" &&
-		zabbix_host_create tcp-notaport check_tcpport "${every[@]}" "{\$TCPPORT.PORTS}=notaport" &&
-		zabbix_host_create tcp-ports check_tcpport "${every[@]}" "{\$TCPPORT.PORTS}=$OPEN,$REFUSED" &&
-		zabbix_host_create tcp-garbage check_tcpport "${every[@]}" "{\$TCPPORT.PORTS}=garbage" ||
-		return 1
+	zabbix_host_add tcp-open "${every[@]}" "{\$TCPPORT.PORTS}=$OPEN"
+	zabbix_host_add tcp-refused "${every[@]}" "{\$TCPPORT.PORTS}=$REFUSED" "{\$TCPPORT.FAILURES}=#2"
+	zabbix_host_add tcp-slow "${every[@]}" "{\$TCPPORT.PORTS}=$OPEN" "{\$TCPPORT.WARN}=0" \
+		"{\$TCPPORT.FAILURES}=#2"
+	zabbix_host_add tcp-notaport "${every[@]}" "{\$TCPPORT.PORTS}=notaport"
+	zabbix_host_add tcp-ports "${every[@]}" "{\$TCPPORT.PORTS}=$OPEN,$REFUSED"
+	zabbix_host_add tcp-garbage "${every[@]}" "{\$TCPPORT.PORTS}=garbage"
+	zabbix_hosts_create check_tcpport || return 1
 	zabbix_server_reload
 }
 

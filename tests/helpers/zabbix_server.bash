@@ -303,28 +303,32 @@ zabbix_import_template() {
 			discoveryRules: $r, graphs: $r, valueMaps: $r, templateLinkage: {createMissing: true}}}')"
 }
 
-# zabbix_host_create HOST TEMPLATE MACRO=VALUE...: create HOST (an agent
-# interface on 127.0.0.1 for {HOST.CONN}) in the group "check_tcpport tests",
-# linked to TEMPLATE, with the host macros given; print its hostid.
-zabbix_host_create() {
-	local host=$1 template=$2 groupid templateid macros
-	shift 2
-	groupid=$(zabbix_api hostgroup.get '{"filter":{"name":["check_tcpport tests"]}}' | jq -r '.[0].groupid // empty')
-	if [[ -z $groupid ]]; then
-		groupid=$(zabbix_api hostgroup.create '{"name":"check_tcpport tests"}' | jq -r '.groupids[0]') || return 1
-	fi
-	templateid=$(zabbix_api template.get "$(jq -n -c --arg t "$template" '{filter:{host:[$t]}}')" |
+# zabbix_host_add HOST MACRO=VALUE...: queue HOST (an agent interface on
+# 127.0.0.1 for {HOST.CONN}) with the host macros given, for zabbix_hosts_create.
+zabbix_host_add() {
+	local host=$1
+	shift
+	printf '%s\n' "$@" | jq -R -s -c --arg h "$host" '{host: $h, macros: (split("\n") |
+		map(select(length > 0) | {macro: (split("=")[0]), value: (split("=")[1:] | join("="))})),
+		interfaces: [{type: 1, main: 1, useip: 1, ip: "127.0.0.1", dns: "", port: "10050"}]}' \
+		>>"$ZABBIX_SERVER_DIR/hosts.queue"
+}
+
+# zabbix_hosts_create TEMPLATE: create the queued hosts in the group
+# "check_tcpport tests", linked to TEMPLATE, with one call (the API links a
+# template to many hosts at once far faster than host by host).
+zabbix_hosts_create() {
+	local groupid templateid
+	groupid=$(zabbix_api hostgroup.create '{"name":"check_tcpport tests"}' | jq -r '.groupids[0]') || return 1
+	templateid=$(zabbix_api template.get "$(jq -n -c --arg t "$1" '{filter:{host:[$t]}}')" |
 		jq -r '.[0].templateid // empty')
 	[[ -n $templateid ]] || {
-		echo "no template $template" >&2
+		echo "no template $1" >&2
 		return 1
 	}
-	macros=$(printf '%s\n' "$@" | jq -R -s -c 'split("\n") | map(select(length > 0) |
-		{macro: (split("=")[0]), value: (split("=")[1:] | join("="))})')
-	zabbix_api host.create "$(jq -n -c --arg h "$host" --arg g "$groupid" --arg t "$templateid" \
-		--argjson m "$macros" '{host:$h, groups:[{groupid:$g}], templates:[{templateid:$t}], macros:$m,
-		interfaces:[{type:1, main:1, useip:1, ip:"127.0.0.1", dns:"", port:"10050"}]}')" |
-		jq -r '.hostids[0]'
+	zabbix_api host.create "$(jq -s -c --arg g "$groupid" --arg t "$templateid" \
+		'map(. + {groups: [{groupid: $g}], templates: [{templateid: $t}]})' \
+		"$ZABBIX_SERVER_DIR/hosts.queue")" >/dev/null && rm -f "$ZABBIX_SERVER_DIR/hosts.queue"
 }
 
 # zabbix_item_value HOST KEY [SECONDS]: wait until item KEY of HOST has a
