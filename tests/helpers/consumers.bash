@@ -685,6 +685,7 @@ zabbix_template_check() {
 		if not templates:
 		    err("no templates")
 		nitems = ntriggers = 0
+		trigs, deps = set(), []
 		for t in templates:
 		    tname = t.get("template")
 		    uuid(t, "template %s" % tname)
@@ -721,6 +722,10 @@ zabbix_template_check() {
 		                    err("trigger %s: item %r is not in the template" % (tr.get("name"), key))
 		            if not tr.get("name"):
 		                err("a trigger has no name")
+		            # A dependency names another trigger by name and expression.
+		            trigs.add((tr.get("name"), expr))
+		            deps.extend((tr.get("name"), d.get("name"), d.get("expression"))
+		                        for d in tr.get("dependencies") or [])
 		    for it in items:
 		        nitems += 1
 		        where = "item %s" % it.get("key")
@@ -761,6 +766,16 @@ zabbix_template_check() {
 		            triggers_of(p, "item prototype %s" % p.get("key"))
 		        for tp in d.get("trigger_prototypes") or []:
 		            uuid(tp, "trigger prototype %s" % tp.get("name"))
+		        for g in d.get("graph_prototypes") or []:
+		            uuid(g, "graph prototype %s" % g.get("name"))
+		            for gi in g.get("graph_items") or []:
+		                if (gi.get("item") or {}).get("key") not in keys:
+		                    err("graph prototype %s: item %r is not in the template" % (g.get("name"), gi.get("item")))
+		        if d.get("type") == "DEPENDENT" and (d.get("master_item") or {}).get("key") not in keys:
+		            err("discovery rule %s: master_item is not an item of the template" % d.get("key"))
+		for owner, name, expr in deps:
+		    if (name, expr) not in trigs:
+		        err("trigger %s: depends on %r, not a trigger of the template with that expression" % (owner, name))
 		if len(uuids) != len(set(uuids)):
 		    err("uuids are not unique")
 		if errors:
