@@ -562,6 +562,13 @@ zabbix_server_up() {
 		[.dependencies[].description] | sort | join("|")' <<<"$output"
 	[[ ${#lines[@]} == 2 && ${lines[0]} == "${lines[1]}" ]]
 	[[ ${lines[0]} == 'check_tcpport: No data for {$TCPPORT.NODATA}|check_tcpport: Port {$TCPPORT.PORTS} state is UNKNOWN' ]]
+	# Importing it again updates it in place (as after a package upgrade).
+	run -0 zabbix_import_template "$ZABBIX_TEMPLATE"
+	[[ $output == true ]]
+	# Why {$TCPPORT.FAILURES} holds "#3" rather than the template writing "#{$...}".
+	run -1 zabbix_api trigger.create \
+		'{"description":"x","expression":"min(/check_tcpport/check_tcpport.code,#{$TCPPORT.N})=2"}'
+	[[ $output == *'incorrect expression'* ]]
 }
 
 # bats test_tags=root,slow,consumers
