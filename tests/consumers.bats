@@ -6,9 +6,10 @@
 # packaging/nagios/check_tcpport.cfg, and Zabbix (agent with
 # packaging/zabbix/userparameter_check_tcpport.conf, the external check of
 # packaging/zabbix/README, and a proxy running the items of
-# packaging/zabbix/zbx_check_tcpport_template.yaml).  Each core checks test
-# servers on loopback and the tests read back the state, output and
-# performance data the core stored.  See helpers/consumers.bash.
+# packaging/zabbix/zbx_check_tcpport_template.yaml, and a Zabbix 6.0 server
+# with its frontend API importing that template: helpers/zabbix_server.bash).
+# Each core checks test servers on loopback and the tests read back the
+# state, output and performance data the core stored.  See helpers/consumers.bash.
 #
 # Needs root and the Debian packages in CONSUMERS_PACKAGES; a missing one
 # skips its tests, or fails them when CI=true.  Each core is started once,
@@ -18,6 +19,7 @@ bats_require_minimum_version 1.5.0
 
 load helpers/common
 load helpers/consumers
+load helpers/zabbix_server
 
 # Daemons start in seconds, results come every second: generous, not slow.
 # shellcheck disable=SC2034 # read by bats
@@ -39,6 +41,7 @@ setup_file() {
 }
 
 teardown_file() {
+	zabbix_server_stop
 	consumers_stop_all
 	servers_stop
 }
@@ -514,4 +517,142 @@ zabbix_proxy_up() {
 	[[ $zabbix_vstate == 0 && $zabbix_value == 2 ]]
 	zabbix_proxy_value 10404
 	[[ $zabbix_value == "Socket timeout after 2 seconds while connecting to 127.0.0.1 port $DROPPED" ]]
+}
+
+# ---------------------------------------------------------------------------
+# Zabbix server: the template imported through the API of a real 6.0 server
+# and frontend, on hosts whose external checks the server runs.
+
+_start_zabbix_server() {
+	local every=("{\$TCPPORT.INTERVAL}=1s")
+	zabbix_server_start || return 1
+	zabbix_import_template "$ZABBIX_TEMPLATE" >/dev/null || return 1
+	zabbix_host_add tcp-open "${every[@]}" "{\$TCPPORT.PORTS}=$OPEN"
+	zabbix_host_add tcp-refused "${every[@]}" "{\$TCPPORT.PORTS}=$REFUSED" "{\$TCPPORT.FAILURES}=#2"
+	zabbix_host_add tcp-slow "${every[@]}" "{\$TCPPORT.PORTS}=$OPEN" "{\$TCPPORT.WARN}=0" \
+		"{\$TCPPORT.FAILURES}=#2"
+	zabbix_host_add tcp-notaport "${every[@]}" "{\$TCPPORT.PORTS}=notaport"
+	zabbix_host_add tcp-ports "${every[@]}" "{\$TCPPORT.PORTS}=$OPEN,$REFUSED"
+	zabbix_host_add tcp-garbage "${every[@]}" "{\$TCPPORT.PORTS}=garbage"
+	zabbix_hosts_create check_tcpport || return 1
+	zabbix_server_reload
+}
+
+zabbix_server_up() {
+	consumer_require zabbix_server php curl jq dpkg-deb runuser "$PG_BIN/initdb"
+	consumer_once zabbix_server _start_zabbix_server
+	zabbix_server_env
+}
+
+# bats test_tags=root,slow,consumers
+@test "zabbix server: the template imports through the API into Templates/Modules" {
+	zabbix_server_up
+	run -0 zabbix_api template.get '{"filter":{"host":["check_tcpport"]},"selectGroups":["name"],
+		"selectItems":["key_","history"],"selectTriggers":["description"],"selectDiscoveries":["key_"],
+		"selectMacros":["macro","value"]}'
+	run -0 jq -r '.[0] | [(.groups | map(.name) | join(",")), (.items | length), (.triggers | length),
+		(.discoveries | map(.key_) | join(",")),
+		(.macros | map(select(.macro == "{$TCPPORT.FAILURES}" or .macro == "{$TCPPORT.NODATA}") |
+			"\(.macro)=\(.value)") | sort | join(","))] | join(" ")' <<<"$output"
+	[[ $output == 'Templates/Modules 4 4 check_tcpport.discovery {$TCPPORT.FAILURES}=#3,{$TCPPORT.NODATA}=5m' ]]
+	# The state triggers depend on the no-data and the UNKNOWN trigger.
+	run -0 zabbix_api trigger.get '{"templated":true,"filter":{"host":"check_tcpport"},
+		"selectDependencies":["description"],"output":["description"]}'
+	run -0 jq -r '.[] | select(.description | test("CRITICAL|slow")) |
+		[.dependencies[].description] | sort | join("|")' <<<"$output"
+	[[ ${#lines[@]} == 2 && ${lines[0]} == "${lines[1]}" ]]
+	[[ ${lines[0]} == 'check_tcpport: No data for {$TCPPORT.NODATA}|check_tcpport: Port {$TCPPORT.PORTS} state is UNKNOWN' ]]
+	# Importing it again updates it in place (as after a package upgrade).
+	run -0 zabbix_import_template "$ZABBIX_TEMPLATE"
+	[[ $output == true ]]
+	# Why {$TCPPORT.FAILURES} holds "#3" rather than the template writing "#{$...}".
+	run -1 zabbix_api trigger.create \
+		'{"description":"x","expression":"min(/check_tcpport/check_tcpport.code,#{$TCPPORT.N})=2"}'
+	[[ $output == *'incorrect expression'* ]]
+}
+
+# bats test_tags=root,slow,consumers
+@test "zabbix server: an open port: state 0, a connect time, the message, no problem" {
+	zabbix_server_up
+	zabbix_item_value tcp-open check_tcpport.code
+	[[ $zabbix_value == 0 ]]
+	zabbix_item_value tcp-open check_tcpport.time
+	[[ $zabbix_value =~ ^[0-9.]+(e-?[0-9]+)?$ && $zabbix_value != 0 ]]
+	zabbix_item_value tcp-open check_tcpport.message
+	[[ $zabbix_value =~ ^[0-9.]+\ second\ response\ time\ on\ 127\.0\.0\.1\ port\ $OPEN$ ]]
+	run -0 zabbix_problems tcp-open
+	[[ -z $output ]]
+}
+
+# bats test_tags=root,slow,consumers
+@test "zabbix server: a refused port fires the CRITICAL trigger after {\$TCPPORT.FAILURES} checks" {
+	zabbix_server_up
+	zabbix_problem tcp-refused 'is CRITICAL'
+	[[ $(jq -r .priority <<<"$zabbix_trigger") == 4 ]] # HIGH
+	[[ $zabbix_event == "check_tcpport: Port $REFUSED is CRITICAL (#2 checks): connect to address 127.0.0.1 and port $REFUSED: Connection refused" ]]
+	zabbix_item_value tcp-refused check_tcpport.code
+	[[ $zabbix_value == 2 ]]
+	# The connect time stays without a value; nothing else fires.
+	run -0 zabbix_api item.get '{"host":"tcp-refused","filter":{"key_":["check_tcpport.time"]},"output":["lastclock"]}'
+	[[ $(jq -r '.[0].lastclock' <<<"$output") == 0 ]]
+	run -0 zabbix_problems tcp-refused
+	[[ $output == "check_tcpport: Port $REFUSED is CRITICAL" ]]
+}
+
+# bats test_tags=root,slow,consumers
+@test "zabbix server: {\$TCPPORT.WARN} 0 fires the slow (WARNING) trigger, not CRITICAL" {
+	zabbix_server_up
+	zabbix_problem tcp-slow 'is slow'
+	[[ $(jq -r .priority <<<"$zabbix_trigger") == 2 ]] # WARNING
+	[[ $zabbix_event == "check_tcpport: Port $OPEN is slow (#2 checks): "*" second response time on 127.0.0.1 port $OPEN" ]]
+	run -0 zabbix_problems tcp-slow
+	[[ $output == "check_tcpport: Port $OPEN is slow (WARNING)" ]]
+}
+
+# bats test_tags=root,slow,consumers
+@test "zabbix server: {\$TCPPORT.PORTS}=notaport fires UNKNOWN with the usage error, not unsupported" {
+	zabbix_server_up
+	zabbix_problem tcp-notaport 'state is UNKNOWN'
+	[[ $zabbix_event == "check_tcpport: Port notaport state is UNKNOWN: invalid port 'notaport': "* ]]
+	zabbix_item_value tcp-notaport check_tcpport.code
+	[[ $zabbix_value == 3 && $(jq -r .state <<<"$zabbix_item") == 0 ]]
+	zabbix_item_value tcp-notaport check_tcpport.message
+	[[ $zabbix_value == "invalid port 'notaport': "* ]]
+	run -0 zabbix_problems tcp-notaport
+	[[ $output == "check_tcpport: Port notaport state is UNKNOWN" ]]
+}
+
+# bats test_tags=root,slow,consumers
+@test "zabbix server: an answer that is not JSON gives UNKNOWN through the error handlers" {
+	zabbix_server_up
+	# ExternalScripts answers "this is not JSON" for this host (helpers/zabbix_server.bash).
+	zabbix_problem tcp-garbage 'state is UNKNOWN'
+	[[ $zabbix_event == 'check_tcpport: Port garbage state is UNKNOWN: check_tcpport gave no JSON: see the item "check_tcpport: Result (JSON)"' ]]
+	zabbix_item_value tcp-garbage check_tcpport.code
+	[[ $zabbix_value == 3 && $(jq -r .state <<<"$zabbix_item") == 0 ]]
+	zabbix_item_value tcp-garbage 'check_tcpport["-H","{HOST.CONN}","-p","{$TCPPORT.PORTS}","-t","{$TCPPORT.TIMEOUT}","-w","{$TCPPORT.WARN}","-c","{$TCPPORT.CRIT}","--output","json"]'
+	[[ $zabbix_value == 'this is not JSON' ]]
+}
+
+# bats test_tags=root,slow,consumers
+@test "zabbix server: discovery makes state, time and message items per port, and a graph" {
+	zabbix_server_up
+	zabbix_item_value tcp-ports "check_tcpport.code[127.0.0.1,$OPEN]"
+	[[ $zabbix_value == 0 ]]
+	zabbix_item_value tcp-ports "check_tcpport.code[127.0.0.1,$REFUSED]"
+	[[ $zabbix_value == 2 ]]
+	zabbix_item_value tcp-ports "check_tcpport.time[127.0.0.1,$OPEN]"
+	[[ $zabbix_value =~ ^[0-9.]+(e-?[0-9]+)?$ ]]
+	zabbix_item_value tcp-ports "check_tcpport.message[127.0.0.1,$REFUSED]"
+	[[ $zabbix_value == "connect to address 127.0.0.1 and port $REFUSED: Connection refused" ]]
+	run -0 zabbix_api host.get '{"filter":{"host":["tcp-ports"]},"output":["hostid"]}'
+	hostid=$(jq -r '.[0].hostid' <<<"$output")
+	run -0 zabbix_api graph.get "{\"hostids\":[\"$hostid\"],\"output\":[\"name\"]}"
+	run -0 jq -r '.[].name' <<<"$output"
+	[[ ${#lines[@]} == 2 ]]
+	[[ " ${lines[*]} " == *" check_tcpport: Port $OPEN: Connect time "* ]]
+	[[ " ${lines[*]} " == *" check_tcpport: Port $REFUSED: Connect time "* ]]
+	# The per-port trigger prototype is off by default: only the template's triggers.
+	run -0 zabbix_api trigger.get "{\"hostids\":[\"$hostid\"],\"output\":[\"description\"]}"
+	[[ $(jq length <<<"$output") == 4 ]]
 }

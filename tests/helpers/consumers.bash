@@ -25,7 +25,9 @@
 #   CONSUMERS_SRCDIR    the source tree (default: the parent of tests/)
 #
 # Debian packages: see CONSUMERS_PACKAGES below (zabbix_get comes with
-# zabbix-proxy-sqlite3 in Debian 12).
+# zabbix-proxy-sqlite3 in Debian 12).  zabbix-server-pgsql is not among them:
+# it conflicts with the proxy, so helpers/zabbix_server.bash downloads and
+# unpacks it into a cache instead of installing it.
 
 # shellcheck source=SCRIPTDIR/free_port.bash
 source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
@@ -35,7 +37,7 @@ CONSUMERS_SRCDIR=${CONSUMERS_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 # What tests/consumers.bats needs (apt-get install --no-install-recommends); one
 # line, as build-aux/install-deps (./bootstrap --tests) reads it from here.
 # shellcheck disable=SC2034 # read by the tests and by build-aux/install-deps
-CONSUMERS_PACKAGES="icinga2-bin icinga2-common nagios4-core zabbix-agent zabbix-proxy-sqlite3 sqlite3 curl jq python3 python3-yaml iproute2"
+CONSUMERS_PACKAGES="icinga2-bin icinga2-common nagios4-core zabbix-agent zabbix-proxy-sqlite3 sqlite3 curl jq python3 python3-yaml iproute2 postgresql-15 zabbix-frontend-php php8.2-cli php8.2-cgi php8.2-pgsql"
 
 # ---------------------------------------------------------------------------
 # Generic: skip or fail, time, ports, processes.
@@ -683,6 +685,7 @@ zabbix_template_check() {
 		if not templates:
 		    err("no templates")
 		nitems = ntriggers = 0
+		trigs, deps = set(), []
 		for t in templates:
 		    tname = t.get("template")
 		    uuid(t, "template %s" % tname)
@@ -719,6 +722,10 @@ zabbix_template_check() {
 		                    err("trigger %s: item %r is not in the template" % (tr.get("name"), key))
 		            if not tr.get("name"):
 		                err("a trigger has no name")
+		            # A dependency names another trigger by name and expression.
+		            trigs.add((tr.get("name"), expr))
+		            deps.extend((tr.get("name"), d.get("name"), d.get("expression"))
+		                        for d in tr.get("dependencies") or [])
 		    for it in items:
 		        nitems += 1
 		        where = "item %s" % it.get("key")
@@ -759,6 +766,16 @@ zabbix_template_check() {
 		            triggers_of(p, "item prototype %s" % p.get("key"))
 		        for tp in d.get("trigger_prototypes") or []:
 		            uuid(tp, "trigger prototype %s" % tp.get("name"))
+		        for g in d.get("graph_prototypes") or []:
+		            uuid(g, "graph prototype %s" % g.get("name"))
+		            for gi in g.get("graph_items") or []:
+		                if (gi.get("item") or {}).get("key") not in keys:
+		                    err("graph prototype %s: item %r is not in the template" % (g.get("name"), gi.get("item")))
+		        if d.get("type") == "DEPENDENT" and (d.get("master_item") or {}).get("key") not in keys:
+		            err("discovery rule %s: master_item is not an item of the template" % d.get("key"))
+		for owner, name, expr in deps:
+		    if (name, expr) not in trigs:
+		        err("trigger %s: depends on %r, not a trigger of the template with that expression" % (owner, name))
 		if len(uuids) != len(set(uuids)):
 		    err("uuids are not unique")
 		if errors:
