@@ -893,7 +893,7 @@ zabbix_proxy_start() {
 	EOF
 	zabbix_proxy_env
 	consumer_spawn zabbix_proxy "$dir" zabbix_proxy -f -c "$dir/zabbix_proxy.conf"
-	wait_for 20 "zabbix_proxy to start its pollers" _zabbix_proxy_ready
+	wait_for 20 "zabbix_proxy to start its pollers" zabbix_pollers_ready zabbix_proxy "$ZABBIX_PROXY_DIR"
 }
 
 # zabbix_proxy_env: set ZABBIX_PROXY_DIR of the running proxy.
@@ -902,12 +902,15 @@ zabbix_proxy_env() {
 	export ZABBIX_PROXY_DIR
 }
 
-_zabbix_proxy_ready() {
-	consumer_alive zabbix_proxy "$ZABBIX_PROXY_DIR" || {
-		tail -n 20 "$ZABBIX_PROXY_DIR/zabbix_proxy.out" "$ZABBIX_PROXY_DIR/zabbix_proxy.log" >&2
+# zabbix_pollers_ready PROG DIR: PROG (zabbix_server or zabbix_proxy) of DIR
+# has started its pollers; 99 (give up) when it died, with its last words.
+zabbix_pollers_ready() {
+	local prog=$1 dir=$2
+	consumer_alive "$prog" "$dir" || {
+		tail -n 20 "$dir/$prog.out" "$dir/$prog.log" >&2
 		return 99
 	}
-	grep -q 'started \[poller #1\]' "$ZABBIX_PROXY_DIR/zabbix_proxy.log" 2>/dev/null
+	grep -q 'started \[poller #1\]' "$dir/$prog.log" 2>/dev/null
 }
 
 # zabbix_proxy_value ITEMID [SECONDS]: wait until the proxy has stored a

@@ -155,7 +155,7 @@ zabbix_server_start() {
 	ZABBIX_SERVER_DIR=$dir ZABBIX_SERVER_CONF=$dir/zabbix_server.conf
 	export ZABBIX_SERVER_DIR ZABBIX_SERVER_CONF
 	consumer_spawn zabbix_server "$dir" "$ZABBIX_SERVER_ROOT/usr/sbin/zabbix_server" -f -c "$dir/zabbix_server.conf"
-	wait_for 30 "zabbix_server to start its pollers" _zabbix_server_ready || return 1
+	wait_for 30 "zabbix_server to start its pollers" zabbix_pollers_ready zabbix_server "$ZABBIX_SERVER_DIR" || return 1
 	zabbix_frontend_conf "$dir" "$port" || return 1
 	webport=$(free_port) || return 1
 	consumer_spawn php "$dir" php -S "127.0.0.1:$webport" -t "$ZABBIX_FRONTEND"
@@ -185,14 +185,6 @@ zabbix_server_env() {
 	ZABBIX_SERVER_DIR=$dir ZABBIX_SERVER_CONF=$dir/zabbix_server.conf
 	ZABBIX_API_URL=$(cat "$dir/api.url" 2>/dev/null)
 	export ZABBIX_SERVER_DIR ZABBIX_SERVER_CONF ZABBIX_API_URL
-}
-
-_zabbix_server_ready() {
-	consumer_alive zabbix_server "$ZABBIX_SERVER_DIR" || {
-		tail -n 20 "$ZABBIX_SERVER_DIR/zabbix_server.out" "$ZABBIX_SERVER_DIR/zabbix_server.log" >&2
-		return 99
-	}
-	grep -q 'started \[poller #1\]' "$ZABBIX_SERVER_DIR/zabbix_server.log" 2>/dev/null
 }
 
 _zabbix_api_ready() {
