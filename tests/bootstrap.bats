@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: ISC
 # ./bootstrap and build-aux/install-deps on fakes: apt-get, dpkg-query, dpkg, systemctl,
-# id, locale, locale-gen and invoke-rc.d are scripts in a scratch directory that log
-# their arguments and keep a pretend package database. Nothing is installed, started or
-# changed on this machine.
+# update-rc.d, id, locale, locale-gen and invoke-rc.d are scripts in a scratch directory
+# that log their arguments and keep a pretend package database. Nothing is installed,
+# started or changed on this machine.
 
 bats_require_minimum_version 1.5.0
 
@@ -12,7 +12,8 @@ setup() {
 	deps=$top/build-aux/install-deps
 	export FAKE=$BATS_TEST_TMPDIR/fake
 	mkdir -p "$FAKE/bin" "$FAKE/units" "$FAKE/systemd"
-	: >"$FAKE/installed"
+	echo dpkg >"$FAKE/installed" # dpkg-query lists at least dpkg on Debian
+	: >"$FAKE/config-files"
 	: >"$FAKE/deps"
 	: >"$FAKE/log"
 	make_fakes
@@ -25,7 +26,7 @@ setup() {
 	printf '# de_DE.UTF-8 UTF-8\n# en_US.UTF-8 UTF-8\n' >"$FAKE/locale.gen"
 	# The real commands would install on this machine: stop unless the fakes answer.
 	local cmd
-	for cmd in apt-get dpkg-query dpkg systemctl id locale locale-gen; do
+	for cmd in apt-get dpkg-query dpkg systemctl update-rc.d invoke-rc.d id locale locale-gen; do
 		[ "$(command -v "$cmd")" = "$FAKE/bin/$cmd" ] || return 1
 	done
 	service_packages=$(sed -n 's/^SERVICE_PACKAGES="\(.*\)"$/\1/p' "$top/tests/helpers/services.bash")
@@ -36,7 +37,10 @@ setup() {
 # make_fakes: the fake commands in $FAKE/bin. $FAKE/installed is dpkg's database (one
 # package a line); $FAKE/deps lines "PKG: DEP..." are what installing PKG pulls in;
 # $FAKE/units/PKG is what `dpkg -L PKG` lists beside a binary; $FAKE/removes lists what
-# `apt-get -s install` says it would remove.
+# `apt-get -s install` says it would remove; $FAKE/config-files lists the packages
+# removed with their configuration files kept ("rc"). FAKE_APT_SIGNAL: apt-get sends
+# that signal to install-deps after installing; FAKE_DPKG_QUERY_LIST_FAIL: dpkg-query
+# without names fails; FAKE_SYSTEMCTL_FAIL="VERB UNIT": that systemctl call fails.
 make_fakes() {
 	cat >"$FAKE/bin/apt-get" <<-'EOF'
 		#!/bin/bash
@@ -70,6 +74,7 @@ make_fakes() {
 		for p in "${pkgs[@]}"; do
 			[ ! -f "$FAKE/units/$p" ] || invoke-rc.d "$p" start
 		done
+		[ -z "${FAKE_APT_SIGNAL:-}" ] || kill -s "$FAKE_APT_SIGNAL" "$PPID"
 		[ -z "${FAKE_APT_FAIL:-}" ] || exit 100
 	EOF
 	cat >"$FAKE/bin/invoke-rc.d" <<-'EOF'
@@ -87,10 +92,18 @@ make_fakes() {
 		for a in "$@"; do
 			case $a in -W | -f=*) ;; *) names+=("$a") ;; esac
 		done
-		[ ${#names[@]} -gt 0 ] || mapfile -t names < <(sort -u "$FAKE/installed")
+		if [ ${#names[@]} -eq 0 ]; then
+			if [ -n "${FAKE_DPKG_QUERY_LIST_FAIL:-}" ]; then
+				echo "dpkg-query: error: cannot read the status database" >&2
+				exit 2
+			fi
+			mapfile -t names < <(sort -u "$FAKE/installed" "$FAKE/config-files")
+		fi
 		for n in "${names[@]}"; do
 			if grep -qxF "$n" "$FAKE/installed"; then
 				echo "install ok installed $n"
+			elif grep -qxF "$n" "$FAKE/config-files"; then
+				echo "deinstall ok config-files $n"
 			else
 				echo "dpkg-query: no packages found matching $n" >&2
 				status=1
@@ -108,6 +121,17 @@ make_fakes() {
 	cat >"$FAKE/bin/systemctl" <<-'EOF'
 		#!/bin/bash
 		echo "systemctl $*" >>"$FAKE/log"
+		case " $* " in
+		*" ${FAKE_SYSTEMCTL_FAIL:-no such call} "*)
+			echo "Failed to $2 unit: Access denied" >&2
+			exit 1
+			;;
+		esac
+		[ "$2" != mask ] || echo "Created symlink /etc/systemd/system/$3 -> /dev/null." >&2
+	EOF
+	cat >"$FAKE/bin/update-rc.d" <<-'EOF'
+		#!/bin/bash
+		echo "update-rc.d $*" >>"$FAKE/log"
 	EOF
 	cat >"$FAKE/bin/id" <<-'EOF'
 		#!/bin/bash
@@ -149,6 +173,19 @@ fake_units() {
 	echo 'exim4-daemon-light: exim4-base' >>"$FAKE/deps"
 }
 
+# init scripts without a systemd unit of their name, as slapd and exim4-base ship them
+fake_init_scripts() {
+	echo /etc/init.d/slapd >>"$FAKE/units/slapd"
+	echo /etc/init.d/exim4 >>"$FAKE/units/exim4-base"
+}
+
+# reset_fakes: the package database, the log and the record as before a first run.
+reset_fakes() {
+	echo dpkg >"$FAKE/installed"
+	: >"$FAKE/log"
+	rm -f "$BOOTSTRAP_RECORD" "$BOOTSTRAP_POLICY_RC_D"
+}
+
 @test "plain: installs exactly the build tools, no server, no monitoring system, no policy-rc.d" {
 	run -0 sh "$deps"
 	run -0 install_line
@@ -175,6 +212,13 @@ fake_units() {
 	run ! grep '^apt-get' "$FAKE/log"
 }
 
+@test "an argument after --tests is a usage error, not ignored" {
+	run -2 sh "$deps" --tests extra
+	[[ $output == *"usage: "*"[--tests]"* ]]
+	run -2 sh "$deps" --tests --tests
+	run ! grep -E '^(apt-get|dpkg-query)' "$FAKE/log"
+}
+
 @test "--tests: announces the servers and monitoring systems, then installs them with the test tools" {
 	run -0 sh "$deps" --tests
 	local install pkg announce_at install_at i
@@ -194,7 +238,7 @@ fake_units() {
 	# each package once (iproute2 is both a test tool and a consumer's)
 	[ "$(tr ' ' '\n' <<<"$install" | sort | uniq -d)" = "" ]
 	[[ $output == *"  monitoring systems: $consumer_packages"* ]]
-	[[ $output == *"on loopback ports; none of their system services is started"* ]]
+	[[ $output == *"during the install a policy-rc.d refuses every start asked through"* ]]
 }
 
 @test "--tests: the announcement says which groups are installed already" {
@@ -293,6 +337,134 @@ fake_units() {
   systemctl unmask dovecot.service dovecot.socket exim4-base.timer nginx.service redis-server.service redis-server@.service
   apt-get purge $new"* ]]
 	[[ $output != *"purge"*"openssh-server"* ]]
+}
+
+@test "--tests: the units systemd generates from the init scripts it installed (slapd, exim4) are disabled and masked" {
+	fake_units
+	fake_init_scripts
+	echo openssh-server >>"$FAKE/installed"
+	run -0 sh "$deps" --tests
+	local unit
+	for unit in slapd.service exim4.service; do
+		grep -qx "systemctl --no-reload disable $unit" "$FAKE/log"
+		grep -qx "systemctl --no-reload mask $unit" "$FAKE/log"
+	done
+	grep -qx 'masked: dovecot.service dovecot.socket exim4-base.timer exim4.service nginx.service redis-server.service redis-server@.service slapd.service' "$BOOTSTRAP_RECORD"
+	[[ $output == *"  systemctl unmask "*" exim4.service "*" slapd.service"* ]]
+	run ! grep '^update-rc.d' "$FAKE/log"
+}
+
+@test "--tests: where systemd does not run, the init scripts it installed are disabled with update-rc.d, recorded, and the undo printed" {
+	fake_units
+	fake_init_scripts
+	echo openssh-server >>"$FAKE/installed"
+	echo /etc/init.d/ssh >>"$FAKE/units/openssh-server" # there before: left alone
+	rm -r "$BOOTSTRAP_SYSTEMD_DIR"
+	run -0 sh "$deps" --tests
+	local printed=$output
+	run -0 grep '^update-rc.d' "$FAKE/log"
+	[ "$output" = "$(printf 'update-rc.d exim4 disable\nupdate-rc.d slapd disable')" ]
+	run ! grep '^systemctl' "$FAKE/log"
+	grep -qx 'update-rc.d disabled: exim4 slapd' "$BOOTSTRAP_RECORD"
+	[[ $printed == *"install-deps: disabled with update-rc.d: exim4 slapd"* ]]
+	[[ $printed == *"
+  update-rc.d exim4 enable
+  update-rc.d slapd enable
+"* ]]
+}
+
+@test "--tests: SIGHUP or SIGPIPE during the install ends it with 129 or 141 and removes the policy-rc.d" {
+	fake_units
+	FAKE_APT_SIGNAL=HUP run -129 sh "$deps" --tests
+	grep -qx 'during install: policy-rc.d exits 101' "$FAKE/log"
+	[ ! -e "$BOOTSTRAP_POLICY_RC_D" ]
+	reset_fakes
+	FAKE_APT_SIGNAL=PIPE run -141 sh "$deps" --tests
+	grep -qx 'during install: policy-rc.d exits 101' "$FAKE/log"
+	[ ! -e "$BOOTSTRAP_POLICY_RC_D" ]
+}
+
+@test "--tests: a policy-rc.d carrying install-deps' marker is a leftover: replaced and removed, not the administrator's" {
+	printf '#!/bin/sh\n# check_tcpport install-deps: no service starts while it installs.\nexit 101\n' \
+		>"$BOOTSTRAP_POLICY_RC_D"
+	chmod 755 "$BOOTSTRAP_POLICY_RC_D"
+	run -0 sh "$deps" --tests
+	[ ! -e "$BOOTSTRAP_POLICY_RC_D" ]
+	grep -qx 'during install: policy-rc.d exits 101' "$FAKE/log"
+	[[ $output == *"$BOOTSTRAP_POLICY_RC_D is a leftover of an interrupted install-deps run"* ]]
+	[[ $output != *"exists: left as it is"* ]]
+}
+
+@test "--tests: SIGTERM or SIGINT during apt-get install still disables, masks and records what it installed" {
+	fake_units
+	local signal status
+	for signal in TERM INT; do
+		reset_fakes
+		[ "$signal" = TERM ] && status=143 || status=130
+		FAKE_APT_SIGNAL=$signal run -"$status" --separate-stderr sh "$deps" --tests
+		[ ! -e "$BOOTSTRAP_POLICY_RC_D" ]
+		grep -qx 'systemctl --no-reload disable nginx.service' "$FAKE/log"
+		grep -qx 'systemctl --no-reload mask nginx.service' "$FAKE/log"
+		grep -q '^installed: .*nginx' "$BOOTSTRAP_RECORD"
+		grep -q '^masked: .*nginx.service' "$BOOTSTRAP_RECORD"
+		[[ $stderr == *"install-deps: interrupted while apt-get installed"* ]]
+		[[ $output == *"  systemctl unmask "*"nginx.service"* ]]
+		[[ $output == *"  apt-get purge "*"nginx"* ]]
+	done
+}
+
+@test "--tests: with the administrator's policy-rc.d the messages say its policy decides the starts, and claim only what was done" {
+	fake_units
+	printf '#!/bin/sh\nexit 0\n' >"$BOOTSTRAP_POLICY_RC_D"
+	chmod 755 "$BOOTSTRAP_POLICY_RC_D"
+	run -0 sh "$deps" --tests
+	[[ $output == *"$BOOTSTRAP_POLICY_RC_D exists: left as it is; its policy, not install-deps,
+install-deps: decides whether services start during the install."* ]]
+	[[ $output != *"refuses every start"* ]]
+	[[ $output != *"not started"* ]]
+	[[ $output != *"is started"* ]]
+	[[ $output == *"
+install-deps: disabled and masked: dovecot.service dovecot.socket exim4-base.timer nginx.service "* ]]
+}
+
+@test "--tests: a unit whose systemctl mask fails is neither recorded nor printed as masked, and systemctl's error is shown" {
+	fake_units
+	echo openssh-server >>"$FAKE/installed"
+	FAKE_SYSTEMCTL_FAIL='mask nginx.service' run -0 --separate-stderr sh "$deps" --tests
+	grep -qx 'masked: dovecot.service dovecot.socket exim4-base.timer redis-server.service redis-server@.service' "$BOOTSTRAP_RECORD"
+	[[ $output != *"nginx.service"* ]]
+	[[ $output == *"  systemctl unmask dovecot.service dovecot.socket exim4-base.timer redis-server.service redis-server@.service"* ]]
+	[[ $stderr == *"install-deps: warning: systemctl mask nginx.service failed, not masked: Failed to mask unit: Access denied"* ]]
+	[[ $stderr != *"Created symlink"* ]]
+	reset_fakes
+	FAKE_SYSTEMCTL_FAIL='disable nginx.service' run -0 --separate-stderr sh "$deps" --tests
+	[[ $stderr == *"install-deps: warning: systemctl disable nginx.service failed: Failed to disable unit: Access denied"* ]]
+	[[ $output == *"install-deps: masked, but systemctl disable failed: nginx.service"* ]]
+	grep -q '^masked: .*nginx.service' "$BOOTSTRAP_RECORD"
+}
+
+@test "refuses when dpkg-query lists no installed package, before installing anything" {
+	FAKE_DPKG_QUERY_LIST_FAIL=1 run -1 --separate-stderr sh "$deps" --tests
+	[[ $stderr == *"install-deps: refusing: dpkg-query listed no installed package"* ]]
+	run ! grep -E '^(apt-get install|during install|systemctl)' "$FAKE/log"
+	[ ! -e "$BOOTSTRAP_POLICY_RC_D" ]
+	[ ! -e "$BOOTSTRAP_RECORD" ]
+}
+
+@test "--tests: a package whose configuration files were there before is masked, and undone by remove, not purge" {
+	fake_units
+	echo nginx >"$FAKE/config-files"
+	run -0 sh "$deps" --tests
+	grep -qx 'systemctl --no-reload mask nginx.service' "$FAKE/log"
+	grep -q '^installed: .*nginx' "$BOOTSTRAP_RECORD"
+	local purge
+	purge=$(printf '%s\n' "${lines[@]}" | sed -n 's/^  apt-get purge //p')
+	has_word "$purge" redis-server
+	[[ " $purge " != *" nginx "* ]]
+	grep -qx 'configuration files there before: nginx' "$BOOTSTRAP_RECORD"
+	[[ $output == *"
+  apt-get remove nginx
+"* ]]
 }
 
 @test "refuses when the install would remove a package, before installing anything" {
