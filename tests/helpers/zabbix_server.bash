@@ -115,7 +115,7 @@ zabbix_server_start() {
 	printf '%s\n' "$dir" >"$(consumers_dir)/zabbix_server.dir"
 	chmod 755 "$dir" && chown postgres: "$dir" || return 1
 	zabbix_db_start "$dir" || return 1
-	mkdir -p "$dir/externalscripts" && _zabbix_external_wrapper >"$dir/externalscripts/check_tcpport" &&
+	mkdir -p "$dir/externalscripts" && _zabbix_external_wrapper "$dir" >"$dir/externalscripts/check_tcpport" &&
 		chmod 755 "$dir/externalscripts/check_tcpport" || return 1
 	port=$(free_port) || return 1
 	# One process of each kind that the tests need, none of the others.
@@ -164,15 +164,31 @@ zabbix_server_start() {
 	wait_for 30 "the Zabbix API on port $webport" _zabbix_api_ready
 }
 
-# _zabbix_external_wrapper: print the ExternalScripts entry: it runs PLUGIN
-# with the item's parameters, except for the port "garbage", where it
-# answers with something that is not JSON, as a broken installation could.
+# _zabbix_external_wrapper DIR: print the ExternalScripts entry: it runs
+# PLUGIN with the item's parameters, except that
+# - the port "garbage" answers something that is not JSON, as a broken
+#   installation could;
+# - a port "seq:A/B/C" is A on the first run, B on the second, then C for
+#   good (a count per list in DIR), so that a test can make one host's
+#   answer change from one check to the next with the plugin's real answers.
 _zabbix_external_wrapper() {
 	cat <<-EOF
 		#!/bin/sh
+		n=\$#
 		for arg; do
-			[ "\$arg" = garbage ] && { echo 'this is not JSON'; exit 0; }
+			case \$arg in
+			garbage) echo 'this is not JSON'; exit 0 ;;
+			seq:*)
+				list=\${arg#seq:}
+				count=$(shell_quote "$1")/seq.\$(printf '%s' "\$list" | cksum | cut -d' ' -f1)
+				k=\$((\$(cat "\$count" 2>/dev/null || echo 0) + 1))
+				echo "\$k" >"\$count"
+				arg=\$(printf '%s\\n' "\$list" | tr / '\\n' | awk -v k="\$k" 'NR <= k { v = \$0 } END { print v }')
+				;;
+			esac
+			set -- "\$@" "\$arg"
 		done
+		shift "\$n"
 		exec $(shell_quote "$PLUGIN") "\$@"
 	EOF
 }
@@ -338,6 +354,14 @@ _zabbix_item_fetch() {
 	zabbix_item=$(jq -c '.[0]' <<<"$items")
 	# shellcheck disable=SC2034 # read by the tests
 	zabbix_value=$(jq -r .lastvalue <<<"$zabbix_item")
+}
+
+# zabbix_item_is HOST KEY VALUE: wait until the last value of KEY on HOST is VALUE.
+zabbix_item_is() {
+	wait_for 30 "$2 on $1 to be $3" _zabbix_item_is "$@"
+}
+_zabbix_item_is() {
+	_zabbix_item_fetch "$1" "$2" && [[ $zabbix_value == "$3" ]]
 }
 
 # zabbix_problem HOST NAMEPART [SECONDS]: wait until HOST has a trigger in
