@@ -537,6 +537,8 @@ _start_zabbix_server() {
 	# two UNKNOWN checks, then refused for good; open, then UNKNOWN for good
 	zabbix_host_add tcp-flap "${every[@]}" "{\$TCPPORT.PORTS}=seq:notaport/notaport/$REFUSED"
 	zabbix_host_add tcp-lost "${every[@]}" "{\$TCPPORT.PORTS}=seq:$OPEN/notaport"
+	# refused, one UNKNOWN check among them, refused again
+	zabbix_host_add tcp-blip "${every[@]}" "{\$TCPPORT.PORTS}=seq:$REFUSED/$REFUSED/$REFUSED/$REFUSED/notaport/$REFUSED"
 	zabbix_hosts_create check_tcpport || return 1
 	zabbix_server_reload
 }
@@ -561,10 +563,12 @@ zabbix_server_up() {
 	# The state triggers depend on the no-data and the UNKNOWN trigger.
 	run -0 zabbix_api trigger.get '{"templated":true,"filter":{"host":"check_tcpport"},
 		"selectDependencies":["description"],"output":["description"]}'
+	# (and WARNING on CRITICAL)
 	run -0 jq -r '.[] | select(.description | test("CRITICAL|slow")) |
-		[.dependencies[].description] | sort | join("|")' <<<"$output"
-	[[ ${#lines[@]} == 2 && ${lines[0]} == "${lines[1]}" ]]
-	[[ ${lines[0]} == 'check_tcpport: No data for {$TCPPORT.NODATA}|check_tcpport: Port {$TCPPORT.PORTS} state is UNKNOWN' ]]
+		"\(.description): \([.dependencies[].description] | sort | join("|"))"' <<<"$output"
+	[[ ${#lines[@]} == 2 ]]
+	[[ " ${lines[*]} " == *' check_tcpport: Port {$TCPPORT.PORTS} is CRITICAL: check_tcpport: No data for {$TCPPORT.NODATA}|check_tcpport: Port {$TCPPORT.PORTS} state is UNKNOWN '* ]]
+	[[ " ${lines[*]} " == *' check_tcpport: Port {$TCPPORT.PORTS} is slow or failing (WARNING): check_tcpport: No data for {$TCPPORT.NODATA}|check_tcpport: Port {$TCPPORT.PORTS} is CRITICAL|check_tcpport: Port {$TCPPORT.PORTS} state is UNKNOWN '* ]]
 	# Importing it again updates it in place (as after a package upgrade).
 	run -0 zabbix_import_template "$ZABBIX_TEMPLATE"
 	[[ $output == true ]]
@@ -595,7 +599,8 @@ zabbix_server_up() {
 	# The event's name is the trigger's: the message could reach the history after
 	# the state that opens the problem. The operational data, read when shown, is it.
 	[[ $zabbix_event == "check_tcpport: Port $REFUSED is CRITICAL" ]]
-	[[ $(jq -r .opdata <<<"$zabbix_trigger") == '{ITEM.LASTVALUE1}' ]]
+	# the whole message: regsub, as a plain {ITEM.LASTVALUE} is cut at 20 characters
+	[[ $(jq -r .opdata <<<"$zabbix_trigger") == '{{ITEM.LASTVALUE1}.regsub("(.*)", \1)}' ]]
 	run -0 zabbix_api trigger.get "$(jq -n -c --arg t "$(jq -r .triggerid <<<"$zabbix_trigger")" \
 		'{triggerids:[$t], expandExpression:true, output:["expression"]}')"
 	[[ $(jq -r '.[0].expression' <<<"$output") == "length(last(/tcp-refused/check_tcpport.message))>=0 and "* ]]
@@ -615,9 +620,9 @@ zabbix_server_up() {
 	zabbix_server_up
 	zabbix_problem tcp-slow 'is slow'
 	[[ $(jq -r .priority <<<"$zabbix_trigger") == 2 ]] # WARNING
-	[[ $zabbix_event == "check_tcpport: Port $OPEN is slow (WARNING)" ]]
+	[[ $zabbix_event == "check_tcpport: Port $OPEN is slow or failing (WARNING)" ]]
 	run -0 zabbix_problems tcp-slow
-	[[ $output == "check_tcpport: Port $OPEN is slow (WARNING)" ]]
+	[[ $output == "check_tcpport: Port $OPEN is slow or failing (WARNING)" ]]
 }
 
 # bats test_tags=root,slow,consumers
@@ -707,4 +712,20 @@ zabbix_server_up() {
 	echo "$output" # shown if it fails
 	[[ $(jq -r '.[0].state' <<<"$output") == 1 ]]
 	[[ $(jq -r '.[0].error' <<<"$output") == *"check_tcpport checked no port: invalid port 'notaport'"* ]]
+}
+
+# bats test_tags=root,slow,consumers
+@test "zabbix server: an UNKNOWN check does not resolve CRITICAL while the port is still refused" {
+	zabbix_server_up
+	zabbix_problem tcp-blip 'is CRITICAL'
+	local trigger
+	trigger=$(jq -r .triggerid <<<"$zabbix_trigger")
+	# wait past the UNKNOWN check, until refused again for two checks
+	zabbix_history_matches tcp-blip check_tcpport.code '32{2,}$'
+	# one PROBLEM event, never an OK one: the problem stayed open throughout
+	run -0 zabbix_api event.get "$(jq -n -c --arg t "$trigger" \
+		'{objectids:[$t], source:0, object:0, output:["value","clock"]}')"
+	[[ $(jq -r 'map(.value) | join(",")' <<<"$output") == 1 ]]
+	run -0 zabbix_problems tcp-blip
+	[[ $output == *"is CRITICAL"* ]]
 }

@@ -364,6 +364,21 @@ _zabbix_item_is() {
 	_zabbix_item_fetch "$1" "$2" && [[ $zabbix_value == "$3" ]]
 }
 
+# zabbix_history_matches HOST KEY REGEX: wait until the values of the numeric
+# item KEY of HOST, oldest first and written one after the other ("2232"),
+# match REGEX (grep -E).
+zabbix_history_matches() {
+	wait_for 30 "the history of $2 on $1 to match $3" _zabbix_history_matches "$@"
+}
+_zabbix_history_matches() {
+	local values
+	_zabbix_item_fetch "$1" "$2" || return 1
+	values=$(zabbix_api history.get "$(jq -n -c --arg i "$(jq -r .itemid <<<"$zabbix_item")" \
+		'{itemids:[$i], history:3, sortfield:"clock", sortorder:"ASC", output:["value"]}')" |
+		jq -r 'map(.value) | join("")') || return 1
+	grep -qE "$3" <<<"$values"
+}
+
 # zabbix_problem HOST NAMEPART [SECONDS]: wait until HOST has a trigger in
 # PROBLEM whose description (the trigger name) contains NAMEPART; set
 # zabbix_trigger (the trigger's JSON) and zabbix_event (its problem's name).
