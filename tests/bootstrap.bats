@@ -74,6 +74,11 @@ make_fakes() {
 		for p in "${pkgs[@]}"; do
 			[ ! -f "$FAKE/units/$p" ] || invoke-rc.d "$p" start
 		done
+		if [ -n "${FAKE_APT_HALF:-}" ]; then # its postinst failed: left half configured
+			grep -vxF "$FAKE_APT_HALF" "$FAKE/installed" >"$FAKE/installed.new"
+			mv "$FAKE/installed.new" "$FAKE/installed"
+			echo "$FAKE_APT_HALF" >>"$FAKE/half"
+		fi
 		[ -z "${FAKE_APT_SIGNAL:-}" ] || kill -s "$FAKE_APT_SIGNAL" "$PPID"
 		[ -z "${FAKE_APT_FAIL:-}" ] || exit 100
 	EOF
@@ -97,11 +102,13 @@ make_fakes() {
 				echo "dpkg-query: error: cannot read the status database" >&2
 				exit 2
 			fi
-			mapfile -t names < <(sort -u "$FAKE/installed" "$FAKE/config-files")
+			mapfile -t names < <(cat "$FAKE/installed" "$FAKE/config-files" "$FAKE/half" 2>/dev/null | sort -u)
 		fi
 		for n in "${names[@]}"; do
 			if grep -qxF "$n" "$FAKE/installed"; then
 				echo "install ok installed $n"
+			elif grep -qxsF "$n" "$FAKE/half"; then
+				echo "install ok half-configured $n"
 			elif grep -qxF "$n" "$FAKE/config-files"; then
 				echo "deinstall ok config-files $n"
 			else
@@ -127,6 +134,10 @@ make_fakes() {
 			exit 1
 			;;
 		esac
+		if [ "$1" = is-enabled ]; then
+			! grep -qxsF "$2" "$FAKE/masked" || echo masked
+			exit 0
+		fi
 		[ "$2" != mask ] || echo "Created symlink /etc/systemd/system/$3 -> /dev/null." >&2
 	EOF
 	cat >"$FAKE/bin/update-rc.d" <<-'EOF'
@@ -435,12 +446,14 @@ install-deps: disabled and masked: dovecot.service dovecot.socket exim4-base.tim
 @test "--tests: a unit whose systemctl mask fails is neither recorded nor printed as masked, and systemctl's error is shown" {
 	fake_units
 	echo openssh-server >>"$FAKE/installed"
-	FAKE_SYSTEMCTL_FAIL='mask nginx.service' run -0 --separate-stderr sh "$deps" --tests
+	# a service that could not be stopped from starting is a failure, said last
+	FAKE_SYSTEMCTL_FAIL='mask nginx.service' run -1 --separate-stderr sh "$deps" --tests
 	grep -qx 'masked: dovecot.service dovecot.socket exim4-base.timer redis-server.service redis-server@.service' "$BOOTSTRAP_RECORD"
 	[[ $output != *"nginx.service"* ]]
 	[[ $output == *"  systemctl unmask dovecot.service dovecot.socket exim4-base.timer redis-server.service redis-server@.service"* ]]
 	[[ $stderr == *"install-deps: warning: systemctl mask nginx.service failed, not masked: Failed to mask unit: Access denied"* ]]
 	[[ $stderr != *"Created symlink"* ]]
+	[[ ${stderr##*$'\n'} == "install-deps: these services could not be disabled (see the warnings above): nginx.service" ]]
 	reset_fakes
 	FAKE_SYSTEMCTL_FAIL='disable nginx.service' run -0 --separate-stderr sh "$deps" --tests
 	[[ $stderr == *"install-deps: warning: systemctl disable nginx.service failed: Failed to disable unit: Access denied"* ]]
@@ -525,4 +538,49 @@ install-deps: disabled and masked: dovecot.service dovecot.socket exim4-base.tim
 	[ "${lines[1]}" = "configure -q --prefix=/opt" ]
 	[ "${lines[2]}" = "install-deps " ]
 	[ "${lines[3]}" = "configure -q" ]
+	# anywhere but first, --tests would reach configure, which only warns
+	run -2 --separate-stderr "$tree/bootstrap" --prefix=/opt --tests
+	[ "$stderr" = "bootstrap: --tests goes first: ./bootstrap --tests [configure options]" ]
+	[ "$(wc -l <"$FAKE/log")" -eq 4 ]
+}
+
+@test "--tests: a unit the administrator masked before is left out of the record and the undo" {
+	fake_units
+	echo nginx.service >"$FAKE/masked"
+	run -0 sh "$deps" --tests
+	local printed=$output
+	run ! grep -E '^systemctl( --[a-z-]+)* (disable|mask) nginx\.service' "$FAKE/log"
+	run -0 grep '^masked: ' "$BOOTSTRAP_RECORD"
+	[[ $output == *" dovecot.service "* && $output != *nginx* ]]
+	run -0 grep '^  systemctl unmask ' <<<"$printed"
+	[[ $output == *" dovecot.service "* && $output != *nginx* ]]
+}
+
+@test "--tests: a package its failed install left half configured is disabled and recorded too" {
+	fake_units
+	FAKE_APT_HALF=nginx FAKE_APT_FAIL=1 run -100 --separate-stderr sh "$deps" --tests
+	grep -qx 'systemctl --no-reload mask nginx.service' "$FAKE/log"
+	grep -q '^installed: .*nginx' "$BOOTSTRAP_RECORD"
+	[[ $stderr == *"run ./bootstrap --tests"*"again to finish"* ]]
+}
+
+@test "--tests: while another run installs (its policy-rc.d names a live process), refuses and leaves it" {
+	printf '#!/bin/sh\n%s\n# pid %s\nexit 101\n' \
+		'# check_tcpport install-deps: no service starts while it installs.' "$$" >"$BOOTSTRAP_POLICY_RC_D"
+	chmod 755 "$BOOTSTRAP_POLICY_RC_D"
+	local before
+	before=$(cat "$BOOTSTRAP_POLICY_RC_D")
+	run -1 --separate-stderr sh "$deps" --tests
+	[[ $stderr == *"install-deps: refusing: another install-deps (process $$) is installing now; wait for it"* ]]
+	[ "$(cat "$BOOTSTRAP_POLICY_RC_D")" = "$before" ]
+	run ! grep '^apt-get .*install' "$FAKE/log"
+}
+
+@test "--tests: a record that cannot be written is said, and the run still disables and reports" {
+	fake_units
+	BOOTSTRAP_RECORD=$FAKE/no/such/dir/record run -0 --separate-stderr sh "$deps" --tests
+	[[ $stderr == *"install-deps: warning: could not write $FAKE/no/such/dir/record"* ]]
+	[[ $stderr != *interrupted* ]]
+	[[ $output == *"install-deps: installed: "*"nginx"* ]]
+	[ "$(grep -c '^systemctl --no-reload mask nginx.service' "$FAKE/log")" -eq 1 ]
 }
