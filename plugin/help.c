@@ -11,6 +11,7 @@ static const char help_text[] =
 	"not, why not? The whole reference: man check_tcpport.\n"
 	"\n"
 	"Usage:\n"
+	"  check_tcpport [OPTION]... HOST PORTS\n"
 	"  check_tcpport -H HOST -p PORTS [-4|-6] [-w RANGE] [-c RANGE]\n"
 	"                [-t SECONDS[:STATE]] [-r STATE] [--state OUTCOME=STATE[,...]]\n"
 	"                [-v]... [OPTION]...\n"

@@ -86,6 +86,8 @@ static bool fail(char *err, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void unknown_option(const char *typed, char *err, size_t size);
 static bool parse_option(int c, char *arg, struct options *opts, char *err, size_t size);
+static bool parse_positional(int argc, char *argv[], int first, struct options *opts, char *err,
+			     size_t size);
 static bool parse_host(char *text, struct options *opts, char *err, size_t size);
 static bool parse_family(int c, struct options *opts, char *err, size_t size);
 static bool parse_threshold(const char *text, const char *name, bool percent,
@@ -164,13 +166,8 @@ options_parse(int argc, char *argv[], struct options *opts, char *err, size_t er
 		if (!parse_option(c, optarg, opts, err, err_size))
 			return OPTIONS_USAGE_ERROR;
 	}
-	/* check_tcp takes the host as the first argument too ("check_tcp host -p 80"). */
-	if (optind < argc && opts->nhosts == 0 && optind + 1 == argc &&
-	    !parse_host(argv[optind++], opts, err, err_size))
+	if (!parse_positional(argc, argv, optind, opts, err, err_size))
 		return OPTIONS_USAGE_ERROR;
-	if (optind < argc)
-		return fail(err, err_size, "unexpected argument '%s'", argv[optind]),
-		       OPTIONS_USAGE_ERROR;
 	if (!apply_service(opts, err, err_size) || !prepare_strings(opts, send, quit, err, err_size) ||
 	    !check_run(opts, interval_given, err, err_size))
 		return OPTIONS_USAGE_ERROR;
@@ -307,6 +304,33 @@ unknown_option(const char *typed, char *err, size_t size)
 		fail(err, size, "unknown option '-%c'", optopt);
 	else
 		fail(err, size, "unknown option '%s'", typed);
+}
+
+/* The words that are not options (getopt moves them last): check_tcp's host ("check_tcp
+ * host -p 80"), then the port, as telnet and nc take them ("check_tcpport host 80"). A
+ * word with no place is named, with the reason where there is one. */
+static bool
+parse_positional(int argc, char *argv[], int first, struct options *opts, char *err, size_t size)
+{
+	bool port_given = opts->ports.count > 0;
+	int i = first;
+
+	if (i < argc && opts->nhosts == 0 && !parse_host(argv[i++], opts, err, size))
+		return false;
+	if (i == first + 1 && i < argc && !port_given &&
+	    !ports_parse(&opts->ports, argv[i++], err, size))
+		return false;
+	if (i == argc)
+		return true;
+	if (i == first)
+		return fail(err, size, "unexpected argument '%s': the host is given with -H already",
+			    argv[i]);
+	if (i == first + 1)
+		return fail(err, size, "unexpected argument '%s': the port is given with -p already",
+			    argv[i]);
+	return fail(err, size,
+		    "unexpected argument '%s': after the options come at most a host and a port",
+		    argv[i]);
 }
 
 /* "-H": a name, an IPv4 address, an IPv6 address with or without brackets, or the path
@@ -646,9 +670,10 @@ static bool
 check_run(struct options *opts, bool interval_given, char *err, size_t size)
 {
 	if (opts->nhosts == 0)
-		return fail(err, size, "no host given: use -H HOST");
+		return fail(err, size, "no host given: use -H HOST, or check_tcpport HOST PORT");
 	if (opts->ports.count == 0 && !all_sockets(opts))
-		return fail(err, size, "no port given: use -p PORT");
+		return fail(err, size,
+			    "no port given: use -p PORT, or give it after the host: check_tcpport HOST PORT");
 	if (opts->has_source) {
 		int family = opts->source.sa.ss_family;
 		if (opts->family != AF_UNSPEC && opts->family != family)

@@ -51,12 +51,12 @@ usage_error() {
 
 @test "missing -H is UNKNOWN" {
 	usage_error -p 80
-	assert_output_has "no host given: use -H HOST"
+	assert_output_has "no host given: use -H HOST, or check_tcpport HOST PORT"
 }
 
 @test "missing -p is UNKNOWN" {
 	usage_error -H 127.0.0.1
-	assert_output_has "no port given: use -p PORT"
+	assert_output_has "no port given: use -p PORT, or give it after the host: check_tcpport HOST PORT"
 }
 
 @test "port 0 is UNKNOWN" {
@@ -224,9 +224,30 @@ usage_error() {
 	assert_output_has "option '--timeout' needs a value"
 }
 
-@test "an extra argument is UNKNOWN" {
+@test "an extra argument is UNKNOWN, named with the reason it has no place" {
 	usage_error -H 127.0.0.1 -p 80 extra
-	assert_output_has "unexpected argument 'extra'"
+	[ "${lines[0]}" = "TCP UNKNOWN - unexpected argument 'extra': the host is given with -H already (see 'check_tcpport --help')" ]
+	usage_error 127.0.0.1 -p 80 extra
+	[ "${lines[0]}" = "TCP UNKNOWN - unexpected argument 'extra': the port is given with -p already (see 'check_tcpport --help')" ]
+	usage_error 127.0.0.1 80 443
+	[ "${lines[0]}" = "TCP UNKNOWN - unexpected argument '443': after the options come at most a host and a port (see 'check_tcpport --help')" ]
+	usage_error 127.0.0.1 notaport
+	assert_output_has "invalid port 'notaport'"
+}
+
+@test "HOST PORT, as telnet and nc take them, is -H HOST -p PORT, options anywhere" {
+	port=$(server_start accept 127.0.0.1)
+	run -0 "$PLUGIN" 127.0.0.1 "$port"
+	assert_first_line "^TCP OK - [0-9.]+ second response time on 127\.0\.0\.1 port $port\|time=[0-9.]+s;;;0;10$"
+	run -1 "$PLUGIN" -w 0 127.0.0.1 "$port" -c 5
+	assert_first_line "^TCP WARNING - [0-9.]+ second response time on 127\.0\.0\.1 port $port\|time=[0-9.]+s;0;5;0;10$"
+	# the closed port is named as with -p
+	run -2 "$PLUGIN" 127.0.0.1 1
+	[ "${lines[0]}" = "TCP CRITICAL - connect to address 127.0.0.1 and port 1: Connection refused" ]
+	# a port list and a service name, as -p takes them
+	run -2 "$PLUGIN" 127.0.0.1 "$port,1" --output json
+	[ "$(jq '.targets | length' <<<"$output")" -eq 2 ]
+	servers_stop
 }
 
 @test "an empty host or a blank in the host is UNKNOWN" {

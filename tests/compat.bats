@@ -155,15 +155,15 @@ usage() {
 }
 
 @test "differs: a broken command line is a usage error here, where check_tcp connects anyway" {
-	differs 0 3 "$(usage 'no host given: use -H HOST')" -p "$open"
-	differs 2 3 "$(usage 'no port given: use -p PORT')" -H 127.0.0.1
+	differs 0 3 "$(usage 'no host given: use -H HOST, or check_tcpport HOST PORT')" -p "$open"
+	differs 2 3 "$(usage 'no port given: use -p PORT, or give it after the host: check_tcpport HOST PORT')" -H 127.0.0.1
 	differs 2 3 "$(usage "invalid port '65536': use 1-65535, a range LOW-HIGH, or a tcp service name from /etc/services")" \
 		-H 127.0.0.1 -p 65536
 	differs 2 3 "$(usage 'empty host name after -H')" -H '' -p "$open"
 	differs 2 3 "$(usage '-6 given, but 127\.0\.0\.1 is an IPv4 address')" -H 127.0.0.1 -p "$open" -6
 	differs 2 3 "$(usage '-4 given, but ::1 is an IPv6 address')" -H ::1 -p "$open" -4
 	differs 2 3 "$(usage '-4 and -6 exclude each other')" -H localhost -p "$open" -4 -6
-	differs 0 3 "$(usage "unexpected argument 'extra'")" -H 127.0.0.1 -p "$open" extra
+	differs 0 3 "$(usage "unexpected argument 'extra': the host is given with -H already")" -H 127.0.0.1 -p "$open" extra
 }
 
 @test "differs: an empty -w or -c is no threshold, where check_tcp reads 0 and always alerts" {
