@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
-/* The command line as check_tcp users type it, rewritten into what getopt knows. */
+/* The command line as check_tcp users type it. */
 #ifndef CHECK_TCPPORT_ARGV_H
 #define CHECK_TCPPORT_ARGV_H
 
-void argv_legacy_aliases(int argc, char *argv[]);
+#include <stdbool.h>
+
+bool argv_is_legacy(int c, const char *word, const char *value);
 
 #endif

@@ -400,7 +400,7 @@ targets_noun(const struct run *run)
 
 	for (size_t h = 0; h < opts->nhosts && opts->all_addresses; h++)
 		addrs |= run->resolutions[h].count > 1;
-	int varied = (opts->nhosts > 1) + (opts->ports.count > 1) + addrs;
+	int varied = (opts->nhosts > 1) + options_ports_vary(opts) + addrs;
 	if (varied != 1)
 		return "targets";
 	return opts->nhosts > 1 ? "hosts" : addrs ? "addresses" : "ports";

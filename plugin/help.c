@@ -19,7 +19,7 @@ static const char help_text[] =
 	"  check_tcpport -h | -V\n"
 	"\n"
 	"Options:\n"
-	"  -H, --hostname=HOST        name, address or Unix socket path; repeatable\n"
+	"  -H, --hostname=HOST        name, address, socket, HOST:PORT; repeatable\n"
 	"  -p, --port=PORTS           1-65535, service name, LOW-HIGH, a list; repeatable\n"
 	"  -4, --use-ipv4             IPv4 addresses only\n"
 	"  -6, --use-ipv6             IPv6 addresses only\n"

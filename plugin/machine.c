@@ -65,7 +65,7 @@ machine_discovery(struct outbuf *o, const struct options *opts)
 	out_str(o, "[");
 	for (size_t h = 0; h < opts->nhosts; h++) {
 		const char *host = opts->hosts[h];
-		size_t nports = host[0] == '/' ? 1 : opts->ports.count;
+		size_t nports = host[0] == '/' ? 1 : options_port_count(opts, h);
 		for (size_t p = 0; p < nports; p++) {
 			out_str(o, first ? "{\"{#HOST}\":" : ",{\"{#HOST}\":");
 			first = false;
@@ -73,7 +73,7 @@ machine_discovery(struct outbuf *o, const struct options *opts)
 			if (host[0] == '/')
 				out_str(o, ",\"{#PORT}\":\"\"}");
 			else
-				out_fmt(o, ",\"{#PORT}\":\"%u\"}", opts->ports.ports[p]);
+				out_fmt(o, ",\"{#PORT}\":\"%u\"}", options_port(opts, h, p));
 		}
 	}
 	out_str(o, "]\n");

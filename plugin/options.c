@@ -89,6 +89,8 @@ static bool parse_option(int c, char *arg, struct options *opts, char *err, size
 static bool parse_positional(int argc, char *argv[], int first, struct options *opts, char *err,
 			     size_t size);
 static bool parse_host(char *text, struct options *opts, char *err, size_t size);
+static bool split_host_port(char **textp, uint16_t *port, char *err, size_t size);
+static bool check_port_sources(const struct options *opts, char *err, size_t size);
 static bool parse_family(int c, struct options *opts, char *err, size_t size);
 static bool parse_threshold(const char *text, const char *name, bool percent,
 			    struct range *range, char *err, size_t size);
@@ -106,7 +108,6 @@ static bool parse_output(const char *text, struct options *opts, char *err, size
 static bool apply_service(struct options *opts, char *err, size_t size);
 static bool prepare_strings(struct options *opts, const char *send, const char *quit, char *err,
 			    size_t size);
-static bool all_sockets(const struct options *opts);
 static bool check_run(struct options *opts, bool interval_given, char *err, size_t size);
 static bool check_family(const struct options *opts, char *err, size_t size);
 static bool check_targets(const struct options *opts, char *err, size_t size);
@@ -130,7 +131,6 @@ options_parse(int argc, char *argv[], struct options *opts, char *err, size_t er
 		opts->states[i] = outcome_default_state((enum outcome)i);
 
 	opts->states[OUTCOME_MISMATCH] = STATE_WARNING;
-	argv_legacy_aliases(argc, argv);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
@@ -147,6 +147,18 @@ options_parse(int argc, char *argv[], struct options *opts, char *err, size_t er
 			return OPTIONS_USAGE_ERROR;
 		case 'i':
 			interval_given = true;
+			break;
+		case 't':
+		case 'w':
+		case 'c':
+			/* "-to 5": check_tcp's -t, its value the next word */
+			if (!argv_is_legacy(c, argv[optind - 1], optarg))
+				break;
+			if (optind >= argc) {
+				fail(err, err_size, "option '%s' needs a value", argv[optind - 1]);
+				return OPTIONS_USAGE_ERROR;
+			}
+			optarg = argv[optind++];
 			break;
 		case 's':
 			send = optarg[0] != '\0' ? optarg : NULL;
@@ -166,7 +178,8 @@ options_parse(int argc, char *argv[], struct options *opts, char *err, size_t er
 		if (!parse_option(c, optarg, opts, err, err_size))
 			return OPTIONS_USAGE_ERROR;
 	}
-	if (!parse_positional(argc, argv, optind, opts, err, err_size))
+	if (!parse_positional(argc, argv, optind, opts, err, err_size) ||
+	    !check_port_sources(opts, err, err_size))
 		return OPTIONS_USAGE_ERROR;
 	if (!apply_service(opts, err, err_size) || !prepare_strings(opts, send, quit, err, err_size) ||
 	    !check_run(opts, interval_given, err, err_size))
@@ -307,30 +320,57 @@ unknown_option(const char *typed, char *err, size_t size)
 }
 
 /* The words that are not options (getopt moves them last): check_tcp's host ("check_tcp
- * host -p 80"), then the port, as telnet and nc take them ("check_tcpport host 80"). A
- * word with no place is named, with the reason where there is one. */
+ * host -p 80"), then the port, as telnet and nc take them ("check_tcpport host 80"). An
+ * empty word (an unset macro in quotes) says nothing and is passed over. A word with no
+ * place is named, with the reason where there is one. */
 static bool
 parse_positional(int argc, char *argv[], int first, struct options *opts, char *err, size_t size)
 {
-	bool port_given = opts->ports.count > 0;
-	int i = first;
+	bool host_given = opts->nhosts > 0, port_given = opts->ports.count > 0;
+	int n = 0; /* the words taken so far */
 
-	if (i < argc && opts->nhosts == 0 && !parse_host(argv[i++], opts, err, size))
-		return false;
-	if (i == first + 1 && i < argc && !port_given &&
-	    !ports_parse(&opts->ports, argv[i++], err, size))
-		return false;
-	if (i == argc)
-		return true;
-	if (i == first)
-		return fail(err, size, "unexpected argument '%s': the host is given with -H already",
-			    argv[i]);
-	if (i == first + 1)
-		return fail(err, size, "unexpected argument '%s': the port is given with -p already",
-			    argv[i]);
-	return fail(err, size,
-		    "unexpected argument '%s': after the options come at most a host and a port",
-		    argv[i]);
+	for (int i = first; i < argc; i++) {
+		char *word = argv[i];
+		if (word[0] == '\0')
+			continue;
+		if (n == 0 && !host_given) {
+			/* "check_tcpport 80 db1": a port where the host goes would be read as
+			 * the address 0.0.0.80 */
+			if (strspn(word, "0123456789") == strlen(word))
+				return fail(err, size,
+					    "unexpected argument '%s': the host comes first, then the "
+					    "port: check_tcpport HOST PORT",
+					    word);
+			if (!parse_host(word, opts, err, size))
+				return false;
+		} else if (n == 1 && !host_given && !port_given && opts->host_ports[0] == 0) {
+			if (!ports_parse(&opts->ports, word, err, size))
+				return false;
+		} else if (n == 0 && port_given) {
+			return fail(err, size,
+				    "unexpected argument '%s': the host and the port are given with -H "
+				    "and -p already",
+				    word);
+		} else if (n == 0) {
+			return fail(err, size,
+				    "unexpected argument '%s': the host is given with -H already", word);
+		} else if (n == 1 && opts->host_ports[0] != 0) {
+			return fail(err, size,
+				    "unexpected argument '%s': the port is given after the host already "
+				    "(%s:%u)",
+				    word, opts->hosts[0], opts->host_ports[0]);
+		} else if (n == 1) {
+			return fail(err, size,
+				    "unexpected argument '%s': the port is given with -p already", word);
+		} else {
+			return fail(err, size,
+				    "unexpected argument '%s': after the options come at most a host "
+				    "and a port",
+				    word);
+		}
+		n++;
+	}
+	return true;
 }
 
 /* "-H": a name, an IPv4 address, an IPv6 address with or without brackets, or the path
@@ -347,6 +387,9 @@ parse_host(char *text, struct options *opts, char *err, size_t size)
 		return fail(err, size, "too many -H: at most %d hosts", MAX_HOSTS);
 	if (len == 0)
 		return fail(err, size, "empty host name after -H");
+	/* "-H -p 80": an empty $HOSTADDRESS$ left -H with the next option as its value */
+	if (text[0] == '-')
+		return fail(err, size, "no host after -H: '%s' is an option", text);
 	if (len > HOST_NAME_MAX_LEN)
 		return fail(err, size, "host name too long (%zu bytes, at most %d)", len,
 			    HOST_NAME_MAX_LEN);
@@ -360,15 +403,81 @@ parse_host(char *text, struct options *opts, char *err, size_t size)
 		return fail(err, size,
 			    "Unix socket path too long (%zu bytes, at most %zu): '%s'", len,
 			    sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1, text);
-	if (text[0] == '[' && text[len - 1] == ']' && len > 2) {
-		text[len - 1] = '\0';
-		text++;
-	}
-	for (size_t i = 0; i < opts->nhosts; i++)
-		if (strcmp(opts->hosts[i], text) == 0)
+	uint16_t port;
+	if (!split_host_port(&text, &port, err, size))
+		return false;
+	for (size_t i = 0; i < opts->nhosts; i++) {
+		if (strcmp(opts->hosts[i], text) != 0)
+			continue;
+		if (opts->host_ports[i] == port)
 			return true;
+		return fail(err, size,
+			    "host '%s' given twice with different ports: list them once, as "
+			    "-H %s -p PORT,PORT",
+			    text, text);
+	}
+	opts->host_ports[opts->nhosts] = port;
 	opts->hosts[opts->nhosts++] = text;
 	return true;
+}
+
+/* "HOST:PORT", "[ADDRESS]:PORT" or "[ADDRESS]", as telnet, nc and URLs write them: cuts
+ * the host off in place and sets its own port (0 when none is given). A socket path is
+ * taken whole. An IPv6 address without brackets has no port, unless it reads both as an
+ * address and as another address and a port ("::1:80"): that one must say which. */
+static bool
+split_host_port(char **textp, uint16_t *port, char *err, size_t size)
+{
+	char *text = *textp, *sep;
+
+	*port = 0;
+	if (text[0] == '/')
+		return true;
+	if (text[0] == '[') {
+		char *close = strchr(text, ']');
+		if (close == NULL || close == text + 1 || (close[1] != '\0' && close[1] != ':'))
+			return fail(err, size, "invalid host '%s': use [ADDRESS] or [ADDRESS]:PORT",
+				    text);
+		sep = close[1] == ':' ? close + 1 : NULL;
+		if (sep != NULL && !ports_parse_one(sep + 1, port))
+			return fail(err, size,
+				    "invalid port '%s' in '%s': one port, 1-65535 or a tcp service name",
+				    sep + 1, text);
+		*close = '\0';
+		*textp = text + 1;
+		return true;
+	}
+	sep = strchr(text, ':');
+	if (sep == NULL)
+		return true;
+	if (strchr(sep + 1, ':') == NULL) {
+		if (sep == text)
+			return fail(err, size, "invalid host '%s': no host before the port", text);
+		if (!ports_parse_one(sep + 1, port))
+			return fail(err, size,
+				    "invalid port '%s' in '%s': one port, 1-65535 or a tcp service name",
+				    sep + 1, text);
+		*sep = '\0';
+		return true;
+	}
+	/* Several colons: an IPv6 address. Ambiguous when the part before the last colon is
+	 * an address too and the last part a port number. */
+	unsigned char buf[sizeof(struct in6_addr)];
+	char head[INET6_ADDRSTRLEN + 1];
+	char *last = strrchr(text, ':');
+	size_t hlen = (size_t)(last - text);
+	uint16_t maybe;
+	if (hlen >= sizeof head || strspn(last + 1, "0123456789") != strlen(last + 1) ||
+	    !ports_parse_one(last + 1, &maybe) || inet_pton(AF_INET6, text, buf) != 1)
+		return true;
+	memcpy(head, text, hlen);
+	head[hlen] = '\0';
+	if (inet_pton(AF_INET6, head, buf) != 1)
+		return true;
+	return fail(err, size,
+		    "'%s' can be read two ways: write [%s]:%s for port %s of %s, or [%s] for "
+		    "the address",
+		    text, head, last + 1, last + 1, head, text);
 }
 
 /* "-4" and "-6". */
@@ -617,14 +726,71 @@ output_name(const char *text, enum output_format *format)
 	return false;
 }
 
-/* --service NAME (service.c): its port unless -p is given or every host is a socket. */
+/* The hosts that take -p's ports: neither a socket nor given with a port of their own. */
+static size_t
+hosts_on_p(const struct options *opts)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < opts->nhosts; i++)
+		n += opts->hosts[i][0] != '/' && opts->host_ports[i] == 0;
+	return n;
+}
+
+/* -p with no host to take it (each one has its port, "-H db:5432 -p 80") is a port given
+ * twice: which one was meant cannot be known. */
+static bool
+check_port_sources(const struct options *opts, char *err, size_t size)
+{
+	if (opts->ports.count == 0 || hosts_on_p(opts) > 0)
+		return true;
+	for (size_t i = 0; i < opts->nhosts; i++)
+		if (opts->host_ports[i] != 0)
+			return fail(err, size,
+				    "port given twice: '%s:%u' and -p: give it one way",
+				    opts->hosts[i], opts->host_ports[i]);
+	return true;
+}
+
+/* The number of ports of host h (not a socket): its own, or -p's. */
+size_t
+options_port_count(const struct options *opts, size_t host)
+{
+	return opts->host_ports[host] != 0 ? 1 : opts->ports.count;
+}
+
+/* Port i of host h (not a socket). */
+uint16_t
+options_port(const struct options *opts, size_t host, size_t i)
+{
+	return opts->host_ports[host] != 0 ? opts->host_ports[host] : opts->ports.ports[i];
+}
+
+/* Whether the targets have more than one port between them. */
+bool
+options_ports_vary(const struct options *opts)
+{
+	uint16_t seen = 0;
+
+	for (size_t h = 0; h < opts->nhosts; h++) {
+		if (opts->hosts[h][0] == '/')
+			continue;
+		if (options_port_count(opts, h) > 1 ||
+		    (seen != 0 && options_port(opts, h, 0) != seen))
+			return true;
+		seen = options_port(opts, h, 0);
+	}
+	return false;
+}
+
+/* --service NAME (service.c): its port unless -p is given or no host needs one. */
 static bool
 apply_service(struct options *opts, char *err, size_t size)
 {
 	if (opts->service == NULL)
 		return true;
 	return service_apply(opts->service, &opts->ports,
-			     opts->ports.count == 0 && !all_sockets(opts), &opts->converse, err,
+			     opts->ports.count == 0 && hosts_on_p(opts) > 0, &opts->converse, err,
 			     size);
 }
 
@@ -655,15 +821,6 @@ prepare_strings(struct options *opts, const char *send, const char *quit, char *
 	return true;
 }
 
-/* True when every host is a Unix socket (a path), which needs no port. */
-static bool
-all_sockets(const struct options *opts)
-{
-	for (size_t i = 0; i < opts->nhosts; i++)
-		if (opts->hosts[i][0] != '/')
-			return false;
-	return opts->nhosts > 0;
-}
 
 /* What can only be checked once every option is known. */
 static bool
@@ -671,9 +828,16 @@ check_run(struct options *opts, bool interval_given, char *err, size_t size)
 {
 	if (opts->nhosts == 0)
 		return fail(err, size, "no host given: use -H HOST, or check_tcpport HOST PORT");
-	if (opts->ports.count == 0 && !all_sockets(opts))
-		return fail(err, size,
-			    "no port given: use -p PORT, or give it after the host: check_tcpport HOST PORT");
+	if (opts->ports.count == 0 && hosts_on_p(opts) > 0) {
+		if (opts->nhosts == 1)
+			return fail(err, size, "no port given: use -p PORT, or give it after the "
+					       "host: check_tcpport HOST PORT");
+		for (size_t i = 0; i < opts->nhosts; i++)
+			if (opts->hosts[i][0] != '/' && opts->host_ports[i] == 0)
+				return fail(err, size,
+					    "no port for host '%s': give it as %s:PORT, or use -p",
+					    opts->hosts[i], opts->hosts[i]);
+	}
 	if (opts->has_source) {
 		int family = opts->source.sa.ss_family;
 		if (opts->family != AF_UNSPEC && opts->family != family)
@@ -710,16 +874,14 @@ check_run(struct options *opts, bool interval_given, char *err, size_t size)
 static bool
 check_targets(const struct options *opts, char *err, size_t size)
 {
-	size_t sockets = 0, others;
+	size_t others = hosts_on_p(opts), single = opts->nhosts - others;
 
-	for (size_t i = 0; i < opts->nhosts; i++)
-		sockets += opts->hosts[i][0] == '/';
-	others = opts->nhosts - sockets;
-	if (sockets + others * opts->ports.count <= MAX_TARGETS)
+	/* a socket, or a host with its own port, is one target */
+	if (single + others * opts->ports.count <= MAX_TARGETS)
 		return true;
 	return fail(err, size,
 		    "too many targets: %zu hosts x %zu ports = %zu, at most %d: split the check",
-		    others, opts->ports.count, others * opts->ports.count + sockets, MAX_TARGETS);
+		    others, opts->ports.count, others * opts->ports.count + single, MAX_TARGETS);
 }
 
 /* The --output of a command line that did not parse, so that even its usage error comes
@@ -733,7 +895,6 @@ options_output_wanted(int argc, char *argv[])
 	enum output_format format = OUTPUT_NAGIOS;
 	int c;
 
-	argv_legacy_aliases(argc, argv);
 	opterr = 0;
 	optind = 0; /* glibc: start afresh, forgetting the parse that failed */
 	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {

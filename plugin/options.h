@@ -32,6 +32,7 @@ enum output_format {
 
 struct options {
 	const char *hosts[MAX_HOSTS];	/* names or address literals, brackets removed */
+	uint16_t host_ports[MAX_HOSTS]; /* HOST:PORT: that host's own port; 0: -p's */
 	size_t nhosts;
 	int family;			/* AF_UNSPEC, AF_INET (-4) or AF_INET6 (-6) */
 	bool all_addresses;		/* --addresses=all: every address must connect */
@@ -73,6 +74,9 @@ enum options_action {
 enum options_action options_parse(int argc, char *argv[], struct options *opts, char *err,
 				  size_t err_size);
 enum output_format options_output_wanted(int argc, char *argv[]);
+size_t options_port_count(const struct options *opts, size_t host);
+uint16_t options_port(const struct options *opts, size_t host, size_t i);
+bool options_ports_vary(const struct options *opts);
 void options_free(struct options *opts);
 void options_print_help(void);
 void options_print_version(void);

@@ -22,9 +22,9 @@ static int keep_details(struct segment *seg, const struct options *opts, size_t 
 
 /* A Unix socket has no ports: it is one target. */
 static size_t
-ports_of(const struct options *opts, const struct resolution *res)
+ports_of(const struct options *opts, const struct resolution *res, size_t host)
 {
-	return res->unix_socket ? 1 : opts->ports.count;
+	return res->unix_socket ? 1 : options_port_count(opts, host);
 }
 
 /* With --addresses=first (the default) a host has one target per port whatever its name
@@ -42,7 +42,7 @@ plan_reserve(struct plan *plan, const struct options *opts, const struct resolut
 		return 0;
 	for (size_t h = 0; h < plan->nhosts; h++) {
 		plan->hosts[h].offset = total;
-		total += ports_of(opts, &resolutions[h]);
+		total += ports_of(opts, &resolutions[h], h);
 	}
 	plan->targets = calloc(total > 0 ? total : 1, sizeof *plan->targets);
 	if (plan->targets == NULL)
@@ -63,8 +63,8 @@ plan_host(struct plan *plan, const struct options *opts, struct resolution *res,
 {
 	struct segment *seg = &plan->hosts[host];
 	size_t groups = opts->all_addresses && res->count > 0 ? res->count : 1;
-	size_t n = groups * ports_of(opts, res);
-	size_t nattempts = res->count * ports_of(opts, res);
+	size_t n = groups * ports_of(opts, res, host);
+	size_t nattempts = res->count * ports_of(opts, res, host);
 
 	interleave_families(res);
 	if (n > MAX_TARGETS - plan->count)
@@ -86,11 +86,11 @@ plan_host(struct plan *plan, const struct options *opts, struct resolution *res,
 
 	size_t k = 0;
 	struct attempt *next_attempts = seg->attempts;
-	for (size_t p = 0; p < ports_of(opts, res); p++) {
+	for (size_t p = 0; p < ports_of(opts, res, host); p++) {
 		for (size_t g = 0; g < groups; g++, k++) {
 			struct target *t = &seg->targets[k];
 			t->host = (uint16_t)host;
-			t->port = (uint16_t)(res->unix_socket ? 0 : opts->ports.ports[p]);
+			t->port = res->unix_socket ? 0 : options_port(opts, host, p);
 			t->first_addr = (uint8_t)(opts->all_addresses ? g : 0);
 			t->naddr = (uint8_t)(opts->all_addresses ? (res->count > 0) : res->count);
 			if (seg->details == NULL)

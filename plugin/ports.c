@@ -61,6 +61,19 @@ ports_parse(struct port_list *list, const char *text, char *err, size_t err_size
 	return true;
 }
 
+/* One port, as HOST:PORT gives it: "443" or "https", not a list or a range. */
+bool
+ports_parse_one(const char *text, uint16_t *port)
+{
+	long low, high;
+
+	if (strlen(text) >= 64 || strchr(text, ',') != NULL || !parse_item(text, &low, &high) ||
+	    low != high)
+		return false;
+	*port = (uint16_t)low;
+	return true;
+}
+
 /* One item: "443", "8000-8010" or "https". Sets the inclusive range it stands for. */
 static bool
 parse_item(const char *item, long *low, long *high)

@@ -19,5 +19,6 @@ struct port_list {
 
 void ports_init(struct port_list *list);
 bool ports_parse(struct port_list *list, const char *text, char *err, size_t err_size);
+bool ports_parse_one(const char *text, uint16_t *port);
 
 #endif

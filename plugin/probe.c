@@ -261,7 +261,7 @@ socket_budget(const struct probe_config *cfg)
 	for (size_t h = 0; h < opts->nhosts && h < RESOLVE_MAX_HOSTS; h++) {
 		const struct resolution *res = &cfg->resolutions[h];
 		size_t addresses = res->done ? res->count : RESOLVE_MAX_ADDRESSES;
-		need += addresses * (res->unix_socket ? 1 : opts->ports.count);
+		need += addresses * (res->unix_socket ? 1 : options_port_count(opts, h));
 	}
 	if (cfg->max_parallel > 0 && need > cfg->max_parallel)
 		need = cfg->max_parallel;

@@ -226,13 +226,38 @@ usage_error() {
 
 @test "an extra argument is UNKNOWN, named with the reason it has no place" {
 	usage_error -H 127.0.0.1 -p 80 extra
+	[ "${lines[0]}" = "TCP UNKNOWN - unexpected argument 'extra': the host and the port are given with -H and -p already (see 'check_tcpport --help')" ]
+	usage_error -H 127.0.0.1 extra
 	[ "${lines[0]}" = "TCP UNKNOWN - unexpected argument 'extra': the host is given with -H already (see 'check_tcpport --help')" ]
+	# a port where the host goes would be the address 0.0.0.80
+	usage_error 80 127.0.0.1
+	[ "${lines[0]}" = "TCP UNKNOWN - unexpected argument '80': the host comes first, then the port: check_tcpport HOST PORT (see 'check_tcpport --help')" ]
+	# an empty -H value took the next option: that is said, not the word after it
+	usage_error -H -p 80
+	[ "${lines[0]}" = "TCP UNKNOWN - no host after -H: '-p' is an option (see 'check_tcpport --help')" ]
 	usage_error 127.0.0.1 -p 80 extra
 	[ "${lines[0]}" = "TCP UNKNOWN - unexpected argument 'extra': the port is given with -p already (see 'check_tcpport --help')" ]
 	usage_error 127.0.0.1 80 443
 	[ "${lines[0]}" = "TCP UNKNOWN - unexpected argument '443': after the options come at most a host and a port (see 'check_tcpport --help')" ]
 	usage_error 127.0.0.1 notaport
 	assert_output_has "invalid port 'notaport'"
+	# an empty word (an unset macro in quotes) says nothing
+	run -2 "$PLUGIN" 127.0.0.1 1 ''
+	[ "${lines[0]}" = "TCP CRITICAL - connect to address 127.0.0.1 and port 1: Connection refused" ]
+}
+
+@test "check_tcp's -to, -wt and -ct are options only where an option stands, never an option's value" {
+	port=$(server_start banner 127.0.0.1 -T 'status: x-c failing\r\n')
+	# -e -ct expects the text "-ct", which the reply lacks: a mismatch, not -e -c
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e -ct
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port"
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -e x-c
+	# as options they take the next word
+	run -2 "$PLUGIN" -H 127.0.0.1 -p 1 -to 3 -wt 1 -ct 2
+	[ "${lines[0]}" = "TCP CRITICAL - connect to address 127.0.0.1 and port 1: Connection refused" ]
+	usage_error -H 127.0.0.1 -p 1 -to
+	[ "${lines[0]}" = "TCP UNKNOWN - option '-to' needs a value (see 'check_tcpport --help')" ]
+	servers_stop
 }
 
 @test "HOST PORT, as telnet and nc take them, is -H HOST -p PORT, options anywhere" {
@@ -366,4 +391,53 @@ usage_error() {
 	assert_first_line "^TCP OK - 2 of 2 hosts OK"
 	[ "$(grep -o "'time_127\.0\.0\.1:$port'" <<<"${lines[0]}" | wc -l)" -eq 1 ]
 	servers_stop
+}
+
+@test "HOST:PORT and [ADDRESS]:PORT give a host its own port: each host is checked on its port alone" {
+	a=$(server_start accept 127.0.0.1)
+	b=$(server_start accept 127.0.0.1)
+	run -0 "$PLUGIN" -H "127.0.0.1:$a"
+	assert_first_line "^TCP OK - [0-9.]+ second response time on 127\.0\.0\.1 port $a\|time=[0-9.]+s;;;0;10$"
+	run -0 "$PLUGIN" "127.0.0.1:$a" -w 5
+	assert_first_line "^TCP OK - [0-9.]+ second response time on 127\.0\.0\.1 port $a\|time=[0-9.]+s;5;;0;10$"
+	# two hosts, two ports: two targets, not four
+	run -2 "$PLUGIN" -H "127.0.0.1:$a" -H "127.0.0.2:$b" --output json
+	[ "$(jq -c '[.targets[] | [.host, .port]]' <<<"$output")" = "[[\"127.0.0.1\",$a],[\"127.0.0.2\",$b]]" ]
+	# a host without its own port takes -p's
+	run -0 "$PLUGIN" -H "127.0.0.1:$a" -H localhost -p "$b" -4 --output lld
+	[ "$output" = "[{\"{#HOST}\":\"127.0.0.1\",\"{#PORT}\":\"$a\"},{\"{#HOST}\":\"localhost\",\"{#PORT}\":\"$b\"}]" ]
+	# a preset's port is for the hosts that have none
+	run -0 "$PLUGIN" --service=smtp -H "127.0.0.1:$a" --output lld
+	[ "$output" = "[{\"{#HOST}\":\"127.0.0.1\",\"{#PORT}\":\"$a\"}]" ]
+	if v6=$(server_start accept ::1 2>/dev/null); then
+		run -0 "$PLUGIN" "[::1]:$v6"
+		assert_first_line "^TCP OK - [0-9.]+ second response time on ::1 port $v6\|"
+	fi
+	servers_stop
+}
+
+@test "a port that cannot be read one way only, or is given twice, is UNKNOWN with the form that works" {
+	usage_error -H ::1:80
+	[ "${lines[0]}" = "TCP UNKNOWN - '::1:80' can be read two ways: write [::1]:80 for port 80 of ::1, or [::1:80] for the address (see 'check_tcpport --help')" ]
+	usage_error -H 127.0.0.1:80 -p 443
+	assert_output_has "port given twice: '127.0.0.1:80' and -p: give it one way"
+	usage_error 127.0.0.1:80 443
+	assert_output_has "unexpected argument '443': the port is given after the host already (127.0.0.1:80)"
+	usage_error -H 127.0.0.1:80 -H 127.0.0.1:443
+	assert_output_has "host '127.0.0.1' given twice with different ports: list them once, as -H 127.0.0.1 -p PORT,PORT"
+	usage_error -H 127.0.0.1:80 -H 127.0.0.2
+	assert_output_has "no port for host '127.0.0.2': give it as 127.0.0.2:PORT, or use -p"
+	usage_error -H 127.0.0.1:80,443
+	assert_output_has "invalid port '80,443' in '127.0.0.1:80,443': one port, 1-65535 or a tcp service name"
+	usage_error -H '[::1' -p 80
+	assert_output_has "invalid host '[::1': use [ADDRESS] or [ADDRESS]:PORT"
+	usage_error -H :80
+	assert_output_has "invalid host ':80': no host before the port"
+	# usage errors touch no network: nothing was resolved or connected (one line each)
+	[ "${#lines[@]}" -eq 1 ]
+	# an IPv6 address alone keeps working, with or without brackets
+	run -2 "$PLUGIN" -H ::1 -p 1
+	[ "${lines[0]}" = "TCP CRITICAL - connect to address ::1 and port 1: Connection refused" ]
+	run -2 "$PLUGIN" -H '[::1]' -p 1
+	[ "${lines[0]}" = "TCP CRITICAL - connect to address ::1 and port 1: Connection refused" ]
 }

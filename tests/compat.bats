@@ -163,7 +163,7 @@ usage() {
 	differs 2 3 "$(usage '-6 given, but 127\.0\.0\.1 is an IPv4 address')" -H 127.0.0.1 -p "$open" -6
 	differs 2 3 "$(usage '-4 given, but ::1 is an IPv6 address')" -H ::1 -p "$open" -4
 	differs 2 3 "$(usage '-4 and -6 exclude each other')" -H localhost -p "$open" -4 -6
-	differs 0 3 "$(usage "unexpected argument 'extra': the host is given with -H already")" -H 127.0.0.1 -p "$open" extra
+	differs 0 3 "$(usage "unexpected argument 'extra': the host and the port are given with -H and -p already")" -H 127.0.0.1 -p "$open" extra
 }
 
 @test "differs: an empty -w or -c is no threshold, where check_tcp reads 0 and always alerts" {

@@ -56,15 +56,6 @@ expected_unescape(char *dst, const char *src)
 	return n;
 }
 
-static bool
-all_sockets(const struct options *o)
-{
-	for (size_t i = 0; i < o->nhosts; i++)
-		if (o->hosts[i][0] != '/')
-			return false;
-	return o->nhosts > 0;
-}
-
 static void
 check_range(const struct range *r)
 {
@@ -90,7 +81,9 @@ check_run(const struct options *o)
 			FUZZ_CHECK((unsigned char)o->hosts[i][k] > ' ' &&
 			           (unsigned char)o->hosts[i][k] != 0x7f);
 	}
-	FUZZ_CHECK(o->ports.count >= 1 || all_sockets(o));
+	/* every host that is not a socket has a port: its own (HOST:PORT), or -p's */
+	for (size_t i = 0; i < o->nhosts; i++)
+		FUZZ_CHECK(o->hosts[i][0] == '/' || o->host_ports[i] != 0 || o->ports.count >= 1);
 	FUZZ_CHECK(o->ports.count <= 65535);
 	memset(seen, 0, sizeof seen);
 	for (size_t i = 0; i < o->ports.count; i++) {
