@@ -70,7 +70,11 @@ target_label(struct outbuf *o, const struct run *run, const struct target *t)
 	bool show_addr = run->opts.all_addresses && t->naddr > 0;
 
 	if (run->opts.nhosts > 1 && !run->resolutions[t->host].unix_socket) {
+		/* an IPv6 address in brackets, as its port follows: "[::1]:443" */
+		bool v6 = strchr(run->opts.hosts[t->host], ':') != NULL;
+		out_str(o, v6 ? "[" : "");
 		out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
+		out_str(o, v6 ? "]" : "");
 		out_str(o, show_addr ? "/" : ":");
 	}
 	if (show_addr) {

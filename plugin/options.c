@@ -205,6 +205,9 @@ parse_option(int c, char *arg, struct options *opts, char *err, size_t size)
 {
 	switch (c) {
 	case 'H':
+		/* "-H -p 80": an empty $HOSTADDRESS$ left -H with the next option as its value */
+		if (arg[0] == '-')
+			return fail(err, size, "no host after -H: '%s' is an option", arg);
 		return parse_host(arg, opts, err, size);
 	case 'p':
 		return ports_parse(&opts->ports, arg, err, size);
@@ -343,7 +346,8 @@ parse_positional(int argc, char *argv[], int first, struct options *opts, char *
 					    word);
 			if (!parse_host(word, opts, err, size))
 				return false;
-		} else if (n == 1 && !host_given && !port_given && opts->host_ports[0] == 0) {
+		} else if (n == 1 && !host_given && !port_given && opts->host_ports[0] == 0 &&
+			   opts->hosts[0][0] != '/') {
 			if (!ports_parse(&opts->ports, word, err, size))
 				return false;
 		} else if (n == 0 && port_given) {
@@ -355,10 +359,15 @@ parse_positional(int argc, char *argv[], int first, struct options *opts, char *
 			return fail(err, size,
 				    "unexpected argument '%s': the host is given with -H already", word);
 		} else if (n == 1 && opts->host_ports[0] != 0) {
+			bool v6 = strchr(opts->hosts[0], ':') != NULL;
 			return fail(err, size,
 				    "unexpected argument '%s': the port is given after the host already "
-				    "(%s:%u)",
-				    word, opts->hosts[0], opts->host_ports[0]);
+				    "(%s%s%s:%u)",
+				    word, v6 ? "[" : "", opts->hosts[0], v6 ? "]" : "",
+				    opts->host_ports[0]);
+		} else if (n == 1 && opts->hosts[0][0] == '/') {
+			return fail(err, size, "unexpected argument '%s': a Unix socket takes no port",
+				    word);
 		} else if (n == 1) {
 			return fail(err, size,
 				    "unexpected argument '%s': the port is given with -p already", word);
@@ -387,9 +396,6 @@ parse_host(char *text, struct options *opts, char *err, size_t size)
 		return fail(err, size, "too many -H: at most %d hosts", MAX_HOSTS);
 	if (len == 0)
 		return fail(err, size, "empty host name after -H");
-	/* "-H -p 80": an empty $HOSTADDRESS$ left -H with the next option as its value */
-	if (text[0] == '-')
-		return fail(err, size, "no host after -H: '%s' is an option", text);
 	if (len > HOST_NAME_MAX_LEN)
 		return fail(err, size, "host name too long (%zu bytes, at most %d)", len,
 			    HOST_NAME_MAX_LEN);
@@ -412,7 +418,7 @@ parse_host(char *text, struct options *opts, char *err, size_t size)
 		if (opts->host_ports[i] == port)
 			return true;
 		return fail(err, size,
-			    "host '%s' given twice with different ports: list them once, as "
+			    "host '%s' given twice, its port written two ways: list it once, as "
 			    "-H %s -p PORT,PORT",
 			    text, text);
 	}
@@ -433,6 +439,18 @@ split_host_port(char **textp, uint16_t *port, char *err, size_t size)
 	*port = 0;
 	if (text[0] == '/')
 		return true;
+	if (text[0] == '[' && text[1] == '/')
+		return fail(err, size, "invalid host '%s': a Unix socket takes no port", text);
+	/* "fe80::1%lo:80": the kernel reads the zone "lo:80" as "lo", and port 80 would be
+	 * lost without a word */
+	char *zone = strchr(text, '%');
+	char *end = text[0] == '[' ? strchr(text, ']') : NULL;
+	if (zone != NULL && (end == NULL || zone < end) &&
+	    memchr(zone, ':', (size_t)((end != NULL ? end : zone + strlen(zone)) - zone)) != NULL)
+		return fail(err, size,
+			    "invalid host '%s': a zone holds no ':'; for a port, write "
+			    "[ADDRESS%%ZONE]:PORT",
+			    text);
 	if (text[0] == '[') {
 		char *close = strchr(text, ']');
 		if (close == NULL || close == text + 1 || (close[1] != '\0' && close[1] != ':'))
@@ -460,24 +478,28 @@ split_host_port(char **textp, uint16_t *port, char *err, size_t size)
 		*sep = '\0';
 		return true;
 	}
-	/* Several colons: an IPv6 address. Ambiguous when the part before the last colon is
-	 * an address too and the last part a port number. */
+	/* Several colons: an IPv6 address, whose port needs brackets. When the part before
+	 * the last colon is an address and the last part a port number, say how to write
+	 * it: both ways when the whole is an address too ("::1:80"). */
 	unsigned char buf[sizeof(struct in6_addr)];
 	char head[INET6_ADDRSTRLEN + 1];
 	char *last = strrchr(text, ':');
 	size_t hlen = (size_t)(last - text);
 	uint16_t maybe;
-	if (hlen >= sizeof head || strspn(last + 1, "0123456789") != strlen(last + 1) ||
-	    !ports_parse_one(last + 1, &maybe) || inet_pton(AF_INET6, text, buf) != 1)
+	if (hlen >= sizeof head || last[1] == '\0' ||
+	    strspn(last + 1, "0123456789") != strlen(last + 1) || !ports_parse_one(last + 1, &maybe))
 		return true;
 	memcpy(head, text, hlen);
 	head[hlen] = '\0';
 	if (inet_pton(AF_INET6, head, buf) != 1)
 		return true;
-	return fail(err, size,
-		    "'%s' can be read two ways: write [%s]:%s for port %s of %s, or [%s] for "
-		    "the address",
-		    text, head, last + 1, last + 1, head, text);
+	if (inet_pton(AF_INET6, text, buf) == 1)
+		return fail(err, size,
+			    "'%s' can be read two ways: write [%s]:%s for port %s of %s, or [%s] "
+			    "for the address",
+			    text, head, last + 1, last + 1, head, text);
+	return fail(err, size, "invalid host '%s': an IPv6 address takes its port as [%s]:%s",
+		    text, head, last + 1);
 }
 
 /* "-4" and "-6". */
@@ -833,10 +855,13 @@ check_run(struct options *opts, bool interval_given, char *err, size_t size)
 			return fail(err, size, "no port given: use -p PORT, or give it after the "
 					       "host: check_tcpport HOST PORT");
 		for (size_t i = 0; i < opts->nhosts; i++)
-			if (opts->hosts[i][0] != '/' && opts->host_ports[i] == 0)
+			if (opts->hosts[i][0] != '/' && opts->host_ports[i] == 0) {
+				bool v6 = strchr(opts->hosts[i], ':') != NULL;
 				return fail(err, size,
-					    "no port for host '%s': give it as %s:PORT, or use -p",
-					    opts->hosts[i], opts->hosts[i]);
+					    "no port for host '%s': give it as %s%s%s:PORT, or use -p",
+					    opts->hosts[i], v6 ? "[" : "", opts->hosts[i],
+					    v6 ? "]" : "");
+			}
 	}
 	if (opts->has_source) {
 		int family = opts->source.sa.ss_family;

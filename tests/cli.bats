@@ -424,7 +424,26 @@ usage_error() {
 	usage_error 127.0.0.1:80 443
 	assert_output_has "unexpected argument '443': the port is given after the host already (127.0.0.1:80)"
 	usage_error -H 127.0.0.1:80 -H 127.0.0.1:443
-	assert_output_has "host '127.0.0.1' given twice with different ports: list them once, as -H 127.0.0.1 -p PORT,PORT"
+	assert_output_has "host '127.0.0.1' given twice, its port written two ways: list it once, as -H 127.0.0.1 -p PORT,PORT"
+	usage_error -H 127.0.0.1:80 -H 127.0.0.1 -p 80
+	assert_output_has "host '127.0.0.1' given twice, its port written two ways"
+	# an IPv6 address takes its port in brackets, also when it reads one way only
+	usage_error -H ::1:18082
+	assert_output_has "invalid host '::1:18082': an IPv6 address takes its port as [::1]:18082"
+	usage_error -H '[::1]:80' -H ::2
+	assert_output_has "no port for host '::2': give it as [::2]:PORT, or use -p"
+	usage_error '[::1]:80' 443
+	assert_output_has "the port is given after the host already ([::1]:80)"
+	# the kernel would read the zone "lo:80" as "lo", and port 80 would be lost
+	usage_error -H 'fe80::1%lo:80' -p 1
+	assert_output_has "invalid host 'fe80::1%lo:80': a zone holds no ':'; for a port, write [ADDRESS%ZONE]:PORT"
+	usage_error -H '[fe80::1%lo:80]:1'
+	assert_output_has "a zone holds no ':'"
+	# a Unix socket takes no port, written either way
+	usage_error -H '[/run/x.sock]:80'
+	assert_output_has "invalid host '[/run/x.sock]:80': a Unix socket takes no port"
+	usage_error /run/x.sock 80
+	assert_output_has "unexpected argument '80': a Unix socket takes no port"
 	usage_error -H 127.0.0.1:80 -H 127.0.0.2
 	assert_output_has "no port for host '127.0.0.2': give it as 127.0.0.2:PORT, or use -p"
 	usage_error -H 127.0.0.1:80,443
@@ -440,4 +459,7 @@ usage_error() {
 	[ "${lines[0]}" = "TCP CRITICAL - connect to address ::1 and port 1: Connection refused" ]
 	run -2 "$PLUGIN" -H '[::1]' -p 1
 	[ "${lines[0]}" = "TCP CRITICAL - connect to address ::1 and port 1: Connection refused" ]
+	# and its label puts it in brackets, as its port follows
+	run -2 "$PLUGIN" -H ::1 -H 127.0.0.1 -p 1
+	[ "${lines[0]}" = "TCP CRITICAL - 2 of 2 hosts failed: [::1]:1 refused, 127.0.0.1:1 refused" ]
 }
