@@ -334,9 +334,13 @@ parse_positional(int argc, char *argv[], int first, struct options *opts, char *
 
 	for (int i = first; i < argc; i++) {
 		char *word = argv[i];
-		if (word[0] == '\0')
+		/* where the host goes, an empty word is an empty host; elsewhere it is nothing */
+		if (word[0] == '\0' && (n > 0 || host_given))
 			continue;
 		if (n == 0 && !host_given) {
+			if (word[0] == '\0')
+				return fail(err, size, "empty host name where the host goes: "
+						       "check_tcpport HOST PORT");
 			/* "check_tcpport 80 db1": a port where the host goes would be read as
 			 * the address 0.0.0.80 */
 			if (strspn(word, "0123456789") == strlen(word))
@@ -448,8 +452,8 @@ split_host_port(char **textp, uint16_t *port, char *err, size_t size)
 	if (zone != NULL && (end == NULL || zone < end) &&
 	    memchr(zone, ':', (size_t)((end != NULL ? end : zone + strlen(zone)) - zone)) != NULL)
 		return fail(err, size,
-			    "invalid host '%s': a zone holds no ':'; for a port, write "
-			    "[ADDRESS%%ZONE]:PORT",
+			    "invalid host '%s': a zone holds no ':' (an IPv6 address with a zone "
+			    "takes its port as [ADDRESS%%ZONE]:PORT)",
 			    text);
 	if (text[0] == '[') {
 		char *close = strchr(text, ']');
@@ -766,11 +770,13 @@ check_port_sources(const struct options *opts, char *err, size_t size)
 {
 	if (opts->ports.count == 0 || hosts_on_p(opts) > 0)
 		return true;
-	for (size_t i = 0; i < opts->nhosts; i++)
-		if (opts->host_ports[i] != 0)
-			return fail(err, size,
-				    "port given twice: '%s:%u' and -p: give it one way",
-				    opts->hosts[i], opts->host_ports[i]);
+	for (size_t i = 0; i < opts->nhosts; i++) {
+		if (opts->host_ports[i] == 0)
+			continue;
+		bool v6 = strchr(opts->hosts[i], ':') != NULL;
+		return fail(err, size, "port given twice: '%s%s%s:%u' and -p: give it one way",
+			    v6 ? "[" : "", opts->hosts[i], v6 ? "]" : "", opts->host_ports[i]);
+	}
 	return true;
 }
 

@@ -327,12 +327,19 @@ start_targets(struct engine *e, int64_t *now, int64_t *end, int64_t *wake)
 
 	for (size_t h = 0; h < e->plan->nhosts; h++) {
 		struct segment *seg = &e->plan->hosts[h];
-		while (seg->planned && e->cursor[h] < seg->count && e->live < e->cap &&
-		       !e->tearing_down && *now < *end) {
-			size_t k = e->cursor[h]++;
+		while (seg->planned && e->cursor[h] < seg->count && !e->tearing_down &&
+		       *now < *end) {
+			size_t k = e->cursor[h];
 			struct target *t = &seg->targets[k];
-			if (t->naddr == 0)
+			/* a host with no address (its name or zone failed) is done: it needs no
+			 * socket, and when no host has an address the budget is 0 */
+			if (t->naddr == 0) {
+				e->cursor[h]++;
 				continue;
+			}
+			if (e->live >= e->cap)
+				break;
+			e->cursor[h]++;
 			struct flight *f = flight_take(e, t, segment_detail(seg, k));
 			if (f == NULL) {
 				e->error = ENOMEM;

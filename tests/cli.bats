@@ -436,7 +436,7 @@ usage_error() {
 	assert_output_has "the port is given after the host already ([::1]:80)"
 	# the kernel would read the zone "lo:80" as "lo", and port 80 would be lost
 	usage_error -H 'fe80::1%lo:80' -p 1
-	assert_output_has "invalid host 'fe80::1%lo:80': a zone holds no ':'; for a port, write [ADDRESS%ZONE]:PORT"
+	assert_output_has "invalid host 'fe80::1%lo:80': a zone holds no ':' (an IPv6 address with a zone takes its port as [ADDRESS%ZONE]:PORT)"
 	usage_error -H '[fe80::1%lo:80]:1'
 	assert_output_has "a zone holds no ':'"
 	# a Unix socket takes no port, written either way
@@ -444,6 +444,11 @@ usage_error() {
 	assert_output_has "invalid host '[/run/x.sock]:80': a Unix socket takes no port"
 	usage_error /run/x.sock 80
 	assert_output_has "unexpected argument '80': a Unix socket takes no port"
+	usage_error -H '[::1]:80' -p 1
+	assert_output_has "port given twice: '[::1]:80' and -p: give it one way"
+	# an unset macro where the host goes
+	usage_error '' 80
+	[ "${lines[0]}" = "TCP UNKNOWN - empty host name where the host goes: check_tcpport HOST PORT (see 'check_tcpport --help')" ]
 	usage_error -H 127.0.0.1:80 -H 127.0.0.2
 	assert_output_has "no port for host '127.0.0.2': give it as 127.0.0.2:PORT, or use -p"
 	usage_error -H 127.0.0.1:80,443

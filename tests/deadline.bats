@@ -107,3 +107,14 @@ load helpers/lab_hooks
 	assert_output_has '{"host":"db.hang.test","address":null,"port":'"$port"',"state":"CRITICAL","code":2,"outcome":"resolver","time":null,"connect":null,"response":null,"dns":null,"loss":null,"message":"Timeout after 2 seconds while resolving db.hang.test: the resolver did not answer"}]}'
 	assert_output_lacks '"outcome":"timeout"'
 }
+
+@test "a host whose address cannot be made (an unknown zone) ends at once, not at -t" {
+	# with no address, no host needs a socket: the budget was 0, and it waited for -t
+	start=$(now_ms)
+	run -2 "$PLUGIN" -H '::1%nosuch0' -p 80 -t 5
+	assert_below_ms "$start" 2000
+	[ "${lines[0]}" = "TCP CRITICAL - cannot resolve ::1%nosuch0: Name or service not known" ]
+	start=$(now_ms)
+	run -2 "$PLUGIN" -H '[::1%nosuch0]:80' -H '[::1%nosuch1]:81' -t 5
+	assert_below_ms "$start" 2000
+}
