@@ -417,7 +417,10 @@ reset_fakes() {
 	for signal in TERM INT; do
 		reset_fakes
 		[ "$signal" = TERM ] && status=143 || status=130
-		FAKE_APT_SIGNAL=$signal run -"$status" --separate-stderr sh "$deps" --tests
+		# a shell cannot trap a signal ignored when it started (as a background job
+		# without job control ignores INT): start it with the default action
+		FAKE_APT_SIGNAL=$signal run -"$status" --separate-stderr \
+			env --default-signal=INT,TERM sh "$deps" --tests
 		[ ! -e "$BOOTSTRAP_POLICY_RC_D" ]
 		grep -qx 'systemctl --no-reload disable nginx.service' "$FAKE/log"
 		grep -qx 'systemctl --no-reload mask nginx.service' "$FAKE/log"
