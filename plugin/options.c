@@ -91,6 +91,8 @@ static bool parse_positional(int argc, char *argv[], int first, struct options *
 static bool parse_host(char *text, struct options *opts, char *err, size_t size);
 static bool split_host_port(char **textp, uint16_t *port, char *err, size_t size);
 static bool check_port_sources(const struct options *opts, char *err, size_t size);
+static const char *bracket_open(const char *host);
+static const char *bracket_close(const char *host);
 static bool parse_family(int c, struct options *opts, char *err, size_t size);
 static bool parse_threshold(const char *text, const char *name, bool percent,
 			    struct range *range, char *err, size_t size);
@@ -363,12 +365,11 @@ parse_positional(int argc, char *argv[], int first, struct options *opts, char *
 			return fail(err, size,
 				    "unexpected argument '%s': the host is given with -H already", word);
 		} else if (n == 1 && opts->host_ports[0] != 0) {
-			bool v6 = strchr(opts->hosts[0], ':') != NULL;
 			return fail(err, size,
 				    "unexpected argument '%s': the port is given after the host already "
 				    "(%s%s%s:%u)",
-				    word, v6 ? "[" : "", opts->hosts[0], v6 ? "]" : "",
-				    opts->host_ports[0]);
+				    word, bracket_open(opts->hosts[0]), opts->hosts[0],
+				    bracket_close(opts->hosts[0]), opts->host_ports[0]);
 		} else if (n == 1 && opts->hosts[0][0] == '/') {
 			return fail(err, size, "unexpected argument '%s': a Unix socket takes no port",
 				    word);
@@ -504,6 +505,20 @@ split_host_port(char **textp, uint16_t *port, char *err, size_t size)
 			    text, head, last + 1, last + 1, head, text);
 	return fail(err, size, "invalid host '%s': an IPv6 address takes its port as [%s]:%s",
 		    text, head, last + 1);
+}
+
+/* What goes around a host written with its port: brackets for an IPv6 address
+ * ("[::1]:80"), as the messages must show a form that parses. */
+static const char *
+bracket_open(const char *host)
+{
+	return strchr(host, ':') != NULL ? "[" : "";
+}
+
+static const char *
+bracket_close(const char *host)
+{
+	return strchr(host, ':') != NULL ? "]" : "";
 }
 
 /* "-4" and "-6". */
@@ -773,9 +788,9 @@ check_port_sources(const struct options *opts, char *err, size_t size)
 	for (size_t i = 0; i < opts->nhosts; i++) {
 		if (opts->host_ports[i] == 0)
 			continue;
-		bool v6 = strchr(opts->hosts[i], ':') != NULL;
 		return fail(err, size, "port given twice: '%s%s%s:%u' and -p: give it one way",
-			    v6 ? "[" : "", opts->hosts[i], v6 ? "]" : "", opts->host_ports[i]);
+			    bracket_open(opts->hosts[i]), opts->hosts[i],
+			    bracket_close(opts->hosts[i]), opts->host_ports[i]);
 	}
 	return true;
 }
@@ -861,13 +876,11 @@ check_run(struct options *opts, bool interval_given, char *err, size_t size)
 			return fail(err, size, "no port given: use -p PORT, or give it after the "
 					       "host: check_tcpport HOST PORT");
 		for (size_t i = 0; i < opts->nhosts; i++)
-			if (opts->hosts[i][0] != '/' && opts->host_ports[i] == 0) {
-				bool v6 = strchr(opts->hosts[i], ':') != NULL;
+			if (opts->hosts[i][0] != '/' && opts->host_ports[i] == 0)
 				return fail(err, size,
 					    "no port for host '%s': give it as %s%s%s:PORT, or use -p",
-					    opts->hosts[i], v6 ? "[" : "", opts->hosts[i],
-					    v6 ? "]" : "");
-			}
+					    opts->hosts[i], bracket_open(opts->hosts[i]), opts->hosts[i],
+					    bracket_close(opts->hosts[i]));
 	}
 	if (opts->has_source) {
 		int family = opts->source.sa.ss_family;
