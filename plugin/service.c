@@ -7,7 +7,13 @@
  *   mysql:    the greeting packet has sequence id 0 and protocol version 10, or the
  *             server answers with an error packet (0xff: "host not allowed"), which
  *             still proves a MySQL server there;
- *   ldap:     an anonymous bind (message id 1) is answered by a bindResponse (0x61). */
+ *   ldap:     an anonymous bind (message id 1) is answered by a bindResponse (0x61);
+ *   xmpp:     a client stream header without a `to` (the preset cannot know the
+ *             server's domain, and the host name connected to is often not it) is
+ *             answered by the server's own stream header (RFC 6120: it sends one even
+ *             before a stream error such as improper-addressing or host-unknown);
+ *             `</stream:stream>` closes our stream. Prosody logs the refusal at debug
+ *             level only. */
 #include "config.h"
 #include "service.h"
 
@@ -25,6 +31,8 @@
 
 static const char pg_ssl_request[] = "\x00\x00\x00\x08\x04\xd2\x16\x2f";
 static const char ldap_bind[] = "\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x00\x80\x00";
+static const char xmpp_stream[] = "<stream:stream xmlns='jabber:client' "
+				   "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>";
 
 static const struct service services[] = {
 	{"ftp", 21, NONE, {TEXT("220")}, 1, TEXT("QUIT\r\n"), "greeting 220"},
@@ -45,12 +53,25 @@ static const struct service services[] = {
 	{"redis", 6379, TEXT("PING\r\n"), {TEXT("+PONG")}, 1, NONE, "PING answered by +PONG"},
 	{"memcached", 11211, TEXT("version\r\n"), {TEXT("VERSION ")}, 1, NONE,
 	 "version answered by VERSION"},
+	{"xmpp", 5222, TEXT(xmpp_stream), {TEXT("<stream:stream")}, 1, TEXT("</stream:stream>"),
+	 "client stream header answered by a stream header"},
 };
 
-/* The preset called `name`, or NULL. */
+/* Other names of a preset: jabber is what check_tcp calls xmpp (check_jabber). */
+static const struct {
+	const char *alias;
+	const char *name;
+} aliases[] = {
+	{"jabber", "xmpp"},
+};
+
+/* The preset called `name` (or by an alias of it), or NULL. */
 const struct service *
 service_find(const char *name)
 {
+	for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+		if (strcmp(aliases[i].alias, name) == 0)
+			name = aliases[i].name;
 	for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
 		if (strcmp(services[i].name, name) == 0)
 			return &services[i];
@@ -78,7 +99,8 @@ service_apply(const char *name, struct port_list *ports, bool need_port,
 	if (sv == NULL) {
 		snprintf(err, size,
 			 "unknown --service '%s': use ftp, ssh, smtp, http, pop, nntp, imap, "
-			 "ldap, mysql, postgres, redis or memcached",
+			 "ldap, mysql, postgres, redis, memcached"
+			 ", xmpp (jabber)",
 			 name);
 		return false;
 	}

@@ -90,3 +90,53 @@ preset_ok() {
 	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service smtp -e 'no such words' -t 3
 	assert_first_line "^TCP WARNING - Unexpected response from host/socket"
 }
+
+# preset_quiet NAME REPLY_REGEX LOGGED_REGEX: preset_ok, and the server logs the probe's
+# connection (LOGGED_REGEX, waited for) and nothing that reads as an error or warning.
+preset_quiet() {
+	service_require "$1"
+	port=$(service_start "$1")
+	service_log_mark "$port"
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service "$1"
+	assert_first_line "^TCP OK - [0-9]+\.[0-9]{6} second response time on 127\.0\.0\.1 port $port \[$2.*\]\|time=[0-9.]+s;;;0;10 connect=[0-9.]+s;;;0;10 response=[0-9.]+s;;;0;10$"
+	logged=$(service_log_since "$port" "$3")
+	assert_log_clean "$logged"
+}
+
+# assert_log_clean TEXT: no line of the server's log TEXT reads as an error or warning.
+assert_log_clean() {
+	if grep -Ei 'error|warn|fatal|fail|denied|refus|invalid|unknown|not ' <<<"$1"; then
+		printf 'the server logged the lines above for the probe\n' >&2
+		return 1
+	fi
+}
+
+@test "xmpp: a client stream header answered by a stream header; prosody logs no warning" {
+	preset_quiet xmpp "<\?xml version='1\.0'\?><stream:stream" 'Client disconnected'
+}
+
+@test "xmpp: the log check can fail: a header to a served host without TLS is a warning" {
+	service_require xmpp
+	port=$(service_start xmpp)
+	service_log_mark "$port"
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service xmpp -s "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
+	logged=$(service_log_since "$port" 'Client disconnected')
+	run ! assert_log_clean "$logged"
+	assert_output_has 'No stream features to offer'
+}
+
+@test "jabber is xmpp" {
+	service_require xmpp
+	port=$(service_start xmpp)
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service jabber -vv
+	assert_first_line "port $port \[<\?xml version='1\.0'\?><stream:stream "
+	assert_output_has "xmlns='jabber:client'"
+	run -3 "$PLUGIN" -H 127.0.0.1 --service jabbe
+}
+
+@test "xmpp: another protocol's request on its port is a mismatch" {
+	service_require xmpp
+	port=$(service_start xmpp)
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service http -t 3
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: <\?xml"
+}

@@ -192,3 +192,13 @@ printf "%s\n" "${words[*]}"'
 		[[ " $SERVICE_PACKAGES " == *" $(_svc_package "$name") "* ]]
 	done
 }
+
+# bats test_tags=root,services
+@test "xmpp: a client stream header answered by the server's <?xml and stream header" {
+	service_require xmpp
+	port=$(service_start xmpp)
+	run -0 timeout 10 bash -c "$BYTES" _ "$port" \
+		"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>" 35
+	# <?xml version='1.0'?><stream:stream
+	[[ $output == '3c 3f 78 6d 6c 20 '*' 3c 73 74 72 65 61 6d 3a 73 74 72 65 61 6d' ]]
+}

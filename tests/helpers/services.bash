@@ -27,6 +27,7 @@
 #                            safe to call twice
 #
 # Names: ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap
+#        xmpp clamd telnet rsync git
 #
 # Variables:
 #   SERVICE_NAMES      every NAME known here
@@ -56,8 +57,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
 
 # shellcheck disable=SC2034 # for the callers
 SERVICE_NAMES="ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap"
+SERVICE_NAMES+=" xmpp"
 # shellcheck disable=SC2034 # for the callers (CI installs them)
-SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd"
+SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd prosody"
 SERVICE_OPTIONAL="nntp"
 
 if [[ -z ${SERVICES_DIR:-} ]]; then
@@ -118,6 +120,7 @@ _svc_files() {
 		;;
 	mysql) printf '%s\n' /usr/sbin/mariadbd /usr/bin/mariadb-install-db ;;
 	ldap) printf '%s\n' /usr/sbin/slapd ;;
+	xmpp) printf '%s\n' /usr/bin/prosody ;;
 	*) return 1 ;;
 	esac
 }
@@ -137,6 +140,7 @@ _svc_package() {
 	postgres) echo postgresql ;;
 	mysql) echo mariadb-server ;;
 	ldap) echo slapd ;;
+	xmpp) echo prosody ;;
 	*) return 1 ;;
 	esac
 }
@@ -598,6 +602,32 @@ _svc_start_ldap() {
 		-h "ldap://127.0.0.1:$port/"
 }
 
+# Prosody as its own user, serving the host "localhost" on our port only
+# (no s2s, no HTTP), logging at info level (Debian's default for its log
+# file) into log/.  The empty certs/ keeps it from logging an error about a
+# missing directory at startup; without a certificate it offers no TLS.
+_svc_start_xmpp() {
+	local dir=$1 port=$2
+	mkdir -m 0755 "$dir/log" "$dir/data" "$dir/certs" || return 1
+	chown prosody: "$dir/log" "$dir/data" || return 1
+	cat >"$dir/prosody.cfg.lua" <<-EOF
+		pidfile = "$dir/log/prosody.pid"
+		data_path = "$dir/data"
+		certificates = "$dir/certs"
+		log = { info = "$dir/log/prosody.log" }
+		interfaces = { "127.0.0.1" }
+		c2s_ports = { $port }
+		c2s_interfaces = { "127.0.0.1" }
+		c2s_direct_tls_ports = { }
+		legacy_ssl_ports = { }
+		modules_enabled = { }
+		modules_disabled = { "s2s" }
+		VirtualHost "localhost"
+	EOF
+	_svc_spawn "$dir" setpriv --reuid=prosody --regid=prosody \
+		--init-groups -- /usr/bin/prosody -F --config "$dir/prosody.cfg.lua"
+}
+
 # _svc_wait DIR PORT DEADLINE_MS: wait until 127.0.0.1:PORT accepts while
 # the group in DIR/pgid lives.  Returns 0 when it accepts, 1 when the
 # server died, 2 at the deadline.
@@ -680,6 +710,59 @@ service_start() {
 		return 1
 	done
 	return 1
+}
+
+# _svc_instance_dir PORT: print the directory of the instance on PORT.
+_svc_instance_dir() {
+	local pgid name port dir
+	while read -r pgid name port dir; do
+		[[ $port == "$1" ]] && printf '%s\n' "$dir" && return 0
+	done <"$SERVICES_DIR/instances"
+	_svc_fail "no instance on port $1"
+}
+
+# service_log_mark PORT: remember where the logs of the instance on PORT end
+# now, so that service_log_since shows only what comes later.
+service_log_mark() {
+	local dir f
+	dir=$(_svc_instance_dir "$1") || return 1
+	for f in "$dir"/*.log "$dir"/*/*.log; do
+		[[ -f $f ]] && printf '%s %s\n' "$(stat -c %s "$f")" "$f"
+	done >"$dir/log_mark"
+}
+
+# _svc_log_new DIR: print the lines written to the logs in DIR since the
+# mark (whole files that are new since then).
+_svc_log_new() {
+	local dir=$1 f size
+	for f in "$dir"/*.log "$dir"/*/*.log; do
+		[[ -f $f ]] || continue
+		size=$(sed -n "s|^\([0-9]*\) $f\$|\1|p" "$dir/log_mark")
+		tail -c "+$((${size:-0} + 1))" "$f"
+	done
+}
+
+# service_log_since PORT REGEX: wait (5 s at most) until the lines logged by
+# the instance on PORT since service_log_mark match the extended REGEX (the
+# server's record of the probe's connection, so the probe is all in), then
+# print them.  Returns 1, printing what came, at the deadline.
+service_log_since() {
+	local dir deadline new
+	dir=$(_svc_instance_dir "$1") || return 1
+	deadline=$(($(_svc_now_ms) + 5000))
+	while :; do
+		new=$(_svc_log_new "$dir")
+		if [[ $new =~ $2 ]]; then
+			printf '%s\n' "$new"
+			return 0
+		fi
+		if (($(_svc_now_ms) > deadline)); then
+			printf '%s\n' "$new"
+			_svc_fail "no log line matching '$2' from port $1"
+			return 1
+		fi
+		sleep 0.02
+	done
 }
 
 # services_stop: stop every instance started from this state directory and
