@@ -13,7 +13,9 @@
  *             answered by the server's own stream header (RFC 6120: it sends one even
  *             before a stream error such as improper-addressing or host-unknown);
  *             `</stream:stream>` closes our stream. Prosody logs the refusal at debug
- *             level only. */
+ *             level only.
+ *   clamd:    `zPING\0` (the NUL-delimited form of PING) is answered by `PONG\0`, after
+ *             which clamd closes the connection itself: there is nothing to quit. */
 #include "config.h"
 #include "service.h"
 
@@ -55,6 +57,7 @@ static const struct service services[] = {
 	 "version answered by VERSION"},
 	{"xmpp", 5222, TEXT(xmpp_stream), {TEXT("<stream:stream")}, 1, TEXT("</stream:stream>"),
 	 "client stream header answered by a stream header"},
+	{"clamd", 3310, {"zPING\0", 6}, {{"PONG\0", 5}}, 1, NONE, "zPING answered by PONG"},
 };
 
 /* Other names of a preset: jabber is what check_tcp calls xmpp (check_jabber). */
@@ -100,7 +103,7 @@ service_apply(const char *name, struct port_list *ports, bool need_port,
 		snprintf(err, size,
 			 "unknown --service '%s': use ftp, ssh, smtp, http, pop, nntp, imap, "
 			 "ldap, mysql, postgres, redis, memcached"
-			 ", xmpp (jabber)",
+			 ", xmpp (jabber), clamd",
 			 name);
 		return false;
 	}

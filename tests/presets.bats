@@ -140,3 +140,16 @@ assert_log_clean() {
 	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service http -t 3
 	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: <\?xml"
 }
+
+# clamd logs nothing for a connection, whatever it asks (an unknown command, a command
+# that times out): the log check below holds with any probe and cannot fail here.
+@test "clamd: zPING answered by PONG, and clamd logs nothing" {
+	preset_quiet clamd 'PONG\\x00' ''
+}
+
+@test "clamd: another protocol's request on its port is a mismatch" {
+	service_require clamd
+	port=$(service_start clamd)
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service redis -t 3
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: PONG"
+}

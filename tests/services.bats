@@ -202,3 +202,11 @@ printf "%s\n" "${words[*]}"'
 	# <?xml version='1.0'?><stream:stream
 	[[ $output == '3c 3f 78 6d 6c 20 '*' 3c 73 74 72 65 61 6d 3a 73 74 72 65 61 6d' ]]
 }
+
+# bats test_tags=root,services
+@test "clamd: zPING answered by PONG and a NUL" {
+	service_require clamd
+	port=$(service_start clamd)
+	run -0 timeout 10 bash -c "$BYTES" _ "$port" 'zPING\0' 5
+	[[ $output == '50 4f 4e 47 00' ]]
+}

@@ -57,9 +57,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
 
 # shellcheck disable=SC2034 # for the callers
 SERVICE_NAMES="ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap"
-SERVICE_NAMES+=" xmpp"
+SERVICE_NAMES+=" xmpp clamd"
 # shellcheck disable=SC2034 # for the callers (CI installs them)
-SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd prosody"
+SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd prosody clamav-daemon"
 SERVICE_OPTIONAL="nntp"
 
 if [[ -z ${SERVICES_DIR:-} ]]; then
@@ -121,6 +121,7 @@ _svc_files() {
 	mysql) printf '%s\n' /usr/sbin/mariadbd /usr/bin/mariadb-install-db ;;
 	ldap) printf '%s\n' /usr/sbin/slapd ;;
 	xmpp) printf '%s\n' /usr/bin/prosody ;;
+	clamd) printf '%s\n' /usr/sbin/clamd ;;
 	*) return 1 ;;
 	esac
 }
@@ -141,6 +142,7 @@ _svc_package() {
 	mysql) echo mariadb-server ;;
 	ldap) echo slapd ;;
 	xmpp) echo prosody ;;
+	clamd) echo clamav-daemon ;;
 	*) return 1 ;;
 	esac
 }
@@ -626,6 +628,32 @@ _svc_start_xmpp() {
 	EOF
 	_svc_spawn "$dir" setpriv --reuid=prosody --regid=prosody \
 		--init-groups -- /usr/bin/prosody -F --config "$dir/prosody.cfg.lua"
+}
+
+# clamd in the foreground as the clamav user, on our TCP port only (no
+# local socket), with a database of one signature of our own: the MD5 of a
+# line of text (a .hdb line: hash, size, name), so it starts in a moment and
+# nothing is downloaded.  LogVerbose: clamd would log what a probe did.
+_svc_start_clamd() {
+	local dir=$1 port=$2 sum
+	mkdir -m 0755 "$dir/db" "$dir/log" || return 1
+	printf 'check_tcpport test sample\n' >"$dir/sample"
+	sum=$(md5sum <"$dir/sample") || return 1
+	printf '%s:%s:CheckTcpport.Test.Sample\n' "${sum%% *}" \
+		"$(stat -c %s "$dir/sample")" >"$dir/db/test.hdb"
+	chown -R clamav: "$dir/db" "$dir/log" || return 1
+	cat >"$dir/clamd.conf" <<-EOF
+		Foreground yes
+		User clamav
+		TCPSocket $port
+		TCPAddr 127.0.0.1
+		DatabaseDirectory $dir/db
+		LogFile $dir/log/clamd.log
+		LogTime yes
+		LogVerbose yes
+		PidFile $dir/log/clamd.pid
+	EOF
+	_svc_spawn "$dir" /usr/sbin/clamd --config-file="$dir/clamd.conf"
 }
 
 # _svc_wait DIR PORT DEADLINE_MS: wait until 127.0.0.1:PORT accepts while
