@@ -15,7 +15,10 @@
  *             `</stream:stream>` closes our stream. Prosody logs the refusal at debug
  *             level only.
  *   clamd:    `zPING\0` (the NUL-delimited form of PING) is answered by `PONG\0`, after
- *             which clamd closes the connection itself: there is nothing to quit. */
+ *             which clamd closes the connection itself: there is nothing to quit.
+ *   rsync:    the daemon greets with `@RSYNCD: ` and its protocol version; the client
+ *             leaves by closing, which rsync logs as a plain connect (a module list
+ *             would log a request, a wrong module an error). */
 #include "config.h"
 #include "service.h"
 
@@ -58,6 +61,7 @@ static const struct service services[] = {
 	{"xmpp", 5222, TEXT(xmpp_stream), {TEXT("<stream:stream")}, 1, TEXT("</stream:stream>"),
 	 "client stream header answered by a stream header"},
 	{"clamd", 3310, {"zPING\0", 6}, {{"PONG\0", 5}}, 1, NONE, "zPING answered by PONG"},
+	{"rsync", 873, NONE, {TEXT("@RSYNCD: ")}, 1, NONE, "greeting @RSYNCD:"},
 };
 
 /* Other names of a preset: jabber is what check_tcp calls xmpp (check_jabber). */
@@ -103,7 +107,7 @@ service_apply(const char *name, struct port_list *ports, bool need_port,
 		snprintf(err, size,
 			 "unknown --service '%s': use ftp, ssh, smtp, http, pop, nntp, imap, "
 			 "ldap, mysql, postgres, redis, memcached"
-			 ", xmpp (jabber), clamd",
+			 ", xmpp (jabber), clamd, rsync",
 			 name);
 		return false;
 	}

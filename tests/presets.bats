@@ -153,3 +153,24 @@ assert_log_clean() {
 	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service redis -t 3
 	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: PONG"
 }
+
+@test "rsync: greeting @RSYNCD:, and rsync logs only the connection" {
+	preset_quiet rsync '@RSYNCD: [0-9]+\.[0-9]+' 'connect from'
+}
+
+@test "rsync: the log check can fail: asking for a module that does not exist" {
+	service_require rsync
+	port=$(service_start rsync)
+	service_log_mark "$port"
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service rsync -E -s '@RSYNCD: 31.0\nno-such-module\n'
+	logged=$(service_log_since "$port" 'no-such-module')
+	run ! assert_log_clean "$logged"
+	assert_output_has "unknown module 'no-such-module'"
+}
+
+@test "rsync: another protocol's preset on its port is a mismatch" {
+	service_require rsync
+	port=$(service_start rsync)
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service ssh -t 3
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: @RSYNCD: "
+}

@@ -210,3 +210,11 @@ printf "%s\n" "${words[*]}"'
 	run -0 timeout 10 bash -c "$BYTES" _ "$port" 'zPING\0' 5
 	[[ $output == '50 4f 4e 47 00' ]]
 }
+
+# bats test_tags=root,services
+@test "rsync: greeting @RSYNCD: and the protocol version" {
+	service_require rsync
+	port=$(service_start rsync)
+	run -0 timeout 10 bash -c "$LINE" _ "$port"
+	[[ ${lines[0]} =~ ^@RSYNCD:\ [0-9]+\.[0-9]+ ]]
+}

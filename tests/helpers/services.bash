@@ -57,9 +57,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
 
 # shellcheck disable=SC2034 # for the callers
 SERVICE_NAMES="ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap"
-SERVICE_NAMES+=" xmpp clamd"
+SERVICE_NAMES+=" xmpp clamd rsync"
 # shellcheck disable=SC2034 # for the callers (CI installs them)
-SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd prosody clamav-daemon"
+SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd prosody clamav-daemon rsync"
 SERVICE_OPTIONAL="nntp"
 
 if [[ -z ${SERVICES_DIR:-} ]]; then
@@ -122,6 +122,7 @@ _svc_files() {
 	ldap) printf '%s\n' /usr/sbin/slapd ;;
 	xmpp) printf '%s\n' /usr/bin/prosody ;;
 	clamd) printf '%s\n' /usr/sbin/clamd ;;
+	rsync) printf '%s\n' /usr/bin/rsync ;;
 	*) return 1 ;;
 	esac
 }
@@ -143,6 +144,7 @@ _svc_package() {
 	ldap) echo slapd ;;
 	xmpp) echo prosody ;;
 	clamd) echo clamav-daemon ;;
+	rsync) echo rsync ;;
 	*) return 1 ;;
 	esac
 }
@@ -656,6 +658,24 @@ _svc_start_clamd() {
 	_svc_spawn "$dir" /usr/sbin/clamd --config-file="$dir/clamd.conf"
 }
 
+# rsync --daemon in the foreground, one read-only module of an empty
+# directory, no chroot, its log file in DIR.
+_svc_start_rsync() {
+	local dir=$1 port=$2
+	mkdir -m 0755 "$dir/module" || return 1
+	cat >"$dir/rsyncd.conf" <<-EOF
+		use chroot = no
+		address = 127.0.0.1
+		pid file = $dir/rsyncd.pid
+		log file = $dir/rsyncd.log
+		[test]
+		path = $dir/module
+		read only = yes
+	EOF
+	_svc_spawn "$dir" /usr/bin/rsync --daemon --no-detach --port="$port" \
+		--config="$dir/rsyncd.conf"
+}
+
 # _svc_wait DIR PORT DEADLINE_MS: wait until 127.0.0.1:PORT accepts while
 # the group in DIR/pgid lives.  Returns 0 when it accepts, 1 when the
 # server died, 2 at the deadline.
@@ -755,7 +775,8 @@ service_log_mark() {
 	local dir f
 	dir=$(_svc_instance_dir "$1") || return 1
 	for f in "$dir"/*.log "$dir"/*/*.log; do
-		[[ -f $f ]] && printf '%s %s\n' "$(stat -c %s "$f")" "$f"
+		[[ -f $f ]] || continue
+		printf '%s %s\n' "$(stat -c %s "$f")" "$f"
 	done >"$dir/log_mark"
 }
 
