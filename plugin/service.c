@@ -18,7 +18,13 @@
  *             which clamd closes the connection itself: there is nothing to quit.
  *   rsync:    the daemon greets with `@RSYNCD: ` and its protocol version; the client
  *             leaves by closing, which rsync logs as a plain connect (a module list
- *             would log a request, a wrong module an error). */
+ *             would log a request, a wrong module an error).
+ *   git:      a protocol v2 request for the repository `/` (a pkt-line: four hex digits
+ *             of length, 0x21) is answered by an ERR pkt-line where `/` is no
+ *             repository, or by the `version 2` capability advertisement where it is,
+ *             which our flush-pkt `0000` ends. git daemon logs one line for the ERR
+ *             (it logs a line for any probe naming no exported repository, even for a
+ *             bare connect); a request naming one (-s) leaves no line. */
 #include "config.h"
 #include "service.h"
 
@@ -38,6 +44,7 @@ static const char pg_ssl_request[] = "\x00\x00\x00\x08\x04\xd2\x16\x2f";
 static const char ldap_bind[] = "\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x00\x80\x00";
 static const char xmpp_stream[] = "<stream:stream xmlns='jabber:client' "
 				   "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>";
+static const char git_upload_pack[] = "0021git-upload-pack /\0\0version=2\0";
 
 static const struct service services[] = {
 	{"ftp", 21, NONE, {TEXT("220")}, 1, TEXT("QUIT\r\n"), "greeting 220"},
@@ -62,6 +69,8 @@ static const struct service services[] = {
 	 "client stream header answered by a stream header"},
 	{"clamd", 3310, {"zPING\0", 6}, {{"PONG\0", 5}}, 1, NONE, "zPING answered by PONG"},
 	{"rsync", 873, NONE, {TEXT("@RSYNCD: ")}, 1, NONE, "greeting @RSYNCD:"},
+	{"git", 9418, {git_upload_pack, sizeof git_upload_pack - 1}, {TEXT("ERR "), TEXT("version 2\n")},
+	 2, TEXT("0000"), "upload-pack of / answered by an ERR or a version 2 pkt-line"},
 };
 
 /* Other names of a preset: jabber is what check_tcp calls xmpp (check_jabber). */
@@ -107,7 +116,7 @@ service_apply(const char *name, struct port_list *ports, bool need_port,
 		snprintf(err, size,
 			 "unknown --service '%s': use ftp, ssh, smtp, http, pop, nntp, imap, "
 			 "ldap, mysql, postgres, redis, memcached"
-			 ", xmpp (jabber), clamd, rsync",
+			 ", xmpp (jabber), clamd, rsync, git",
 			 name);
 		return false;
 	}

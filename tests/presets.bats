@@ -174,3 +174,37 @@ assert_log_clean() {
 	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service ssh -t 3
 	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: @RSYNCD: "
 }
+
+# git daemon logs a line for any probe that names no repository it exports (a bare
+# connect: "the remote end hung up unexpectedly"); the preset's is the one below.
+@test "git: upload-pack of / answered by an ERR pkt-line; git daemon logs that / is no repository" {
+	service_require git
+	port=$(service_start git)
+	service_log_mark "$port"
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service git
+	assert_first_line "^TCP OK - [0-9]+\.[0-9]{6} second response time on 127\.0\.0\.1 port $port \[[0-9a-f]{4}ERR access denied or repository not exported: /\]\|time=[0-9.]+s;;;0;10 connect=[0-9.]+s;;;0;10 response=[0-9.]+s;;;0;10$"
+	logged=$(service_log_since "$port" 'Disconnected')
+	run ! assert_log_clean "$logged"
+	# the two lines flagged, and the message
+	[[ ${#lines[@]} -eq 3 ]]
+	[[ ${lines[0]} == *"/repos/' does not appear to be a git repository" ]]
+	[[ ${lines[1]} == *"Disconnected (with error)" ]]
+}
+
+@test "git: a request naming an exported repository, and the quit 0000, leave no error" {
+	service_require git
+	port=$(service_start git)
+	service_log_mark "$port"
+	# protocol v0: the advertisement of an empty repository is a flush-pkt
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service git -E -s '001agit-upload-pack /r.git' -e 0000
+	logged=$(service_log_since "$port" 'Disconnected')
+	assert_log_clean "$logged"
+	[[ $logged == *"Request upload-pack for '/r.git'"* ]]
+}
+
+@test "git: the git preset on another service's port is a mismatch" {
+	service_require clamd
+	port=$(service_start clamd)
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service git -t 3
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: UNKNOWN COMMAND"
+}

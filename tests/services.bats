@@ -218,3 +218,13 @@ printf "%s\n" "${words[*]}"'
 	run -0 timeout 10 bash -c "$LINE" _ "$port"
 	[[ ${lines[0]} =~ ^@RSYNCD:\ [0-9]+\.[0-9]+ ]]
 }
+
+# bats test_tags=root,services
+@test "git: upload-pack of / answered by an ERR pkt-line, of r.git by a flush-pkt" {
+	service_require git
+	port=$(service_start git)
+	run -0 timeout 10 bash -c "$BYTES" _ "$port" '0021git-upload-pack /\0\0version=2\0' 8
+	[[ $output == '30 30 '*' 45 52 52 20' ]]
+	run -0 timeout 10 bash -c "$BYTES" _ "$port" '001agit-upload-pack /r.git' 4
+	[[ $output == '30 30 30 30' ]]
+}

@@ -57,9 +57,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
 
 # shellcheck disable=SC2034 # for the callers
 SERVICE_NAMES="ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap"
-SERVICE_NAMES+=" xmpp clamd rsync"
+SERVICE_NAMES+=" xmpp clamd rsync git"
 # shellcheck disable=SC2034 # for the callers (CI installs them)
-SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd prosody clamav-daemon rsync"
+SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd prosody clamav-daemon rsync git"
 SERVICE_OPTIONAL="nntp"
 
 if [[ -z ${SERVICES_DIR:-} ]]; then
@@ -123,6 +123,7 @@ _svc_files() {
 	xmpp) printf '%s\n' /usr/bin/prosody ;;
 	clamd) printf '%s\n' /usr/sbin/clamd ;;
 	rsync) printf '%s\n' /usr/bin/rsync ;;
+	git) printf '%s\n' /usr/bin/git /usr/lib/git-core/git-daemon ;;
 	*) return 1 ;;
 	esac
 }
@@ -145,6 +146,7 @@ _svc_package() {
 	xmpp) echo prosody ;;
 	clamd) echo clamav-daemon ;;
 	rsync) echo rsync ;;
+	git) echo git ;;
 	*) return 1 ;;
 	esac
 }
@@ -674,6 +676,22 @@ _svc_start_rsync() {
 	EOF
 	_svc_spawn "$dir" /usr/bin/rsync --daemon --no-detach --port="$port" \
 		--config="$dir/rsyncd.conf"
+}
+
+# git daemon serving DIR/repos, where the empty bare repository r.git is
+# exported; --verbose logs each connection, request and disconnection (with
+# "(with error)" when the request failed) on stderr, DIR/server.log.  No
+# system or user git configuration is read.
+_svc_start_git() {
+	local dir=$1 port=$2
+	mkdir -m 0755 "$dir/repos" || return 1
+	_svc_run "$dir" env GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null \
+		/usr/bin/git init -q --bare "$dir/repos/r.git" || return 1
+	: >"$dir/repos/r.git/git-daemon-export-ok"
+	_svc_spawn "$dir" env GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null \
+		/usr/bin/git daemon --listen=127.0.0.1 --port="$port" --reuseaddr \
+		--verbose --log-destination=stderr --base-path="$dir/repos" \
+		"$dir/repos"
 }
 
 # _svc_wait DIR PORT DEADLINE_MS: wait until 127.0.0.1:PORT accepts while
