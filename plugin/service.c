@@ -19,6 +19,10 @@
  *   rsync:    the daemon greets with `@RSYNCD: ` and its protocol version; the client
  *             leaves by closing, which rsync logs as a plain connect (a module list
  *             would log a request, a wrong module an error).
+ *   telnet:   the server opens with option negotiation, IAC (0xff) then DO (0xfd) or
+ *             WILL (0xfb); there is no quit before a login, the client leaves by
+ *             closing (inetutils telnetd logs "ttloop: peer died" at info level, as
+ *             for any client that leaves during the negotiation).
  *   git:      a protocol v2 request for the repository `/` (a pkt-line: four hex digits
  *             of length, 0x21) is answered by an ERR pkt-line where `/` is no
  *             repository, or by the `version 2` capability advertisement where it is,
@@ -71,6 +75,8 @@ static const struct service services[] = {
 	{"rsync", 873, NONE, {TEXT("@RSYNCD: ")}, 1, NONE, "greeting @RSYNCD:"},
 	{"git", 9418, {git_upload_pack, sizeof git_upload_pack - 1}, {TEXT("ERR "), TEXT("version 2\n")},
 	 2, TEXT("0000"), "upload-pack of / answered by an ERR or a version 2 pkt-line"},
+	{"telnet", 23, NONE, {{"\xff\xfd", 2}, {"\xff\xfb", 2}}, 2, NONE,
+	 "option negotiation: IAC DO or IAC WILL"},
 };
 
 /* Other names of a preset: jabber is what check_tcp calls xmpp (check_jabber). */
@@ -116,7 +122,7 @@ service_apply(const char *name, struct port_list *ports, bool need_port,
 		snprintf(err, size,
 			 "unknown --service '%s': use ftp, ssh, smtp, http, pop, nntp, imap, "
 			 "ldap, mysql, postgres, redis, memcached"
-			 ", xmpp (jabber), clamd, rsync, git",
+			 ", xmpp (jabber), clamd, rsync, git, telnet",
 			 name);
 		return false;
 	}

@@ -208,3 +208,28 @@ assert_log_clean() {
 	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service git -t 3
 	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: UNKNOWN COMMAND"
 }
+
+# telnet has no quit before a login: a client leaves by closing, and inetutils telnetd
+# logs that at info level for anyone who leaves during the option negotiation (the
+# start-up check of services.bash too). The preset leaves that one line, nothing of
+# priority warning or above.
+@test "telnet: the option negotiation (IAC DO / IAC WILL); telnetd logs one info line" {
+	service_require telnet
+	port=$(service_start telnet)
+	service_log_mark "$port"
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service telnet
+	assert_first_line "^TCP OK - [0-9]+\.[0-9]{6} second response time on 127\.0\.0\.1 port $port \[\\\\xff\\\\x(fb|fd).*\]\|time=[0-9.]+s;;;0;10 connect=[0-9.]+s;;;0;10 response=[0-9.]+s;;;0;10$"
+	logged=$(service_log_since "$port" 'telnetd\[[0-9]+\]: ')
+	# syslog's lines, not inetd's debugging output on its stderr
+	run -0 grep -E '^[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} ' <<<"$logged"
+	[[ ${#lines[@]} -eq 1 && ${lines[0]} =~ telnetd\[[0-9]+\]:\ ttloop:\ +peer\ died ]]
+	dir=$(_svc_instance_dir "$port")
+	[[ ! -s $dir/log/warning.log ]]
+}
+
+@test "telnet: another protocol's preset on its port is a mismatch" {
+	service_require telnet
+	port=$(service_start telnet)
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service ssh -t 3
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: \\\\xff"
+}

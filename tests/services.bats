@@ -228,3 +228,11 @@ printf "%s\n" "${words[*]}"'
 	run -0 timeout 10 bash -c "$BYTES" _ "$port" '001agit-upload-pack /r.git' 4
 	[[ $output == '30 30 30 30' ]]
 }
+
+# bats test_tags=root,services
+@test "telnet: the server opens with IAC DO or IAC WILL" {
+	service_require telnet
+	port=$(service_start telnet)
+	run -0 timeout 10 bash -c "$BYTES" _ "$port" '' 2
+	[[ $output == 'ff fd' || $output == 'ff fb' ]]
+}

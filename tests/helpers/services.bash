@@ -57,9 +57,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
 
 # shellcheck disable=SC2034 # for the callers
 SERVICE_NAMES="ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap"
-SERVICE_NAMES+=" xmpp clamd rsync git"
+SERVICE_NAMES+=" xmpp clamd rsync git telnet"
 # shellcheck disable=SC2034 # for the callers (CI installs them)
-SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd prosody clamav-daemon rsync git"
+SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd prosody clamav-daemon rsync git inetutils-telnetd inetutils-inetd inetutils-syslogd"
 SERVICE_OPTIONAL="nntp"
 
 if [[ -z ${SERVICES_DIR:-} ]]; then
@@ -124,6 +124,8 @@ _svc_files() {
 	clamd) printf '%s\n' /usr/sbin/clamd ;;
 	rsync) printf '%s\n' /usr/bin/rsync ;;
 	git) printf '%s\n' /usr/bin/git /usr/lib/git-core/git-daemon ;;
+	telnet) printf '%s\n' /usr/sbin/telnetd /usr/sbin/inetutils-inetd \
+		/usr/sbin/syslogd /usr/bin/unshare ;;
 	*) return 1 ;;
 	esac
 }
@@ -147,6 +149,7 @@ _svc_package() {
 	clamd) echo clamav-daemon ;;
 	rsync) echo rsync ;;
 	git) echo git ;;
+	telnet) echo inetutils-telnetd ;;
 	*) return 1 ;;
 	esac
 }
@@ -692,6 +695,45 @@ _svc_start_git() {
 		/usr/bin/git daemon --listen=127.0.0.1 --port="$port" --reuseaddr \
 		--verbose --log-destination=stderr --base-path="$dir/repos" \
 		"$dir/repos"
+}
+
+# The telnet server: inetutils telnetd started per connection by
+# inetutils-inetd on our port, as Debian runs it.  telnetd logs only through
+# syslog(3), to /dev/log, so the pair runs in a mount namespace of its own
+# whose /dev (a tmpfs holding the host's null, zero, tty... and pts) has a
+# /dev/log that leads to our own syslogd's socket; syslogd writes every
+# message to log/all.log and those of priority warning and above also to
+# log/warning.log.  Nothing outside the namespace changes.
+# shellcheck disable=SC2016 # expanded by the bash that runs it
+_SVC_TELNET_NS='d=$1
+mount --rbind /dev "$d/dev" &&
+	mount -t tmpfs -o mode=0755,size=64k tmpfs /dev || exit 1
+for n in null zero full random urandom tty; do
+	: >"/dev/$n" && mount --bind "$d/dev/$n" "/dev/$n" || exit 1
+done
+mkdir /dev/pts && mount --rbind "$d/dev/pts" /dev/pts || exit 1
+ln -s pts/ptmx /dev/ptmx && ln -s "$d/log.sock" /dev/log || exit 1
+exec /usr/sbin/inetutils-inetd -d --pidfile="$d/inetd.pid" "$d/inetd.conf"'
+# shellcheck disable=SC2016
+_SVC_TELNET='d=$1
+/usr/sbin/syslogd -n --no-klog -m 0 -f "$d/syslog.conf" -p "$d/log.sock" \
+	-P "$d/syslogd.pid" &
+for _ in {1..500}; do
+	[[ -S $d/log.sock ]] && break
+	sleep 0.01
+done
+exec unshare --mount --propagation private -- bash -c "$2" _ "$d"'
+
+_svc_start_telnet() {
+	local dir=$1 port=$2
+	mkdir -m 0755 "$dir/log" "$dir/dev" || return 1
+	printf '*.debug\t%s\n*.warning\t%s\n' "$dir/log/all.log" \
+		"$dir/log/warning.log" >"$dir/syslog.conf"
+	: >"$dir/log/all.log"
+	: >"$dir/log/warning.log"
+	printf '127.0.0.1:%s stream tcp nowait root /usr/sbin/telnetd telnetd\n' \
+		"$port" >"$dir/inetd.conf"
+	_svc_spawn "$dir" bash -c "$_SVC_TELNET" _ "$dir" "$_SVC_TELNET_NS"
 }
 
 # _svc_wait DIR PORT DEADLINE_MS: wait until 127.0.0.1:PORT accepts while
