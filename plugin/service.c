@@ -13,16 +13,16 @@
  *             answered by the server's own stream header (RFC 6120: it sends one even
  *             before a stream error such as improper-addressing or host-unknown);
  *             `</stream:stream>` closes our stream. Prosody logs the refusal at debug
- *             level only.
+ *             level only;
  *   clamd:    `zPING\0` (the NUL-delimited form of PING) is answered by `PONG\0`, after
- *             which clamd closes the connection itself: there is nothing to quit.
+ *             which clamd closes the connection itself: there is nothing to quit;
  *   rsync:    the daemon greets with `@RSYNCD: ` and its protocol version; the client
  *             leaves by closing, which rsync logs as a plain connect (a module list
- *             would log a request, a wrong module an error).
+ *             would log a request, a wrong module an error);
  *   telnet:   the server opens with option negotiation, IAC (0xff) then DO (0xfd) or
  *             WILL (0xfb); there is no quit before a login, the client leaves by
  *             closing (inetutils telnetd logs "ttloop: peer died" at info level, as
- *             for any client that leaves during the negotiation).
+ *             for any client that leaves during the negotiation);
  *   git:      a protocol v2 request for the repository `/` (a pkt-line: four hex digits
  *             of length, 0x21) is answered by an ERR pkt-line where `/` is no
  *             repository, or by the `version 2` capability advertisement where it is,
@@ -73,8 +73,9 @@ static const struct service services[] = {
 	 "client stream header answered by a stream header"},
 	{"clamd", 3310, {"zPING\0", 6}, {{"PONG\0", 5}}, 1, NONE, "zPING answered by PONG"},
 	{"rsync", 873, NONE, {TEXT("@RSYNCD: ")}, 1, NONE, "greeting @RSYNCD:"},
-	{"git", 9418, {git_upload_pack, sizeof git_upload_pack - 1}, {TEXT("ERR "), TEXT("version 2\n")},
-	 2, TEXT("0000"), "upload-pack of / answered by an ERR or a version 2 pkt-line"},
+	{"git", 9418, {git_upload_pack, sizeof git_upload_pack - 1},
+	 {TEXT("ERR "), TEXT("version 2\n")}, 2, TEXT("0000"),
+	 "upload-pack of / answered by an ERR or a version 2 pkt-line"},
 	{"telnet", 23, NONE, {{"\xff\xfd", 2}, {"\xff\xfb", 2}}, 2, NONE,
 	 "option negotiation: IAC DO or IAC WILL"},
 };
