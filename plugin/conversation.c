@@ -8,12 +8,14 @@
 
 #include <errno.h>
 
+#include "proxy.h"
 #include "tally.h"
 
 static void conversation_end(struct engine *e, struct flight *f, int64_t now);
 static void tally_conversation(struct engine *e, struct flight *f, const struct attempt *a);
 
-/* Starts the conversation of a probe whose attempt `a` connected at `now`. */
+/* Starts the conversation of a probe whose attempt `a` connected at `now`: with
+ * --proxy-protocol, the header of this connection goes out first. */
 void
 conversation_start(struct engine *e, struct flight *f, struct attempt *a, int64_t now)
 {
@@ -23,17 +25,13 @@ conversation_start(struct engine *e, struct flight *f, struct attempt *a, int64_
 	f->reached = idx;
 	f->talking = idx;
 	int err = converse_begin(cc, f->conv, now);
-	if (err != 0) {
-		f->conv->outcome = OUTCOME_LOCAL_ERROR;
-		f->conv->err = err;
-		f->conv->phase = CONVERSE_DONE;
-	}
-	if (a->reset_at_once && f->conv->phase != CONVERSE_DONE) {
-		f->conv->outcome = OUTCOME_RESET;
-		f->conv->err = ECONNRESET;
-		f->conv->phase = CONVERSE_DONE;
-		f->conv->settled = now;
-	}
+	if (err == 0 && a->reset_at_once)
+		err = ECONNRESET;
+	/* this connection's own addresses: each probe, port and host has its own header */
+	if (err == 0)
+		err = proxy_header(cc->proxy, a->fd, f->conv->proxy, &f->conv->proxy_len);
+	if (err != 0)
+		converse_abort(f->conv, err, now);
 	if (f->conv->phase == CONVERSE_DONE) {
 		conversation_end(e, f, now);
 		return;

@@ -9,6 +9,7 @@
 #include "converse.h"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -20,6 +21,8 @@
 #define MSG_NOSIGNAL 0 /* SIGPIPE is ignored by main() anyway */
 #endif
 
+static ssize_t send_pending(const struct converse_config *cfg, struct converse *c, int fd);
+static bool sending_done(const struct converse_config *cfg, const struct converse *c);
 static void record_outcome(struct converse *c, enum outcome outcome, int err, int64_t now);
 static void outcome_of_reply(const struct converse_config *cfg, struct converse *c,
 			     int64_t now);
@@ -32,6 +35,14 @@ bool
 converse_wanted(const struct converse_config *cfg)
 {
 	return cfg->send.len > 0 || cfg->quit.len > 0 || converse_reads(cfg);
+}
+
+/* True when the engine must talk on the socket once connected: a conversation, or only
+ * the PROXY protocol header (--proxy-protocol), which is not timed as one. */
+bool
+converse_needed(const struct converse_config *cfg)
+{
+	return converse_wanted(cfg) || cfg->proxy != PROXY_NONE;
 }
 
 /* True when a reply is expected (and so read). */
@@ -55,12 +66,22 @@ converse_begin(const struct converse_config *cfg, struct converse *c, int64_t no
 			return ENOMEM;
 		c->buf[0] = '\0';
 	}
-	c->phase = cfg->send.len > 0 ? CONVERSE_SENDING
+	/* with --proxy-protocol the caller puts the header in c->proxy before the first step */
+	c->phase = cfg->send.len > 0 || cfg->proxy != PROXY_NONE ? CONVERSE_SENDING
 		   : cfg->delay > 0  ? CONVERSE_DELAY
 				     : CONVERSE_READING;
 	if (c->phase == CONVERSE_READING && !converse_reads(cfg))
 		record_outcome(c, OUTCOME_CONNECTED, 0, now);
 	return 0;
+}
+
+/* Ends a conversation that could not begin: ECONNRESET or EPIPE (the peer reset the
+ * connection) is a reset, anything else (no memory) a local error. */
+void
+converse_abort(struct converse *c, int err, int64_t now)
+{
+	record_outcome(c, err == ECONNRESET || err == EPIPE ? OUTCOME_RESET : OUTCOME_LOCAL_ERROR,
+		       err, now);
 }
 
 /* What to poll the socket for. During -d nothing is read: the reply waits in the kernel,
@@ -97,8 +118,7 @@ converse_step(const struct converse_config *cfg, struct converse *c, int fd, sho
 	      int64_t now)
 {
 	if (c->phase == CONVERSE_SENDING && (revents & (POLLOUT | POLLERR | POLLHUP))) {
-		ssize_t n = send(fd, cfg->send.data + c->sent, cfg->send.len - c->sent,
-				 MSG_NOSIGNAL);
+		ssize_t n = send_pending(cfg, c, fd);
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 			record_outcome(c,
 				       errno == EPIPE || errno == ECONNRESET ? OUTCOME_RESET
@@ -106,9 +126,7 @@ converse_step(const struct converse_config *cfg, struct converse *c, int fd, sho
 				       errno, now);
 			return true;
 		}
-		if (n > 0)
-			c->sent += (size_t)n;
-		if (c->sent < cfg->send.len)
+		if (!sending_done(cfg, c))
 			return false;
 		c->sent_at = c->last_byte = now;
 		c->phase = cfg->delay > 0 ? CONVERSE_DELAY : CONVERSE_READING;
@@ -204,6 +222,40 @@ converse_matches(const struct converse_config *cfg, const unsigned char *data, s
 		if (regexec(&cfg->regexes[i], (const char *)data, 0, NULL, 0) == 0)
 			met++;
 	return cfg->all ? met == wanted : met > 0;
+}
+
+/* Writes what is left of the PROXY header and of the send string, in one call: the
+ * header goes out before the first byte of -s, and with it when the socket takes both.
+ * Counts what the kernel took, the header first. Returns send's result. */
+static ssize_t
+send_pending(const struct converse_config *cfg, struct converse *c, int fd)
+{
+	struct iovec iov[2];
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 0};
+	size_t header = c->proxy_len - c->proxy_sent;
+
+	if (header > 0)
+		iov[msg.msg_iovlen++] = (struct iovec){c->proxy + c->proxy_sent, header};
+	if (cfg->send.len > c->sent)
+		/* sendmsg() only reads it: the cast drops a const it does not need */
+		iov[msg.msg_iovlen++] = (struct iovec){
+			(void *)(uintptr_t)(cfg->send.data + c->sent), cfg->send.len - c->sent};
+	ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+	if (n > 0) {
+		size_t taken = (size_t)n;
+		if (header > taken)
+			header = taken;
+		c->proxy_sent += header;
+		c->sent += taken - header;
+	}
+	return n;
+}
+
+/* True when the whole header and the whole send string are written. */
+static bool
+sending_done(const struct converse_config *cfg, const struct converse *c)
+{
+	return c->proxy_sent == c->proxy_len && c->sent == cfg->send.len;
 }
 
 /* Records the outcome of the conversation. */

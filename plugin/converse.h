@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "outcome.h"
+#include "proxy.h"
 
 #define CONVERSE_MAX_EXPECTS 16
 #define CONVERSE_REPLY_MAX   16384  /* bytes of a reply read at most */
@@ -31,6 +32,7 @@ struct converse_config {
 	bool all;				    /* -A: every expectation must be met */
 	size_t maxbytes;			    /* -m: stop reading after this many, 0 = no limit */
 	int64_t delay;				    /* -d: wait after sending before reading */
+	enum proxy_version proxy;		    /* --proxy-protocol: a header first */
 };
 
 enum converse_phase {
@@ -43,6 +45,9 @@ enum converse_phase {
 /* One conversation, on the socket of the attempt that connected. */
 struct converse {
 	enum converse_phase phase;
+	unsigned char proxy[PROXY_HEADER_MAX]; /* --proxy-protocol: this connection's header */
+	size_t proxy_len;	/* its length, 0 without one */
+	size_t proxy_sent;	/* bytes of it written */
 	size_t sent;		/* bytes of the send string written */
 	int64_t begun;		/* when the handshake completed */
 	int64_t sent_at;	/* when the send string was written (or begun) */
@@ -60,8 +65,10 @@ struct converse {
 };
 
 bool converse_wanted(const struct converse_config *cfg);
+bool converse_needed(const struct converse_config *cfg);
 bool converse_reads(const struct converse_config *cfg);
 int converse_begin(const struct converse_config *cfg, struct converse *c, int64_t now);
+void converse_abort(struct converse *c, int err, int64_t now);
 short converse_events(const struct converse *c);
 int64_t converse_wake(const struct converse_config *cfg, const struct converse *c);
 bool converse_step(const struct converse_config *cfg, struct converse *c, int fd, short revents,

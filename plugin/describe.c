@@ -249,7 +249,8 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		target_endpoint(o, run, t, f->addr);
 		break;
 	case OUTCOME_RESET:
-		if (run_reply(run, t)->total == 0 && run_reply(run, t)->sent == 0) {
+		if (run_reply(run, t)->total == 0 && run_reply(run, t)->sent == 0 &&
+		    run_reply(run, t)->proxy_sent == 0) {
 			/* the handshake completed and the reset came before a word */
 			out_fmt(o, "%s at once after connecting to ", strerror(f->err));
 			target_endpoint(o, run, t, f->addr);

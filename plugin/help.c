@@ -51,6 +51,8 @@ static const char help_text[] =
 	"  -d, --delay=SECONDS        wait after sending before reading (not timed)\n"
 	"  -M, --mismatch=STATE       state of an unexpected reply (default warning)\n"
 	"  -j, --jail                 never show the server's reply\n"
+	"      --proxy-protocol=v1|v2\n"
+	"                             send a PROXY protocol header first (HAProxy, nginx)\n"
 	"      --service=NAME         a preset: ftp ssh smtp http pop nntp imap ldap\n"
 	"                             mysql postgres redis memcached\n"
 	"                             xmpp (jabber) clamd rsync git telnet\n"

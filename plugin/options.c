@@ -36,6 +36,7 @@ enum {
 	OPT_SERVICE,
 	OPT_TLS,
 	OPT_OUTPUT,
+	OPT_PROXY_PROTOCOL,
 };
 
 /* The leading colon makes getopt report a missing value apart from an unknown option. */
@@ -72,6 +73,7 @@ static const struct option long_options[] = {
 	{"expect-regex", required_argument, NULL, OPT_EXPECT_REGEX},
 	{"service", required_argument, NULL, OPT_SERVICE},
 	{"output", required_argument, NULL, OPT_OUTPUT},
+	{"proxy-protocol", required_argument, NULL, OPT_PROXY_PROTOCOL},
 	/* check_tcp's TLS options: refused with a clear line, never ignored */
 	{"ssl", no_argument, NULL, 'S'},
 	{"certificate", required_argument, NULL, 'D'},
@@ -107,6 +109,7 @@ static bool parse_source(char *text, struct options *opts, char *err, size_t siz
 static bool parse_expect(char *text, struct options *opts, char *err, size_t size);
 static bool parse_regex(const char *text, struct options *opts, char *err, size_t size);
 static bool parse_output(const char *text, struct options *opts, char *err, size_t size);
+static bool parse_proxy_protocol(const char *text, struct options *opts, char *err, size_t size);
 static bool apply_service(struct options *opts, char *err, size_t size);
 static bool prepare_strings(struct options *opts, const char *send, const char *quit, char *err,
 			    size_t size);
@@ -283,6 +286,8 @@ parse_option(int c, char *arg, struct options *opts, char *err, size_t size)
 		return true;
 	case OPT_OUTPUT:
 		return parse_output(arg, opts, err, size);
+	case OPT_PROXY_PROTOCOL:
+		return parse_proxy_protocol(arg, opts, err, size);
 	case 'v':
 		opts->verbose++;
 		return true;
@@ -747,6 +752,22 @@ parse_output(const char *text, struct options *opts, char *err, size_t size)
 		return true;
 	return fail(err, size, "invalid --output '%s': use nagios, value, state, json or lld",
 		    text);
+}
+
+/* "--proxy-protocol=v1|v2": the PROXY protocol header to send first. An empty value, as
+ * monitoring cores pass an unset macro, sends none. */
+static bool
+parse_proxy_protocol(const char *text, struct options *opts, char *err, size_t size)
+{
+	if (strcmp(text, "v1") == 0)
+		opts->converse.proxy = PROXY_V1;
+	else if (strcmp(text, "v2") == 0)
+		opts->converse.proxy = PROXY_V2;
+	else if (text[0] == '\0')
+		opts->converse.proxy = PROXY_NONE;
+	else
+		return fail(err, size, "invalid --proxy-protocol '%s': use v1 or v2", text);
+	return true;
 }
 
 /* The output format called `text`. */

@@ -118,7 +118,7 @@ plan_host(struct plan *plan, const struct options *opts, struct resolution *res,
 static bool
 wants_details(const struct options *opts)
 {
-	return opts->count > 1 || opts->verbose > 0 || converse_wanted(&opts->converse);
+	return opts->count > 1 || opts->verbose > 0 || converse_needed(&opts->converse);
 }
 
 /* Allocates the details of a host's targets (unless reserved with them), and what they
@@ -126,7 +126,7 @@ wants_details(const struct options *opts)
 static int
 keep_details(struct segment *seg, const struct options *opts, size_t nattempts)
 {
-	bool reply = converse_wanted(&opts->converse);
+	bool reply = converse_needed(&opts->converse);
 
 	if (!wants_details(opts))
 		return 0;

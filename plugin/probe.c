@@ -393,7 +393,7 @@ flight_take(struct engine *e, struct target *t, struct detail *d)
 		f = bigger;
 		f->room = t->naddr;
 	}
-	if (f->conv == NULL && e->cfg->converse != NULL && converse_wanted(e->cfg->converse) &&
+	if (f->conv == NULL && e->cfg->converse != NULL && converse_needed(e->cfg->converse) &&
 	    (f->conv = calloc(1, sizeof *f->conv)) == NULL) {
 		f->next_free = e->pool;
 		e->pool = f;
@@ -567,7 +567,7 @@ connected(struct engine *e, struct flight *f, struct attempt *a, int64_t now)
 
 	f->t->tally.handshakes++;
 	give_up_others(e, f, idx, now);
-	if (cc == NULL || !converse_wanted(cc)) {
+	if (cc == NULL || !converse_needed(cc)) {
 		end_probe(e, f, now, idx, true);
 		return;
 	}

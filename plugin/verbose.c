@@ -23,6 +23,7 @@ static void attempt_line(struct outbuf *o, const struct run *run, const struct t
 			 const struct attempt *a);
 static void probe_stats(struct outbuf *o, const struct run *run, const struct target *t);
 static void conversation(struct outbuf *o, const struct run *run, const struct target *t);
+static void proxy_line(struct outbuf *o, const struct run *run, const struct target *t);
 static void hints(struct outbuf *o, const struct run *run);
 static void attempt_result(struct outbuf *o, const struct attempt *a);
 static const char *errno_name(int err);
@@ -50,8 +51,10 @@ verbose_render(struct outbuf *o, const struct run *run)
 			attempt_line(o, run, t, &d->attempts[k]);
 		/* the conversation that connected, or the one that failed while talking */
 		struct verdict v = run_verdict(run, t);
-		if (converse_wanted(&run->opts.converse) &&
-		    (d->reached >= 0 || (v.failure != NULL && v.failure->in_conversation)))
+		bool talked = d->reached >= 0 || (v.failure != NULL && v.failure->in_conversation);
+		if (run->opts.converse.proxy != PROXY_NONE && talked)
+			proxy_line(o, run, t);
+		if (converse_wanted(&run->opts.converse) && talked)
 			conversation(o, run, t);
 	}
 	hints(o, run);
@@ -97,6 +100,25 @@ conversation(struct outbuf *o, const struct run *run, const struct target *t)
 			     CONVERSE_SHOW_MAX);
 		out_fmt(o, "reply: %s%s\n", text, c->total > c->shown_len ? "..." : "");
 	}
+}
+
+/* With --proxy-protocol: the header this connection sent, escaped (version 2 is binary),
+ * or why there was none. */
+static void
+proxy_line(struct outbuf *o, const struct run *run, const struct target *t)
+{
+	const struct converse *c = run_reply(run, t);
+	const char *version = proxy_version_name(run->opts.converse.proxy);
+	char text[4 * PROXY_HEADER_MAX + 4];
+
+	if (c->proxy_len == 0) {
+		out_fmt(o, "proxy: no PROXY %s header sent: the connection was gone first\n",
+			version);
+		return;
+	}
+	escape_bytes(text, sizeof text, (const char *)c->proxy, c->proxy_len, PROXY_HEADER_MAX);
+	out_fmt(o, "proxy: sent %zu of %zu bytes of the PROXY %s header: %s\n", c->proxy_sent,
+		c->proxy_len, version, text);
 }
 
 /* The hook of the probe engine: one line per probe as it ends, flushed at once. */
@@ -177,6 +199,10 @@ settings(struct outbuf *o, const struct run *run)
 	for (int i = 0; i < OUTCOME_COUNT; i++)
 		out_fmt(o, " %s=%s", outcome_key((enum outcome)i), state_name(opts->states[i]));
 	out_str(o, "\n");
+	if (opts->converse.proxy != PROXY_NONE)
+		out_fmt(o, "proxy: a PROXY protocol %s header first on each connection, with its "
+			   "own addresses\n",
+			proxy_version_name(opts->converse.proxy));
 	if (opts->count == 1 && run->plan.count == 1)
 		return;
 	out_fmt(o, "probes: %u per target, ", opts->count);

@@ -20,7 +20,7 @@ usage_error() {
 		--refuse --state --addresses --min-ok --count --interval --probe-timeout \
 		--warning-loss --critical-loss --max-parallel --source-address --send --expect \
 		--expect-regex --all --quit --escape --maxbytes --delay --mismatch --jail --service \
-		--output --verbose --help --version; do
+		--proxy-protocol --output --verbose --help --version; do
 		assert_output_has "$opt"
 	done
 	for outcome in connected refused timeout unreachable name-unknown resolver local-error; do

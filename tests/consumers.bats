@@ -83,6 +83,11 @@ _icinga_services() {
 			vars.tcpport_expect = ""
 			vars.tcpport_ipv6 = false
 		}
+		object Service "proxied" {
+			import "fast"
+			vars.tcpport_port = [ $OPEN ]
+			vars.tcpport_proxy_protocol = "v2"
+		}
 		object Service "closed" {
 			import "fast"
 			vars.tcpport_port = [ $REFUSED ]
@@ -211,6 +216,14 @@ assert_command() {
 	# values, which it takes as not given.  A plain number works as -p too.
 	[[ $icinga_command != *'"-c"'* && $icinga_command != *'"-6"'* && $icinga_command != *'"-4"'* ]]
 	[[ $icinga_command == *"\"-p\",\"$OPEN\""* ]]
+}
+
+# bats test_tags=root,slow,consumers
+@test "icinga2: tcpport_proxy_protocol passes --proxy-protocol" {
+	icinga_up
+	icinga_result proxied
+	[[ $icinga_state == 0 ]]
+	[[ $icinga_command == *'"--proxy-protocol","v2"'* ]]
 }
 
 # bats test_tags=root,slow,consumers

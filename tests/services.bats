@@ -114,6 +114,22 @@ printf "%s\n" "${words[*]}"'
 }
 
 # bats test_tags=root,services
+@test "http-proxy: a PROXY v1 header, then HEAD, answered 200 and logged with the header's addresses; no header, no answer" {
+	service_require http-proxy
+	port=$(service_start http-proxy)
+	dir=$(service_dir "$port")
+	run -0 timeout 10 bash -c "$LINE" _ "$port" \
+		'PROXY TCP4 192.0.2.1 192.0.2.2 1234 80\r\nHEAD / HTTP/1.0\r\n\r\n'
+	[[ ${lines[0]} == $'HTTP/1.'[01]' 200 '*$'\r' ]]
+	for _ in $(seq 250); do
+		[[ -s $dir/access.log ]] && break
+		sleep 0.02
+	done
+	[[ $(<"$dir/access.log") =~ ^192\.0\.2\.1\ 1234\ 192\.0\.2\.2\ 80\ 127\.0\.0\.1\ [0-9]+$ ]]
+	run -3 timeout 10 bash -c "$LINE" _ "$port" 'HEAD / HTTP/1.0\r\n\r\n'
+}
+
+# bats test_tags=root,services
 @test "redis: PING answered +PONG" {
 	service_require redis
 	port=$(service_start redis)

@@ -26,8 +26,12 @@
 #   services_stop            stop every instance started (10 s at most);
 #                            safe to call twice
 #
-# Names: ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap
-#        xmpp clamd telnet rsync git
+#   service_dir PORT         print the private directory of the instance
+#                            listening on PORT (its logs are there)
+#
+# Names: ssh smtp ftp pop imap nntp http http-proxy redis memcached postgres
+# mysql ldap xmpp clamd telnet rsync git (http-proxy: nginx expecting the
+# PROXY protocol header, see _svc_start_http-proxy)
 #
 # Variables:
 #   SERVICE_NAMES      every NAME known here
@@ -56,7 +60,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
 
 # shellcheck disable=SC2034 # for the callers
-SERVICE_NAMES="ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap"
+SERVICE_NAMES="ssh smtp ftp pop imap nntp http http-proxy redis memcached postgres mysql ldap"
 SERVICE_NAMES+=" xmpp clamd rsync git telnet"
 # shellcheck disable=SC2034 # for the callers (CI installs them)
 SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd prosody clamav-daemon rsync git inetutils-telnetd inetutils-inetd inetutils-syslogd"
@@ -110,7 +114,7 @@ _svc_files() {
 	imap) printf '%s\n' /usr/sbin/dovecot /usr/lib/dovecot/imap-login \
 		/usr/lib/dovecot/imap ;;
 	nntp) printf '%s\n' /usr/lib/news/bin/nnrpd /usr/lib/news/bin/tdx-util ;;
-	http) printf '%s\n' /usr/sbin/nginx ;;
+	http | http-proxy) printf '%s\n' /usr/sbin/nginx ;;
 	redis) printf '%s\n' /usr/bin/redis-server ;;
 	memcached) printf '%s\n' /usr/bin/memcached ;;
 	postgres)
@@ -139,7 +143,7 @@ _svc_package() {
 	pop) echo dovecot-pop3d ;;
 	imap) echo dovecot-imapd ;;
 	nntp) echo inn2 ;;
-	http) echo nginx ;;
+	http | http-proxy) echo nginx ;;
 	redis) echo redis-server ;;
 	memcached) echo memcached ;;
 	postgres) echo postgresql ;;
@@ -169,7 +173,7 @@ _svc_problem() {
 			return 1
 		fi
 	done <<<"$files"
-	if [[ $EUID -ne 0 && $1 != redis && $1 != memcached && $1 != http ]]; then
+	if [[ $EUID -ne 0 && $1 != redis && $1 != memcached && $1 != http* ]]; then
 		printf 'service %s needs root here\n' "$1"
 		return 1
 	fi
@@ -508,29 +512,59 @@ _svc_start_nntp() {
 }
 
 _svc_start_http() {
-	local dir=$1 port=$2 user=
+	_svc_start_nginx "$1" "$2" ''
+}
+
+# http-proxy: nginx behind an imaginary proxy: its listeners (127.0.0.1,
+# [::1] and the Unix socket DIR/http.sock) take the PROXY protocol header
+# (versions 1 and 2) first, and access.log has one line per request:
+# the addresses and ports of the header (source, then destination; "-"
+# when it gave none), then the connection's own peer as the kernel saw it.
+_svc_start_http-proxy() {
+	_svc_start_nginx "$1" "$2" proxy_protocol
+}
+
+# _svc_start_nginx DIR PORT PROXY: nginx serving DIR/www on 127.0.0.1:PORT;
+# with PROXY "proxy_protocol", on [::1]:PORT and DIR/http.sock too, every
+# listener expecting the PROXY protocol header.
+_svc_start_nginx() {
+	local dir=$1 port=$2 proxy=$3 user= listen log level=
 	mkdir -m 0755 "$dir/www" "$dir/tmp" || return 1
 	printf 'check_tcpport test page\n' >"$dir/www/index.html"
 	[[ $EUID -eq 0 ]] && user="user nobody nogroup;"
+	listen="listen 127.0.0.1:$port;"
+	log="access_log $dir/access.log;"
+	if [[ -n $proxy ]]; then
+		printf -v listen '%s\n    ' "listen 127.0.0.1:$port $proxy;" \
+			"listen [::1]:$port $proxy;" \
+			"listen unix:$dir/http.sock $proxy;"
+		log='$proxy_protocol_addr $proxy_protocol_port'
+		log+=' $proxy_protocol_server_addr $proxy_protocol_server_port'
+		log+=' $remote_addr $remote_port'
+		printf -v log '%s\n  ' "log_format proxied '$log';" \
+			"access_log $dir/access.log proxied;"
+		# what nginx says of a connection without a header
+		level=info
+	fi
 	cat >"$dir/nginx.conf" <<-EOF
 		daemon off;
 		master_process on;
 		worker_processes 1;
 		$user
 		pid $dir/nginx.pid;
-		error_log $dir/error.log;
+		error_log $dir/error.log $level;
 		events {
 		  worker_connections 64;
 		}
 		http {
-		  access_log $dir/access.log;
+		  $log
 		  client_body_temp_path $dir/tmp/body;
 		  proxy_temp_path $dir/tmp/proxy;
 		  fastcgi_temp_path $dir/tmp/fastcgi;
 		  uwsgi_temp_path $dir/tmp/uwsgi;
 		  scgi_temp_path $dir/tmp/scgi;
 		  server {
-		    listen 127.0.0.1:$port;
+		    $listen
 		    root $dir/www;
 		  }
 		}
@@ -820,20 +854,21 @@ service_start() {
 	return 1
 }
 
-# _svc_instance_dir PORT: print the directory of the instance on PORT.
-_svc_instance_dir() {
+# service_dir PORT: print the directory of the instance started on PORT.
+service_dir() {
 	local pgid name port dir
+	[[ -f $SERVICES_DIR/instances ]] || return 1
 	while read -r pgid name port dir; do
-		[[ $port == "$1" ]] && printf '%s\n' "$dir" && return 0
+		[[ $port == "${1:-}" ]] && printf '%s\n' "$dir" && return 0
 	done <"$SERVICES_DIR/instances"
-	_svc_fail "no instance on port $1"
+	_svc_fail "no instance on port ${1:-}"
 }
 
 # service_log_mark PORT: remember where the logs of the instance on PORT end
 # now, so that service_log_since shows only what comes later.
 service_log_mark() {
 	local dir f
-	dir=$(_svc_instance_dir "$1") || return 1
+	dir=$(service_dir "$1") || return 1
 	for f in "$dir"/*.log "$dir"/*/*.log; do
 		[[ -f $f ]] || continue
 		printf '%s %s\n' "$(stat -c %s "$f")" "$f"
@@ -857,7 +892,7 @@ _svc_log_new() {
 # print them.  Returns 1, printing what came, at the deadline.
 service_log_since() {
 	local dir deadline new
-	dir=$(_svc_instance_dir "$1") || return 1
+	dir=$(service_dir "$1") || return 1
 	deadline=$(($(_svc_now_ms) + 5000))
 	while :; do
 		new=$(_svc_log_new "$dir")

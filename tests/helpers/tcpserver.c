@@ -4,7 +4,7 @@
  *
  * Usage: tcpserver MODE [-a ADDR] [-p PORT] [-u PATH] [-f PORTFILE]
  *                       [-l LIFETIME] [-T TEXT] [-U TEXT] [-w SECONDS]
- *                       [-o FILE] [-b BACKLOG]
+ *                       [-o FILE] [-P FILE] [-b BACKLOG]
  *
  * It binds one TCP socket to ADDR:PORT (or, with -u, one Unix stream
  * socket to PATH, removing a stale socket there first; ADDR and PORT are
@@ -48,7 +48,10 @@
  * -T gives TEXT and -U the second TEXT (both empty by default), with the
  * escapes \r \n \t \\ \0 and \xNN (two hex digits) for any byte.  -w gives
  * SECONDS, a decimal fraction (default 0).  With -o, every byte received
- * from any client is appended to FILE as soon as it has been read.  A broken
+ * from any client is appended to FILE as soon as it has been read.  With -P,
+ * the modes that keep a connection open append a line "ADDRESS PORT" for the
+ * peer of each connection to FILE when they accept it (what the kernel saw,
+ * for checking what a client says about its own address).  A broken
  * connection (EPIPE, ECONNRESET) is closed quietly; the others go on.
  * -b gives the listen backlog of the modes that listen (default 128; full
  * always uses 0), so that a burst of clients overflows the accept queue.
@@ -185,7 +188,8 @@ static struct {
 	struct text text2;	/* -U */
 	struct timespec wait;	/* -w */
 	int record_fd;		/* -o, or -1 */
-} conf = { NULL, 0, { NULL, 0 }, { NULL, 0 }, { 0, 0 }, -1 };
+	int peers_fd;		/* -P, or -1 */
+} conf = { NULL, 0, { NULL, 0 }, { NULL, 0 }, { 0, 0 }, -1, -1 };
 
 static const char *progname = "tcpserver";
 
@@ -223,7 +227,8 @@ usage(void)
 	fprintf(stderr,
 	    "\n       [-a ADDR] [-p PORT] [-u PATH] [-f PORTFILE]"
 	    " [-l LIFETIME]\n"
-	    "       [-T TEXT] [-U TEXT] [-w SECONDS] [-o FILE] [-b BACKLOG]\n");
+	    "       [-T TEXT] [-U TEXT] [-w SECONDS] [-o FILE] [-P FILE]"
+	    " [-b BACKLOG]\n");
 	exit(EXIT_SETUP);
 }
 
@@ -907,6 +912,37 @@ advance(struct conn *k)
 }
 
 /*
+ * With -P, append "ADDRESS PORT" of the peer of the accepted connection fd
+ * to the peers file, in one write (nothing for a Unix socket).
+ */
+static void
+record_peer(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char addr[INET6_ADDRSTRLEN], line[INET6_ADDRSTRLEN + 8];
+	const void *in;
+	int n;
+
+	if (conf.peers_fd == -1 ||
+	    getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
+		return;
+	if (ss.ss_family == AF_INET)
+		in = &((struct sockaddr_in *)&ss)->sin_addr;
+	else if (ss.ss_family == AF_INET6)
+		in = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	else
+		return;
+	if (inet_ntop(ss.ss_family, in, addr, sizeof(addr)) == NULL)
+		return;
+	n = snprintf(line, sizeof(line), "%s %u\n", addr,
+	    (unsigned)sockaddr_port(&ss));
+	if (n > 0 && (size_t)n < sizeof(line) &&
+	    write(conf.peers_fd, line, (size_t)n) == -1)
+		fail(1, "write peers file");
+}
+
+/*
  * Start serving the accepted connection fd: add it to the table *conns of
  * *n entries (and *pfds, one entry longer), growing both as needed, and
  * run its first steps.  On failure (no memory) the connection is closed.
@@ -924,6 +960,7 @@ add_conn(int fd, struct conn ***conns, struct pollfd **pfds, size_t *n,
 	if (conf.tcp)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
 		    sizeof(on));
+	record_peer(fd);
 	if (*n == *cap) {
 		ncap = *cap == 0 ? 16 : *cap * 2;
 		if ((nc = realloc(*conns, ncap * sizeof(*nc))) == NULL) {
@@ -1060,7 +1097,7 @@ main(int argc, char *argv[])
 	struct sockaddr_storage ss;
 	socklen_t len;
 	const char *addr = DEFAULT_ADDR, *portfile = NULL, *path = NULL;
-	const char *recfile = NULL;
+	const char *recfile = NULL, *peerfile = NULL;
 	long port = 0, lifetime = DEFAULT_LIFETIME, backlog = ACCEPT_BACKLOG;
 	enum mode mode;
 	int ch, fd;
@@ -1069,7 +1106,7 @@ main(int argc, char *argv[])
 		usage();
 
 	opterr = 0;
-	while ((ch = getopt(argc - 1, argv + 1, "a:b:f:l:o:p:T:U:u:w:")) != -1) {
+	while ((ch = getopt(argc - 1, argv + 1, "a:b:f:l:o:P:p:T:U:u:w:")) != -1) {
 		switch (ch) {
 		case 'a':
 			addr = optarg;
@@ -1088,6 +1125,9 @@ main(int argc, char *argv[])
 			break;
 		case 'o':
 			recfile = optarg;
+			break;
+		case 'P':
+			peerfile = optarg;
 			break;
 		case 'p':
 			if (parse_number(optarg, 0, 65535, &port) == -1)
@@ -1125,6 +1165,9 @@ main(int argc, char *argv[])
 	if (recfile != NULL && (conf.record_fd = open(recfile,
 	    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) == -1)
 		fail(1, "%s", recfile);
+	if (peerfile != NULL && (conf.peers_fd = open(peerfile,
+	    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) == -1)
+		fail(1, "%s", peerfile);
 
 	set_lifetime((unsigned int)lifetime);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
