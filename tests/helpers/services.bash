@@ -864,15 +864,35 @@ service_dir() {
 	_svc_fail "no instance on port ${1:-}"
 }
 
-# service_log_mark PORT: remember where the logs of the instance on PORT end
-# now, so that service_log_since shows only what comes later.
-service_log_mark() {
-	local dir f
-	dir=$(service_dir "$1") || return 1
-	for f in "$dir"/*.log "$dir"/*/*.log; do
+# _svc_log_sizes DIR: the size and name of each log file in DIR, one a line.
+_svc_log_sizes() {
+	local f
+	for f in "$1"/*.log "$1"/*/*.log; do
 		[[ -f $f ]] || continue
 		printf '%s %s\n' "$(stat -c %s "$f")" "$f"
-	done >"$dir/log_mark"
+	done
+}
+
+# service_log_mark PORT: remember where the logs of the instance on PORT end
+# now, so that service_log_since shows only what comes later.  It first waits
+# (5 s at most) until the logs have not grown for 300 ms: a server can log the
+# start-up check's connection late, and that line is not the probe's.
+service_log_mark() {
+	local dir sizes last deadline quiet_since now
+	dir=$(service_dir "$1") || return 1
+	deadline=$(($(_svc_now_ms) + 5000))
+	last=$(_svc_log_sizes "$dir")
+	quiet_since=$(_svc_now_ms)
+	while :; do
+		sleep 0.05
+		sizes=$(_svc_log_sizes "$dir")
+		now=$(_svc_now_ms)
+		if [[ $sizes != "$last" ]]; then
+			last=$sizes quiet_since=$now
+		fi
+		((now - quiet_since >= 300 || now > deadline)) && break
+	done
+	printf '%s\n' "$last" >"$dir/log_mark"
 }
 
 # _svc_log_new DIR: print the lines written to the logs in DIR since the
