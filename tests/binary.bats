@@ -102,6 +102,12 @@ wait_for_bytes() {
 	[[ $output != *$'\x01'* ]]
 }
 
+@test "-vv shows the bytes to send, expect and quit escaped, never raw" {
+	run -2 "$PLUGIN" -H 127.0.0.1 -p 1 -E -s 'A\x00\x1b|' -e '\x00\xff' -e 'ok' -A -q '\x01' -vv
+	[[ $output == *$'\n''conversation: send '"'"'A\x00\x1b\x7c'"'"' (4 bytes), expect '"'"'\x00\xff'"'"' and '"'"'ok'"'"', quit '"'"'\x01'"'"' (1 byte)'$'\n'* ]]
+	[[ $output != *$'\x1b'* && $output != *$'\x01'* ]]
+}
+
 @test "-m holds for a binary reply: the bytes past it are not matched" {
 	port=$(server_start banner 127.0.0.1 -T '\x00\x00\x00\x01\x00')
 	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -E -e '\x00\x01' -m 3
