@@ -46,7 +46,7 @@ static const char help_text[] =
 	"      --expect-regex=ERE     the reply must match this POSIX ERE; repeatable\n"
 	"  -A, --all                  every -e and --expect-regex must match, not any\n"
 	"  -q, --quit=STRING          send STRING before closing (\\r\\n added unless -E)\n"
-	"  -E, --escape               understand \\n \\r \\t \\\\ in -s and -q\n"
+	"  -E, --escape               understand \\n \\r \\t \\\\ \\0 \\xNN in -s, -q and -e\n"
 	"  -m, --maxbytes=N           stop reading after N bytes (at most 16 KiB)\n"
 	"  -d, --delay=SECONDS        wait after sending before reading (not timed)\n"
 	"  -M, --mismatch=STATE       state of an unexpected reply (default warning)\n"

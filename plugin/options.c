@@ -23,6 +23,9 @@
 #include "wire.h"
 
 #define TIMEOUT_MAX_SECONDS 86400.0
+/* Without backslashes of its own: the report doubles every backslash of a message. */
+#define ESCAPES_HINT \
+	"-E takes a backslash before n, r, t, 0, a backslash, or x and two hex digits"
 
 enum {
 	OPT_STATE = 256,
@@ -111,8 +114,12 @@ static bool parse_regex(const char *text, struct options *opts, char *err, size_
 static bool parse_output(const char *text, struct options *opts, char *err, size_t size);
 static bool parse_proxy_protocol(const char *text, struct options *opts, char *err, size_t size);
 static bool apply_service(struct options *opts, char *err, size_t size);
+static bool prepare_expects(struct options *opts, char *err, size_t size);
 static bool prepare_strings(struct options *opts, const char *send, const char *quit, char *err,
 			    size_t size);
+static bool bad_escape(const char *bad, const char *name, char *err, size_t size);
+static bool wire_bytes(const char *text, const char *name, bool escape, bool quit, char **buf,
+		       struct bytes *bytes, char *err, size_t size);
 static bool check_run(struct options *opts, bool interval_given, char *err, size_t size);
 static bool check_family(const struct options *opts, char *err, size_t size);
 static bool check_targets(const struct options *opts, char *err, size_t size);
@@ -186,7 +193,8 @@ options_parse(int argc, char *argv[], struct options *opts, char *err, size_t er
 	if (!parse_positional(argc, argv, optind, opts, err, err_size) ||
 	    !check_port_sources(opts, err, err_size))
 		return OPTIONS_USAGE_ERROR;
-	if (!apply_service(opts, err, err_size) || !prepare_strings(opts, send, quit, err, err_size) ||
+	if (!prepare_expects(opts, err, err_size) || !apply_service(opts, err, err_size) ||
+	    !prepare_strings(opts, send, quit, err, err_size) ||
 	    !check_run(opts, interval_given, err, err_size))
 		return OPTIONS_USAGE_ERROR;
 	return OPTIONS_RUN;
@@ -201,7 +209,8 @@ options_free(struct options *opts)
 	opts->converse.nregexes = 0;
 	free(opts->send_buf);
 	free(opts->quit_buf);
-	opts->send_buf = opts->quit_buf = NULL;
+	free(opts->expect_buf);
+	opts->send_buf = opts->quit_buf = opts->expect_buf = NULL;
 }
 
 /* One option and its value. */
@@ -858,33 +867,76 @@ apply_service(struct options *opts, char *err, size_t size)
 			     size);
 }
 
+/* -e with -E: the escapes become bytes (\x00 included), wherever -E stands. check_tcp
+ * leaves -e as typed; the expectations of --service are bytes already and come after. */
+static bool
+prepare_expects(struct options *opts, char *err, size_t size)
+{
+	struct converse_config *cc = &opts->converse;
+	size_t room = 0, used = 0;
+
+	if (!opts->escape || cc->nexpects == 0)
+		return true;
+	for (size_t i = 0; i < cc->nexpects; i++)
+		room += cc->expects[i].len + 1;
+	opts->expect_buf = malloc(room);
+	if (opts->expect_buf == NULL)
+		return fail(err, size, "out of memory");
+	for (size_t i = 0; i < cc->nexpects; i++) {
+		char bad[WIRE_BAD_MAX];
+		size_t len;
+		char *dst = opts->expect_buf + used;
+		if (!wire_unescape(dst, cc->expects[i].data, &len, bad))
+			return bad_escape(bad, "-e", err, size);
+		cc->expects[i] = (struct bytes){dst, len};
+		used += len + 1;
+	}
+	return true;
+}
+
 /* -s and -q as they go on the wire. check_tcp appends "\r\n" to -q unless -E is given;
- * with -E, \n \r \t and \\ are understood in both, wherever -E stands. */
+ * with -E, its escapes are understood in both, wherever -E stands. */
 static bool
 prepare_strings(struct options *opts, const char *send, const char *quit, char *err,
 		size_t size)
 {
 	struct converse_config *cc = &opts->converse;
 
-	if (send != NULL) {
-		size_t len = strlen(send);
-		opts->send_buf = malloc(len + 3);
-		if (opts->send_buf == NULL)
-			return fail(err, size, "out of memory");
-		len = wire_string(opts->send_buf, send, opts->escape, false);
-		cc->send = (struct bytes){opts->send_buf, len};
-	}
-	if (quit != NULL) {
-		size_t len = strlen(quit);
-		opts->quit_buf = malloc(len + 3);
-		if (opts->quit_buf == NULL)
-			return fail(err, size, "out of memory");
-		len = wire_string(opts->quit_buf, quit, opts->escape, true);
-		cc->quit = (struct bytes){opts->quit_buf, len};
-	}
+	if (send != NULL && !wire_bytes(send, "-s", opts->escape, false, &opts->send_buf,
+					&cc->send, err, size))
+		return false;
+	if (quit != NULL && !wire_bytes(quit, "-q", opts->escape, true, &opts->quit_buf,
+					&cc->quit, err, size))
+		return false;
 	return true;
 }
 
+/* The bytes of -s or -q (`name`) into a new buffer, owned by the caller through *buf. */
+static bool
+wire_bytes(const char *text, const char *name, bool escape, bool quit, char **buf,
+	   struct bytes *bytes, char *err, size_t size)
+{
+	char bad[WIRE_BAD_MAX];
+	size_t len;
+
+	*buf = malloc(strlen(text) + 3);
+	if (*buf == NULL)
+		return fail(err, size, "out of memory");
+	if (!wire_string(*buf, text, escape, quit, &len, bad))
+		return bad_escape(bad, name, err, size);
+	*bytes = (struct bytes){*buf, len};
+	return true;
+}
+
+/* The usage error for a malformed escape of -E in option `name`. */
+static bool
+bad_escape(const char *bad, const char *name, char *err, size_t size)
+{
+	/* a lone backslash would be shown doubled, as if it were the escape of one */
+	if (strcmp(bad, "\\") == 0)
+		return fail(err, size, "%s ends in a lone backslash: %s", name, ESCAPES_HINT);
+	return fail(err, size, "invalid escape '%s' in %s: %s", bad, name, ESCAPES_HINT);
+}
 
 /* What can only be checked once every option is known. */
 static bool

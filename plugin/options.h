@@ -52,12 +52,13 @@ struct options {
 	enum state states[OUTCOME_COUNT]; /* the state each outcome maps to */
 	int verbose;			/* -v, repeatable */
 	struct converse_config converse; /* -s -e -A -q -m -d --expect-regex --service */
-	bool escape;			/* -E: \n \r \t \\ in -s and -q */
+	bool escape;			/* -E: \n \r \t \\ \0 \xNN in -s, -q and -e */
 	bool jail;			/* -j: never show the server's reply */
 	enum output_format output;	/* --output */
 	const char *service;		/* --service NAME */
 	char *send_buf;			/* the processed -s and -q, owned */
 	char *quit_buf;
+	char *expect_buf;		/* the -e with -E, owned */
 	/* Last, and not cleared as a whole: 128 KiB of it are only touched as ports are
 	 * added, and clearing them would cost more than the rest of a run. */
 	struct port_list ports;		/* -p, every port once */

@@ -18,6 +18,8 @@
 #include "number.h"
 
 static void settings(struct outbuf *o, const struct run *run);
+static void conversation_settings(struct outbuf *o, const struct converse_config *cc);
+static void out_bytes(struct outbuf *o, struct bytes b);
 static void resolution(struct outbuf *o, const struct run *run, size_t host);
 static void attempt_line(struct outbuf *o, const struct run *run, const struct target *t,
 			 const struct attempt *a);
@@ -203,6 +205,7 @@ settings(struct outbuf *o, const struct run *run)
 		out_fmt(o, "proxy: a PROXY protocol %s header first on each connection, with its "
 			   "own addresses\n",
 			proxy_version_name(opts->converse.proxy));
+	conversation_settings(o, &opts->converse);
 	if (opts->count == 1 && run->plan.count == 1)
 		return;
 	out_fmt(o, "probes: %u per target, ", opts->count);
@@ -214,6 +217,47 @@ settings(struct outbuf *o, const struct run *run)
 	if (opts->max_parallel > 0)
 		out_fmt(o, "at most %u sockets at once, ", opts->max_parallel);
 	out_fmt(o, "%zu must be OK\n", run->summary.needed);
+}
+
+/* -vv with -s, -e, -q or --service: the bytes to send and to expect, escaped as a reply
+ * is, so that they can be read beside it and pasted back with -E. */
+static void
+conversation_settings(struct outbuf *o, const struct converse_config *cc)
+{
+	if (!converse_wanted(cc))
+		return;
+	out_str(o, "conversation:");
+	if (cc->send.len > 0) {
+		out_str(o, " send '");
+		out_bytes(o, cc->send);
+		out_fmt(o, "' (%zu byte%s),", cc->send.len, cc->send.len == 1 ? "" : "s");
+	}
+	for (size_t i = 0; i < cc->nexpects; i++) {
+		out_str(o, i == 0 ? " expect '" : cc->all ? " and '" : " or '");
+		out_bytes(o, cc->expects[i]);
+		out_str(o, "'");
+	}
+	if (cc->nregexes > 0)
+		out_fmt(o, "%s %zu --expect-regex",
+			cc->nexpects == 0 ? " expect" : cc->all ? " and" : " or", cc->nregexes);
+	if (!converse_reads(cc))
+		out_str(o, " no reply read");
+	if (cc->quit.len > 0) {
+		out_str(o, ", quit '");
+		out_bytes(o, cc->quit);
+		out_fmt(o, "' (%zu byte%s)", cc->quit.len, cc->quit.len == 1 ? "" : "s");
+	}
+	out_str(o, "\n");
+}
+
+/* Bytes that may hold NULs, escaped, cut after CONVERSE_SHOW_MAX of them. */
+static void
+out_bytes(struct outbuf *o, struct bytes b)
+{
+	char text[4 * CONVERSE_SHOW_MAX + 4];
+
+	escape_bytes(text, sizeof text, b.data, b.len, CONVERSE_SHOW_MAX);
+	out_str(o, text);
 }
 
 /* "resolve: HOST -> ADDR, ADDR in T s", or why it failed. */

@@ -67,6 +67,17 @@ preset_ok() {
 	preset_ok ldap '0\\x0c\\x02\\x01\\x01a'
 }
 
+@test "ldap: the preset's probe written by hand with -E -s and -e" {
+	service_require ldap
+	port=$(service_start ldap)
+	bind='\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x00\x80\x00'
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -E -s "$bind" -e '\x02\x01\x01\x61'
+	assert_first_line "port $port \[0\\\\x0c\\\\x02\\\\x01\\\\x01a"
+	# a bindResponse to message id 2 is not the answer to this bind (id 1)
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -E -s "$bind" -e '\x02\x01\x02\x61'
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: 0\\\\x0c"
+}
+
 @test "a preset's port is the default: --service without -p" {
 	service_require redis
 	port=$(service_start redis)

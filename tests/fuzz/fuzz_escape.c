@@ -2,7 +2,11 @@
 /* libFuzzer harness: what the report prints of text and numbers it did not make itself.
  *   escape_bytes(): any bytes, any buffer size, any cap; the output is NUL-terminated,
  *     fits, holds only printable ASCII other than '|', and decodes back to the start of
- *     the input (followed by "..." when cut at the cap);
+ *     the input (followed by "..." when cut at the cap), and so does -E (wire_unescape(),
+ *     the user's way in: a reply the report shows can be pasted into -e);
+ *   wire_unescape() on the same bytes as typed: never more bytes out than typed, a
+ *     malformed escape named as it starts in the input, and what it makes, shown by the
+ *     report and read again, is the same bytes;
  *   number_fixed() / number_format(): any double (NaN, infinities, subnormals, huge),
  *     any number of decimals, any buffer size; the output fits and reads back as the
  *     value rounded. */
@@ -15,6 +19,7 @@
 #include "fuzz.h"
 #include "number.h"
 #include "outbuf.h"
+#include "wire.h"
 
 static int
 hex_value(char c)
@@ -129,12 +134,48 @@ check_escape(struct fuzz_input *in)
 	bool cut = len > cap && got == cap + 3 && memcmp(plain, src, cap) == 0 &&
 	           memcmp(plain + cap, "...", 3) == 0;
 	FUZZ_CHECK(prefix || cut);
+	char *again = malloc(n + 1), bad[WIRE_BAD_MAX];
+	size_t again_len = 0;
+	FUZZ_CHECK(again != NULL);
+	FUZZ_CHECK(wire_unescape(again, dst, &again_len, bad));
+	FUZZ_CHECK(again_len == got && memcmp(again, plain, got) == 0);
+	free(again);
 	/* With room for the worst case, nothing is lost. */
 	if (size >= 4 * keep + 4) {
 		FUZZ_CHECK(len > cap ? cut : got == len);
 	}
 	free(plain);
 	free(dst);
+}
+
+/* The input as -E reads it (up to its first NUL, as from a command line). */
+static void
+check_unescape(const struct fuzz_input *in)
+{
+	char *typed = malloc(in->size + 1), bad[WIRE_BAD_MAX];
+	FUZZ_CHECK(typed != NULL);
+	memcpy(typed, in->data, in->size);
+	typed[in->size] = '\0';
+	size_t typed_len = strlen(typed), len = 0;
+	char *bytes = malloc(typed_len + 1);
+	FUZZ_CHECK(bytes != NULL);
+
+	if (!wire_unescape(bytes, typed, &len, bad)) {
+		FUZZ_CHECK(bad[0] == '\\' && strlen(bad) < WIRE_BAD_MAX &&
+			   strstr(typed, bad) != NULL);
+	} else {
+		FUZZ_CHECK(len <= typed_len && bytes[len] == '\0');
+		char *shown = malloc(4 * len + 4), *back = malloc(4 * len + 4);
+		FUZZ_CHECK(shown != NULL && back != NULL);
+		escape_bytes(shown, 4 * len + 4, bytes, len, len);
+		size_t back_len = 0;
+		FUZZ_CHECK(wire_unescape(back, shown, &back_len, bad));
+		FUZZ_CHECK(back_len == len && memcmp(back, bytes, len) == 0);
+		free(shown);
+		free(back);
+	}
+	free(bytes);
+	free(typed);
 }
 
 /* Reads back what number_fixed() wrote: [-]digits[.decimals]. */
@@ -211,7 +252,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fuzz_byte(&in) & 1)
 		check_number(&in);
-	else
+	else {
+		check_unescape(&in);
 		check_escape(&in);
+	}
 	return 0;
 }

@@ -2,8 +2,9 @@
 /* libFuzzer harness: the command line. The input, split on NUL bytes, is argv[1..] (at
  * most FUZZ_MAX_ARGS arguments, each a writable copy of its own, as options_parse() may
  * change them in place); options_parse() must never crash, leak or break the invariants
- * a run relies on. A second call puts the first two pieces behind -s and -q, with and
- * without -E, and compares what goes on the wire with an independent unescape. */
+ * a run relies on. A second call puts the first two pieces behind -s (and -e) and -q,
+ * with and without -E, and compares the bytes with an independent unescape: a malformed
+ * escape must be the usage error. */
 #include "config.h"
 
 #include <sys/socket.h>
@@ -34,23 +35,44 @@ reset_getopt(void)
 	(void)getopt(1, argv, "");
 }
 
-/* \n \r \t \\ become their bytes; every other backslash stays: what -E promises. */
+static int
+hex_value(char c)
+{
+	const char *digits = "0123456789abcdef", *at;
+
+	if (c >= 'A' && c <= 'F')
+		c = (char)(c - 'A' + 'a');
+	at = c != '\0' ? strchr(digits, c) : NULL;
+	return at != NULL ? (int)(at - digits) : -1;
+}
+
+/* \n \r \t \\ \0 and \xNN become their bytes; any other backslash makes the string
+ * malformed (SIZE_MAX): what -E promises. */
 static size_t
 expected_unescape(char *dst, const char *src)
 {
 	size_t n = 0, len = strlen(src);
 
 	for (size_t i = 0; i < len; i++) {
-		char next = i + 1 < len ? src[i + 1] : '\0';
-		if (src[i] == '\\' && strchr("nrt\\", next) != NULL && next != '\0') {
-			dst[n++] = next == 'n'   ? '\n'
-			           : next == 'r' ? '\r'
-			           : next == 't' ? '\t'
-			                         : '\\';
-			i++;
-		} else {
+		if (src[i] != '\\') {
 			dst[n++] = src[i];
+			continue;
 		}
+		if (i + 1 == len)
+			return SIZE_MAX;
+		char next = src[++i];
+		if (next == 'x') {
+			if (hex_value(src[i + 1]) < 0 || hex_value(src[i + 2]) < 0)
+				return SIZE_MAX;
+			dst[n++] = (char)(hex_value(src[i + 1]) * 16 + hex_value(src[i + 2]));
+			i += 2;
+			continue;
+		}
+		const char *names = "nrt\\0", *bytes = "\n\r\t\\";
+		const char *at = strchr(names, next);
+		if (at == NULL)
+			return SIZE_MAX;
+		dst[n++] = at - names < 4 ? bytes[at - names] : '\0';
 	}
 	dst[n] = '\0';
 	return n;
@@ -112,10 +134,14 @@ check_run(const struct options *o)
 		FUZZ_CHECK(cc->expects[i].data != NULL && cc->expects[i].len > 0);
 	FUZZ_CHECK(cc->send.len == 0 || cc->send.data != NULL);
 	FUZZ_CHECK(cc->quit.len == 0 || cc->quit.data != NULL);
+	/* the bytes may hold NULs (-E \0): one ends them */
 	if (o->send_buf != NULL)
-		FUZZ_CHECK(cc->send.data == o->send_buf && strlen(o->send_buf) == cc->send.len);
+		FUZZ_CHECK(cc->send.data == o->send_buf && o->send_buf[cc->send.len] == '\0');
 	if (o->quit_buf != NULL)
-		FUZZ_CHECK(cc->quit.data == o->quit_buf && strlen(o->quit_buf) == cc->quit.len);
+		FUZZ_CHECK(cc->quit.data == o->quit_buf && o->quit_buf[cc->quit.len] == '\0');
+	if (o->expect_buf != NULL)
+		for (size_t i = 0; i < cc->nexpects; i++)
+			FUZZ_CHECK(cc->expects[i].data[cc->expects[i].len] == '\0');
 }
 
 /* One call of options_parse() on copies of `args`. */
@@ -152,20 +178,22 @@ parse(int argc, char *const args[])
 		FUZZ_CHECK(!"an action options_parse() does not have");
 	}
 	options_free(&opts);
-	FUZZ_CHECK(opts.send_buf == NULL && opts.quit_buf == NULL && opts.converse.nregexes == 0);
+	FUZZ_CHECK(opts.send_buf == NULL && opts.quit_buf == NULL && opts.expect_buf == NULL &&
+	           opts.converse.nregexes == 0);
 	options_free(&opts); /* twice is harmless */
 	for (int i = 0; i < argc; i++)
 		free(owned[i]);
 	return action;
 }
 
-/* -s SEND and -q QUIT, with -E before, between or after them, or without -E. */
+/* -s SEND, -e SEND and -q QUIT, with -E before, between or after them, or without -E. */
 static void
 check_strings(const char *send, const char *quit, uint8_t how)
 {
 	static char prog[] = "check_tcpport", dash_h[] = "-H", host[] = "h", dash_p[] = "-p",
-	            port[] = "1", dash_s[] = "-s", dash_q[] = "-q", dash_e[] = "-E";
-	char *args[12];
+	            port[] = "1", dash_s[] = "-s", dash_q[] = "-q", dash_e[] = "-E",
+	            dash_x[] = "-e";
+	char *args[14];
 	int argc = 0;
 	bool escape = (how & 3) != 0;
 
@@ -182,6 +210,8 @@ check_strings(const char *send, const char *quit, uint8_t how)
 	args[argc++] = host;
 	args[argc++] = dash_s;
 	args[argc++] = (char *)send;
+	args[argc++] = dash_x;
+	args[argc++] = (char *)send;
 	if ((how & 3) == 2)
 		args[argc++] = dash_e;
 	args[argc++] = dash_p;
@@ -192,7 +222,7 @@ check_strings(const char *send, const char *quit, uint8_t how)
 		args[argc++] = dash_e;
 	args[argc] = NULL;
 
-	char *owned[12];
+	char *owned[14];
 	char err[ERR_SIZE];
 	for (int i = 0; i < argc; i++) {
 		owned[i] = strdup(args[i]);
@@ -203,12 +233,21 @@ check_strings(const char *send, const char *quit, uint8_t how)
 	memcpy(argv, owned, sizeof *argv * (size_t)argc);
 	argv[argc] = NULL;
 	reset_getopt();
-	FUZZ_CHECK(options_parse(argc, argv, &opts, err, sizeof err) == OPTIONS_RUN);
+	enum options_action action = options_parse(argc, argv, &opts, err, sizeof err);
 
 	size_t send_len = strlen(send), quit_len = strlen(quit);
 	char *want = malloc(send_len + quit_len + 3);
 	FUZZ_CHECK(want != NULL);
 	const struct converse_config *cc = &opts.converse;
+	bool malformed = escape && (expected_unescape(want, send) == SIZE_MAX ||
+	                            expected_unescape(want, quit) == SIZE_MAX);
+
+	/* a malformed escape is the usage error that names it; nothing else fails here */
+	FUZZ_CHECK(action == (malformed ? OPTIONS_USAGE_ERROR : OPTIONS_RUN));
+	if (malformed) {
+		FUZZ_CHECK(strstr(err, "escape") != NULL || strstr(err, "backslash") != NULL);
+		goto done;
+	}
 
 	if (send_len == 0) {
 		FUZZ_CHECK(cc->send.len == 0 && opts.send_buf == NULL);
@@ -216,6 +255,9 @@ check_strings(const char *send, const char *quit, uint8_t how)
 		size_t n = escape ? expected_unescape(want, send)
 		                  : (memcpy(want, send, send_len + 1), send_len);
 		FUZZ_CHECK(cc->send.len == n && memcmp(cc->send.data, want, n) == 0);
+		/* -e reads the same text the same way */
+		FUZZ_CHECK(cc->nexpects == 1 && cc->expects[0].len == n &&
+		           memcmp(cc->expects[0].data, want, n) == 0);
 	}
 	if (quit_len == 0) {
 		FUZZ_CHECK(cc->quit.len == 0 && opts.quit_buf == NULL);
@@ -230,6 +272,7 @@ check_strings(const char *send, const char *quit, uint8_t how)
 		}
 		FUZZ_CHECK(cc->quit.len == n && memcmp(cc->quit.data, want, n) == 0);
 	}
+done:
 	free(want);
 	options_free(&opts);
 	free(argv);
