@@ -7,7 +7,13 @@
  *   mysql:    the greeting packet has sequence id 0 and protocol version 10, or the
  *             server answers with an error packet (0xff: "host not allowed"), which
  *             still proves a MySQL server there;
- *   ldap:     an anonymous bind (message id 1) is answered by a bindResponse (0x61). */
+ *   ldap:     an anonymous bind (message id 1) is answered by a bindResponse (0x61);
+ *   mqtt:     an MQTT 3.1.1 CONNECT (clean session, empty client id: the broker names
+ *             the session) is answered by a CONNACK (0x20, length 2, no session present)
+ *             whose return code is 0 (accepted), or 2, 4 or 5: the broker refuses an
+ *             empty client id or wants credentials, which still proves a working broker
+ *             (as mysql's error packet does); 1 (another protocol level) and 3 ("server
+ *             unavailable") are a mismatch. DISCONNECT then ends the session cleanly. */
 #include "config.h"
 #include "service.h"
 
@@ -25,6 +31,9 @@
 
 static const char pg_ssl_request[] = "\x00\x00\x00\x08\x04\xd2\x16\x2f";
 static const char ldap_bind[] = "\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x00\x80\x00";
+/* fixed header, remaining length 12, "MQTT", level 4, clean session, keep-alive 60 s,
+ * client id of length 0 */
+static const char mqtt_connect[] = "\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00";
 
 static const struct service services[] = {
 	{"ftp", 21, NONE, {TEXT("220")}, 1, TEXT("QUIT\r\n"), "greeting 220"},
@@ -45,6 +54,11 @@ static const struct service services[] = {
 	{"redis", 6379, TEXT("PING\r\n"), {TEXT("+PONG")}, 1, NONE, "PING answered by +PONG"},
 	{"memcached", 11211, TEXT("version\r\n"), {TEXT("VERSION ")}, 1, NONE,
 	 "version answered by VERSION"},
+	{"mqtt", 1883, {mqtt_connect, sizeof mqtt_connect - 1},
+	 {TEXT("\x20\x02\x00\x00"), TEXT("\x20\x02\x00\x02"), TEXT("\x20\x02\x00\x04"),
+	  TEXT("\x20\x02\x00\x05")},
+	 4, TEXT("\xe0\x00"),
+	 "CONNECT answered by CONNACK: accepted, or refused for its client id or credentials"},
 };
 
 /* The preset called `name`, or NULL. */
@@ -78,7 +92,8 @@ service_apply(const char *name, struct port_list *ports, bool need_port,
 	if (sv == NULL) {
 		snprintf(err, size,
 			 "unknown --service '%s': use ftp, ssh, smtp, http, pop, nntp, imap, "
-			 "ldap, mysql, postgres, redis or memcached",
+			 "ldap, mysql, postgres, redis, memcached, "
+			 "or mqtt",
 			 name);
 		return false;
 	}

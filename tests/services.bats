@@ -192,3 +192,13 @@ printf "%s\n" "${words[*]}"'
 		[[ " $SERVICE_PACKAGES " == *" $(_svc_package "$name") "* ]]
 	done
 }
+
+# bats test_tags=root,services
+@test "mqtt: CONNECT answered by CONNACK, accepted" {
+	service_require mqtt
+	port=$(service_start mqtt)
+	run -0 timeout 10 bash -c "$BYTES" _ "$port" \
+		'\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00' 4
+	[[ $output == '20 02 00 00' ]]
+}
+

@@ -25,8 +25,11 @@
 #                            on failure print its logs on stderr, return 1
 #   services_stop            stop every instance started (10 s at most);
 #                            safe to call twice
+#   service_dir PORT         print the directory of the instance started on
+#                            PORT (its configuration and logs)
 #
 # Names: ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap
+#        mqtt
 #
 # Variables:
 #   SERVICE_NAMES      every NAME known here
@@ -56,8 +59,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
 
 # shellcheck disable=SC2034 # for the callers
 SERVICE_NAMES="ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap"
+SERVICE_NAMES+=" mqtt"
 # shellcheck disable=SC2034 # for the callers (CI installs them)
-SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd"
+SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd mosquitto"
 SERVICE_OPTIONAL="nntp"
 
 if [[ -z ${SERVICES_DIR:-} ]]; then
@@ -118,6 +122,7 @@ _svc_files() {
 		;;
 	mysql) printf '%s\n' /usr/sbin/mariadbd /usr/bin/mariadb-install-db ;;
 	ldap) printf '%s\n' /usr/sbin/slapd ;;
+	mqtt) printf '%s\n' /usr/sbin/mosquitto ;;
 	*) return 1 ;;
 	esac
 }
@@ -137,6 +142,7 @@ _svc_package() {
 	postgres) echo postgresql ;;
 	mysql) echo mariadb-server ;;
 	ldap) echo slapd ;;
+	mqtt) echo mosquitto ;;
 	*) return 1 ;;
 	esac
 }
@@ -598,6 +604,26 @@ _svc_start_ldap() {
 		-h "ldap://127.0.0.1:$port/"
 }
 
+# log_type all: the log tells a client that sent DISCONNECT ("Client ID
+# disconnected.") from one that just closed ("Client ID closed its
+# connection."); mosquitto writes it as its own user.
+_svc_start_mqtt() {
+	local dir=$1 port=$2
+	mkdir -m 0755 "$dir/log" || return 1
+	if [[ $EUID -eq 0 ]]; then
+		chown mosquitto: "$dir/log" || return 1
+	fi
+	cat >"$dir/mosquitto.conf" <<-EOF
+		listener $port 127.0.0.1
+		allow_anonymous true
+		persistence false
+		log_dest file $dir/log/mosquitto.log
+		log_type all
+		connection_messages true
+	EOF
+	_svc_spawn "$dir" /usr/sbin/mosquitto -c "$dir/mosquitto.conf"
+}
+
 # _svc_wait DIR PORT DEADLINE_MS: wait until 127.0.0.1:PORT accepts while
 # the group in DIR/pgid lives.  Returns 0 when it accepts, 1 when the
 # server died, 2 at the deadline.
@@ -726,4 +752,18 @@ services_stop() {
 		rmdir -- "$SERVICES_DIR" 2>/dev/null || true
 	fi
 	return 0
+}
+
+# service_dir PORT: print the directory of the instance started on PORT, or
+# return 1.
+service_dir() {
+	local pgid name port dir
+	[[ -f $SERVICES_DIR/instances ]] || return 1
+	while read -r pgid name port dir; do
+		if [[ $port == "${1:-}" ]]; then
+			printf '%s\n' "$dir"
+			return 0
+		fi
+	done <"$SERVICES_DIR/instances"
+	return 1
 }
