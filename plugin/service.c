@@ -59,6 +59,8 @@ static const struct service services[] = {
 	  TEXT("\x20\x02\x00\x05")},
 	 4, TEXT("\xe0\x00"),
 	 "CONNECT answered by CONNACK: accepted, or refused for its client id or credentials"},
+	{"beanstalkd", 11300, TEXT("list-tube-used\r\n"), {TEXT("USING ")}, 1, TEXT("quit\r\n"),
+	 "list-tube-used answered by USING"},
 };
 
 /* The preset called `name`, or NULL. */
@@ -93,7 +95,7 @@ service_apply(const char *name, struct port_list *ports, bool need_port,
 		snprintf(err, size,
 			 "unknown --service '%s': use ftp, ssh, smtp, http, pop, nntp, imap, "
 			 "ldap, mysql, postgres, redis, memcached, "
-			 "or mqtt",
+			 "mqtt or beanstalkd",
 			 name);
 		return false;
 	}

@@ -157,12 +157,33 @@ refute_log() {
 	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port:  \\\\x02\\\\x00\\\\x03$"
 }
 
+@test "beanstalkd: list-tube-used answered USING, then quit: beanstalkd logs the quit" {
+	service_require beanstalkd
+	port=$(service_start beanstalkd)
+	log=$(service_dir "$port")/server.log
+	n=$(wc -l <"$log")
+	preset_ok_at beanstalkd 'USING default'
+	wait_log "$log" "$n" '^<[0-9]+ command quit$'
+	refute_log "$log" "$n" 'check_err|[Ee]rror|[Ww]arning'
+}
+
+# The log test above can fail: with another quit (stats) there is no quit in the log.
+@test "beanstalkd: with another quit string the log has no quit command" {
+	service_require beanstalkd
+	port=$(service_start beanstalkd)
+	log=$(service_dir "$port")/server.log
+	n=$(wc -l <"$log")
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service beanstalkd -q stats
+	wait_log "$log" "$n" '^<[0-9]+ command stats$'
+	refute_log "$log" "$n" 'command quit'
+}
+
 # imap: a greeting ending in OK, as ManageSieve's, and a server that answers what it does
 # not understand without closing
-@test "mqtt on an imap server is a mismatch" {
+@test "mqtt and beanstalkd on an imap server are a mismatch" {
 	service_require imap
 	port=$(service_start imap)
-	for name in mqtt; do
+	for name in mqtt beanstalkd; do
 		run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service "$name" -t 3
 		assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: \* OK "
 	done

@@ -202,3 +202,11 @@ printf "%s\n" "${words[*]}"'
 	[[ $output == '20 02 00 00' ]]
 }
 
+# bats test_tags=root,services
+@test "beanstalkd: list-tube-used answered USING default" {
+	service_require beanstalkd
+	port=$(service_start beanstalkd)
+	run -0 timeout 10 bash -c "$LINE" _ "$port" 'list-tube-used\r\n'
+	[[ ${lines[0]} == $'USING default\r' ]]
+}
+

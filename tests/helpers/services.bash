@@ -29,7 +29,7 @@
 #                            PORT (its configuration and logs)
 #
 # Names: ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap
-#        mqtt
+#        mqtt beanstalkd
 #
 # Variables:
 #   SERVICE_NAMES      every NAME known here
@@ -59,9 +59,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
 
 # shellcheck disable=SC2034 # for the callers
 SERVICE_NAMES="ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap"
-SERVICE_NAMES+=" mqtt"
+SERVICE_NAMES+=" mqtt beanstalkd"
 # shellcheck disable=SC2034 # for the callers (CI installs them)
-SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd mosquitto"
+SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd mosquitto beanstalkd"
 SERVICE_OPTIONAL="nntp"
 
 if [[ -z ${SERVICES_DIR:-} ]]; then
@@ -123,6 +123,7 @@ _svc_files() {
 	mysql) printf '%s\n' /usr/sbin/mariadbd /usr/bin/mariadb-install-db ;;
 	ldap) printf '%s\n' /usr/sbin/slapd ;;
 	mqtt) printf '%s\n' /usr/sbin/mosquitto ;;
+	beanstalkd) printf '%s\n' /usr/bin/beanstalkd ;;
 	*) return 1 ;;
 	esac
 }
@@ -143,6 +144,7 @@ _svc_package() {
 	mysql) echo mariadb-server ;;
 	ldap) echo slapd ;;
 	mqtt) echo mosquitto ;;
+	beanstalkd) echo beanstalkd ;;
 	*) return 1 ;;
 	esac
 }
@@ -622,6 +624,14 @@ _svc_start_mqtt() {
 		connection_messages true
 	EOF
 	_svc_spawn "$dir" /usr/sbin/mosquitto -c "$dir/mosquitto.conf"
+}
+
+# -VV: a log line for each command and reply, so the log shows the quit.
+_svc_start_beanstalkd() {
+	local dir=$1 port=$2 user=()
+	[[ $EUID -eq 0 ]] && user=(-u nobody)
+	_svc_spawn "$dir" /usr/bin/beanstalkd -l 127.0.0.1 -p "$port" -VV \
+		"${user[@]}"
 }
 
 # _svc_wait DIR PORT DEADLINE_MS: wait until 127.0.0.1:PORT accepts while
