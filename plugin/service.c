@@ -61,6 +61,8 @@ static const struct service services[] = {
 	 "CONNECT answered by CONNACK: accepted, or refused for its client id or credentials"},
 	{"beanstalkd", 11300, TEXT("list-tube-used\r\n"), {TEXT("USING ")}, 1, TEXT("quit\r\n"),
 	 "list-tube-used answered by USING"},
+	{"sieve", 4190, NONE, {TEXT("\"IMPLEMENTATION\"")}, 1, TEXT("LOGOUT\r\n"),
+	 "greeting with the IMPLEMENTATION capability"},
 };
 
 /* The preset called `name`, or NULL. */
@@ -95,7 +97,7 @@ service_apply(const char *name, struct port_list *ports, bool need_port,
 		snprintf(err, size,
 			 "unknown --service '%s': use ftp, ssh, smtp, http, pop, nntp, imap, "
 			 "ldap, mysql, postgres, redis, memcached, "
-			 "mqtt or beanstalkd",
+			 "mqtt, beanstalkd or sieve",
 			 name);
 		return false;
 	}

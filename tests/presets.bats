@@ -178,12 +178,37 @@ refute_log() {
 	refute_log "$log" "$n" 'command quit'
 }
 
+@test "sieve: the greeting has IMPLEMENTATION, then LOGOUT: dovecot logs a logout" {
+	service_require sieve
+	port=$(service_start sieve)
+	log=$(service_dir "$port")/dovecot.log
+	# the connection of service_start's readiness check, logged first
+	wait_log "$log" 0 'Disconnected:'
+	n=$(wc -l <"$log")
+	preset_ok_at sieve '"IMPLEMENTATION" "Dovecot'
+	wait_log "$log" "$n" 'managesieve-login: Info: Disconnected: Aborted login by logging out'
+	refute_log "$log" "$n" '(Error|Warning|Fatal|Panic):|failed'
+}
+
+# The log test above can fail: with another quit (NOOP) dovecot logs no logout.
+@test "sieve: with another quit string dovecot logs no logout" {
+	service_require sieve
+	port=$(service_start sieve)
+	log=$(service_dir "$port")/dovecot.log
+	# the connection of service_start's readiness check, logged first
+	wait_log "$log" 0 'Disconnected:'
+	n=$(wc -l <"$log")
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service sieve -q NOOP
+	wait_log "$log" "$n" 'Disconnected:'
+	refute_log "$log" "$n" 'logging out'
+}
+
 # imap: a greeting ending in OK, as ManageSieve's, and a server that answers what it does
 # not understand without closing
-@test "mqtt and beanstalkd on an imap server are a mismatch" {
+@test "mqtt, beanstalkd and sieve on an imap server are a mismatch" {
 	service_require imap
 	port=$(service_start imap)
-	for name in mqtt beanstalkd; do
+	for name in mqtt beanstalkd sieve; do
 		run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service "$name" -t 3
 		assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: \* OK "
 	done

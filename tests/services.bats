@@ -210,3 +210,13 @@ printf "%s\n" "${words[*]}"'
 	[[ ${lines[0]} == $'USING default\r' ]]
 }
 
+# bats test_tags=root,services
+@test "sieve: capabilities with IMPLEMENTATION and SIEVE, OK; LOGOUT answered OK" {
+	service_require sieve
+	port=$(service_start sieve)
+	run -0 timeout 10 bash -c "$GREET_THEN" _ "$port" 'LOGOUT\r\n'
+	[[ ${lines[0]} == $'"IMPLEMENTATION" '*$'\r' ]]
+	[[ $output == *$'\n"SIEVE" '* ]]
+	[[ $output == *$'\nOK '*$'\r\nOK "Logout completed."\r' ]]
+}
+

@@ -29,7 +29,7 @@
 #                            PORT (its configuration and logs)
 #
 # Names: ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap
-#        mqtt beanstalkd
+#        mqtt beanstalkd sieve
 #
 # Variables:
 #   SERVICE_NAMES      every NAME known here
@@ -59,9 +59,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
 
 # shellcheck disable=SC2034 # for the callers
 SERVICE_NAMES="ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap"
-SERVICE_NAMES+=" mqtt beanstalkd"
+SERVICE_NAMES+=" mqtt beanstalkd sieve"
 # shellcheck disable=SC2034 # for the callers (CI installs them)
-SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd mosquitto beanstalkd"
+SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd mosquitto beanstalkd dovecot-managesieved"
 SERVICE_OPTIONAL="nntp"
 
 if [[ -z ${SERVICES_DIR:-} ]]; then
@@ -124,6 +124,8 @@ _svc_files() {
 	ldap) printf '%s\n' /usr/sbin/slapd ;;
 	mqtt) printf '%s\n' /usr/sbin/mosquitto ;;
 	beanstalkd) printf '%s\n' /usr/bin/beanstalkd ;;
+	sieve) printf '%s\n' /usr/sbin/dovecot \
+		/usr/lib/dovecot/managesieve-login /usr/lib/dovecot/managesieve ;;
 	*) return 1 ;;
 	esac
 }
@@ -145,6 +147,7 @@ _svc_package() {
 	ldap) echo slapd ;;
 	mqtt) echo mosquitto ;;
 	beanstalkd) echo beanstalkd ;;
+	sieve) echo dovecot-managesieved ;;
 	*) return 1 ;;
 	esac
 }
@@ -384,10 +387,10 @@ _svc_start_ftp() {
 }
 
 # _svc_start_dovecot DIR PORT PROTOCOL: one dovecot serving only PROTOCOL
-# (imap or pop3) on PORT.
+# (imap, pop3, or sieve: ManageSieve, from dovecot-managesieved) on PORT.
 _svc_start_dovecot() {
-	local dir=$1 port=$2 proto=$3 other
-	if [[ $proto == imap ]]; then other=pop3; else other=imap; fi
+	local dir=$1 port=$2 proto=$3 login=$3-login
+	[[ $proto == sieve ]] && login=managesieve-login
 	mkdir -m 0755 "$dir/run" "$dir/state" "$dir/home" || return 1
 	cat >"$dir/dovecot.conf" <<-EOF
 		instance_name = test-$proto-$port
@@ -410,28 +413,35 @@ _svc_start_dovecot() {
 		  driver = static
 		  args = uid=nobody gid=nogroup home=$dir/home/%u
 		}
-		service $proto-login {
+		service $login {
 		  inet_listener $proto {
 		    address = 127.0.0.1
 		    port = $port
-		  }
-		  inet_listener ${proto}s {
-		    port = 0
-		  }
-		}
-		service $other-login {
-		  inet_listener $other {
-		    port = 0
-		  }
-		  inet_listener ${other}s {
-		    port = 0
 		  }
 		}
 		service anvil {
 		  chroot =
 		}
 	EOF
+	_svc_dovecot_listeners_off "$proto" >>"$dir/dovecot.conf" || return 1
 	_svc_spawn "$dir" /usr/sbin/dovecot -F -c "$dir/dovecot.conf"
+}
+
+# _svc_dovecot_listeners_off PROTOCOL: print the configuration that gives
+# port 0 (no listener) to the TLS listener of imap or pop3 and to both
+# listeners of the other one.  ManageSieve has no TLS listener, and imap and
+# pop3 are not started beside it (they are not in "protocols").
+_svc_dovecot_listeners_off() {
+	local listener
+	case $1 in
+	imap) set -- imap-login:imaps pop3-login:pop3 pop3-login:pop3s ;;
+	pop3) set -- pop3-login:pop3s imap-login:imap imap-login:imaps ;;
+	*) return 0 ;;
+	esac
+	for listener; do
+		printf 'service %s {\n  inet_listener %s {\n    port = 0\n  }\n}\n' \
+			"${listener%%:*}" "${listener#*:}"
+	done
 }
 
 _svc_start_pop() {
@@ -440,6 +450,10 @@ _svc_start_pop() {
 
 _svc_start_imap() {
 	_svc_start_dovecot "$1" "$2" imap
+}
+
+_svc_start_sieve() {
+	_svc_start_dovecot "$1" "$2" sieve
 }
 
 _svc_start_nntp() {
