@@ -13,7 +13,12 @@
  *             whose return code is 0 (accepted), or 2, 4 or 5: the broker refuses an
  *             empty client id or wants credentials, which still proves a working broker
  *             (as mysql's error packet does); 1 (another protocol level) and 3 ("server
- *             unavailable") are a mismatch. DISCONNECT then ends the session cleanly. */
+ *             unavailable") are a mismatch. DISCONNECT then ends the session cleanly;
+ *   amqp:     the AMQP 0-9-1 protocol header is answered by a Connection.Start method
+ *             frame: class 10, method 10, version 0-9. There is no clean way out before
+ *             logging in: RabbitMQ logs a Connection.Close at this stage as an error, a
+ *             plain close as a warning ("client unexpectedly closed TCP connection"), so
+ *             nothing is sent before closing. */
 #include "config.h"
 #include "service.h"
 
@@ -34,6 +39,7 @@ static const char ldap_bind[] = "\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x0
 /* fixed header, remaining length 12, "MQTT", level 4, clean session, keep-alive 60 s,
  * client id of length 0 */
 static const char mqtt_connect[] = "\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00";
+static const char amqp_header[] = "AMQP\x00\x00\x09\x01";
 
 static const struct service services[] = {
 	{"ftp", 21, NONE, {TEXT("220")}, 1, TEXT("QUIT\r\n"), "greeting 220"},
@@ -59,6 +65,8 @@ static const struct service services[] = {
 	  TEXT("\x20\x02\x00\x05")},
 	 4, TEXT("\xe0\x00"),
 	 "CONNECT answered by CONNACK: accepted, or refused for its client id or credentials"},
+	{"amqp", 5672, {amqp_header, sizeof amqp_header - 1}, {TEXT("\x00\x0a\x00\x0a\x00\x09")}, 1,
+	 NONE, "AMQP 0-9-1 header answered by Connection.Start"},
 	{"beanstalkd", 11300, TEXT("list-tube-used\r\n"), {TEXT("USING ")}, 1, TEXT("quit\r\n"),
 	 "list-tube-used answered by USING"},
 	{"sieve", 4190, NONE, {TEXT("\"IMPLEMENTATION\"")}, 1, TEXT("LOGOUT\r\n"),
@@ -97,7 +105,7 @@ service_apply(const char *name, struct port_list *ports, bool need_port,
 		snprintf(err, size,
 			 "unknown --service '%s': use ftp, ssh, smtp, http, pop, nntp, imap, "
 			 "ldap, mysql, postgres, redis, memcached, "
-			 "mqtt, beanstalkd or sieve",
+			 "mqtt, amqp, beanstalkd or sieve",
 			 name);
 		return false;
 	}

@@ -203,12 +203,39 @@ refute_log() {
 	refute_log "$log" "$n" 'logging out'
 }
 
+# RabbitMQ logs a client that closes before logging in as a warning, and offers no way out
+# before it: a Connection.Close at that stage is logged as an error (shown below).
+@test "amqp: the AMQP 0-9-1 header answered by Connection.Start; RabbitMQ logs no error" {
+	service_require amqp
+	port=$(service_start amqp)
+	log=$(service_dir "$port")/log/rabbit.log
+	# the listener opens before the boot is done, and logged
+	wait_log "$log" 0 'Server startup complete'
+	n=$(wc -l <"$log")
+	preset_ok_at amqp '\\x01\\x00\\x00.*\\x00\\n\\x00\\n\\x00\\t'
+	wait_log "$log" "$n" '\[warning\] .* client unexpectedly closed TCP connection$'
+	refute_log "$log" "$n" '\[(error|critical|alert|emergency)\]'
+	warnings=$(log_after "$log" "$n" | grep -F '[warning]' |
+		grep -v -e 'closing AMQP connection <' -e 'client unexpectedly closed TCP connection$' ||
+		true)
+	if [[ -n $warnings ]]; then
+		printf 'other warnings:\n%s\n' "$warnings" >&2
+		return 1
+	fi
+	n=$(wc -l <"$log")
+	run -0 timeout 10 bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$1" &&
+		printf "AMQP\x00\x00\x09\x01" >&5 && head -c 13 <&5 | od -An -tx1 &&
+		printf "\x01\x00\x00\x00\x00\x00\x0b\x00\x0a\x00\x32\x00\xc8\x00\x00\x00\x00\x00\xce" >&5 &&
+		sleep 0.2' _ "$port"
+	wait_log "$log" "$n" '\[error\] .*unexpected method in connection state starting'
+}
+
 # imap: a greeting ending in OK, as ManageSieve's, and a server that answers what it does
 # not understand without closing
-@test "mqtt, beanstalkd and sieve on an imap server are a mismatch" {
+@test "mqtt, amqp, beanstalkd and sieve on an imap server are a mismatch" {
 	service_require imap
 	port=$(service_start imap)
-	for name in mqtt beanstalkd sieve; do
+	for name in mqtt amqp beanstalkd sieve; do
 		run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service "$name" -t 3
 		assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: \* OK "
 	done

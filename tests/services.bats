@@ -220,3 +220,17 @@ printf "%s\n" "${words[*]}"'
 	[[ $output == *$'\nOK '*$'\r\nOK "Logout completed."\r' ]]
 }
 
+# bats test_tags=root,services
+@test "amqp: the AMQP 0-9-1 header answered by Connection.Start; epmd goes with the node" {
+	service_require amqp
+	port=$(service_start amqp)
+	run -0 timeout 10 bash -c "$BYTES" _ "$port" 'AMQP\x00\x00\x09\x01' 13
+	# frame type 1 (method), channel 0, a size, class 10 method 10 (Connection.Start), 0-9
+	[[ $output == '01 00 00 '*' 00 0a 00 0a 00 09' ]]
+	epmd_port=$(sed -n 's/^epmd -port \([0-9]*\) .*/\1/p' "$(service_dir "$port")/run.sh")
+	[[ -n $epmd_port ]]
+	run -0 timeout 10 bash -c "exec 5<>/dev/tcp/127.0.0.1/$epmd_port"
+	services_stop
+	run -1 timeout 10 bash -c "exec 5<>/dev/tcp/127.0.0.1/$epmd_port"
+	run -2 timeout 10 bash -c "$BYTES" _ "$port" 'AMQP\x00\x00\x09\x01' 13
+}

@@ -20,8 +20,8 @@
 #                            available; when CI is "true", print why on
 #                            stderr and return 1 instead (unless NAME is
 #                            optional, see SERVICE_OPTIONAL)
-#   service_start NAME       start an instance, wait (15 s at most) until it
-#                            accepts a TCP connection and print its port;
+#   service_start NAME       start an instance, wait (15 s at most, amqp 45 s)
+#                            until it accepts a TCP connection, print its port;
 #                            on failure print its logs on stderr, return 1
 #   services_stop            stop every instance started (10 s at most);
 #                            safe to call twice
@@ -29,7 +29,7 @@
 #                            PORT (its configuration and logs)
 #
 # Names: ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap
-#        mqtt beanstalkd sieve
+#        mqtt amqp beanstalkd sieve
 #
 # Variables:
 #   SERVICE_NAMES      every NAME known here
@@ -53,15 +53,19 @@
 #   }
 #
 # Needs root for most servers (they switch to their own system users).
+#
+# amqp (RabbitMQ) is an Erlang node: it boots in about 6 s here, so its start
+# may take up to SERVICE_START_TIMEOUT_AMQP (45 s); its epmd runs in its own
+# process group on a port of its own, never the system's on 4369.
 
 # shellcheck source=SCRIPTDIR/free_port.bash
 source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
 
 # shellcheck disable=SC2034 # for the callers
 SERVICE_NAMES="ssh smtp ftp pop imap nntp http redis memcached postgres mysql ldap"
-SERVICE_NAMES+=" mqtt beanstalkd sieve"
+SERVICE_NAMES+=" mqtt amqp beanstalkd sieve"
 # shellcheck disable=SC2034 # for the callers (CI installs them)
-SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd mosquitto beanstalkd dovecot-managesieved"
+SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd mosquitto rabbitmq-server beanstalkd dovecot-managesieved"
 SERVICE_OPTIONAL="nntp"
 
 if [[ -z ${SERVICES_DIR:-} ]]; then
@@ -77,6 +81,7 @@ _SERVICES_DIR_OWNED=${_SERVICES_DIR_OWNED:-}
 
 # Seconds to wait for a server to accept, and for all of them to stop.
 SERVICE_START_TIMEOUT=${SERVICE_START_TIMEOUT:-15}
+SERVICE_START_TIMEOUT_AMQP=${SERVICE_START_TIMEOUT_AMQP:-45}
 SERVICE_STOP_TIMEOUT=${SERVICE_STOP_TIMEOUT:-10}
 
 # _svc_now_ms: print a monotonic-enough time in milliseconds.
@@ -123,6 +128,7 @@ _svc_files() {
 	mysql) printf '%s\n' /usr/sbin/mariadbd /usr/bin/mariadb-install-db ;;
 	ldap) printf '%s\n' /usr/sbin/slapd ;;
 	mqtt) printf '%s\n' /usr/sbin/mosquitto ;;
+	amqp) printf '%s\n' /usr/lib/rabbitmq/bin/rabbitmq-server /usr/bin/epmd ;;
 	beanstalkd) printf '%s\n' /usr/bin/beanstalkd ;;
 	sieve) printf '%s\n' /usr/sbin/dovecot \
 		/usr/lib/dovecot/managesieve-login /usr/lib/dovecot/managesieve ;;
@@ -146,6 +152,7 @@ _svc_package() {
 	mysql) echo mariadb-server ;;
 	ldap) echo slapd ;;
 	mqtt) echo mosquitto ;;
+	amqp) echo rabbitmq-server ;;
 	beanstalkd) echo beanstalkd ;;
 	sieve) echo dovecot-managesieved ;;
 	*) return 1 ;;
@@ -640,12 +647,70 @@ _svc_start_mqtt() {
 	_svc_spawn "$dir" /usr/sbin/mosquitto -c "$dir/mosquitto.conf"
 }
 
+# RabbitMQ, as its own user, with every file in DIR: no configuration, no
+# plugins, the log in DIR/log/rabbit.log, the Erlang cookie in DIR/home.
+# Its epmd is started by DIR/run.sh on a free port of its own (ERL_EPMD_PORT)
+# in the server's process group, and the node waits for it, so that neither
+# the system's epmd on 4369 is used nor a daemonized one is left behind;
+# distribution listens on 127.0.0.1 only.
+_svc_start_amqp() {
+	local dir=$1 port=$2 epmd_port dist_port
+	epmd_port=$(free_port) || return 1
+	dist_port=$(free_port) || return 1
+	mkdir -m 0755 "$dir/home" "$dir/mnesia" "$dir/log" || return 1
+	# The node lists the parent of its working directory at boot (an
+	# [error] eacces in its log when it cannot): DIR is readable.
+	chmod 0755 "$dir" || return 1
+	: >"$dir/rabbitmq-env.conf"
+	cat >"$dir/run.sh" <<-EOF
+		#!/bin/sh
+		cd "$dir/home" || exit 1
+		epmd -port $epmd_port -address 127.0.0.1 &
+		i=0
+		until epmd -port $epmd_port -names >/dev/null 2>&1; do
+		    i=\$((i + 1))
+		    [ \$i -lt 500 ] || exit 1
+		    sleep 0.02
+		done
+		exec /usr/lib/rabbitmq/bin/rabbitmq-server
+	EOF
+	if [[ $EUID -eq 0 ]]; then
+		chown -R rabbitmq: "$dir/home" "$dir/mnesia" "$dir/log" || return 1
+	fi
+	_svc_spawn "$dir" env HOME="$dir/home" LC_ALL=C.UTF-8 \
+		RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" \
+		RABBITMQ_CONFIG_FILE="$dir/rabbitmq" \
+		RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" \
+		RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
+		RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
+		RABBITMQ_LOGS="$dir/log/rabbit.log" \
+		RABBITMQ_PID_FILE="$dir/rabbit.pid" \
+		RABBITMQ_NODENAME="rabbit-test-$port@localhost" \
+		RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$port" \
+		RABBITMQ_DIST_PORT="$dist_port" \
+		RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+		ERL_EPMD_PORT="$epmd_port" ERL_EPMD_ADDRESS=127.0.0.1 \
+		setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups -- \
+		sh "$dir/run.sh"
+}
+
 # -VV: a log line for each command and reply, so the log shows the quit.
 _svc_start_beanstalkd() {
 	local dir=$1 port=$2 user=()
 	[[ $EUID -eq 0 ]] && user=(-u nobody)
 	_svc_spawn "$dir" /usr/bin/beanstalkd -l 127.0.0.1 -p "$port" -VV \
 		"${user[@]}"
+}
+
+# _svc_start_timeout NAME: print the seconds NAME's server may take to
+# accept: SERVICE_START_TIMEOUT, or for an Erlang node (amqp) the larger of
+# it and SERVICE_START_TIMEOUT_AMQP.
+_svc_start_timeout() {
+	local t=$SERVICE_START_TIMEOUT
+	if [[ $1 == amqp ]] && ((SERVICE_START_TIMEOUT_AMQP > t)); then
+		t=$SERVICE_START_TIMEOUT_AMQP
+	fi
+	printf '%s\n' "$t"
 }
 
 # _svc_wait DIR PORT DEADLINE_MS: wait until 127.0.0.1:PORT accepts while
@@ -681,13 +746,14 @@ _svc_stop_group() {
 # service_start NAME: start our own instance of NAME on 127.0.0.1 on a free
 # port; print the port once it accepts connections.
 service_start() {
-	local name=${1:-} state dir port attempt deadline rc pgid start
+	local name=${1:-} state dir port attempt deadline rc pgid start timeout
 	[[ $# -eq 1 ]] || _svc_fail "usage: service_start NAME" || return 1
 	_svc_problem "$name" >/dev/null ||
 		_svc_fail "$(_svc_problem "$name")" || return 1
 	state=$(_svc_state_dir) || return 1
+	timeout=$(_svc_start_timeout "$name")
 	start=$(_svc_now_ms)
-	deadline=$((start + SERVICE_START_TIMEOUT * 1000))
+	deadline=$((start + timeout * 1000))
 	for attempt in 1 2 3; do
 		port=$(free_port) || return 1
 		dir=$(mktemp -d "$state/$name.XXXXXX") || return 1
@@ -724,7 +790,7 @@ service_start() {
 				"(in $dir)" || true
 		else
 			_svc_fail "$name did not accept on 127.0.0.1:$port within" \
-				"${SERVICE_START_TIMEOUT} s (in $dir)" || true
+				"$timeout s (in $dir)" || true
 		fi
 		_svc_logs "$dir"
 		return 1
