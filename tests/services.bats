@@ -227,7 +227,11 @@ printf "%s\n" "${words[*]}"'
 	run -0 timeout 10 bash -c "$BYTES" _ "$port" 'AMQP\x00\x00\x09\x01' 13
 	# frame type 1 (method), channel 0, a size, class 10 method 10 (Connection.Start), 0-9
 	[[ $output == '01 00 00 '*' 00 0a 00 0a 00 09' ]]
-	epmd_port=$(sed -n 's/^epmd -port \([0-9]*\) .*/\1/p' "$(service_dir "$port")/run.sh")
+	# our node boots cleanly: no error in its log, and its pid file is written
+	dir=$(service_dir "$port")
+	run -1 grep -F '[error]' "$dir/log/rabbit.log"
+	[[ -s $dir/home/rabbit.pid ]]
+	epmd_port=$(sed -n 's/^epmd -port \([0-9]*\) .*/\1/p' "$dir/run.sh")
 	[[ -n $epmd_port ]]
 	run -0 timeout 10 bash -c "exec 5<>/dev/tcp/127.0.0.1/$epmd_port"
 	services_stop

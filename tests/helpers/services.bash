@@ -684,7 +684,7 @@ _svc_start_amqp() {
 		RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
 		RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
 		RABBITMQ_LOGS="$dir/log/rabbit.log" \
-		RABBITMQ_PID_FILE="$dir/rabbit.pid" \
+		RABBITMQ_PID_FILE="$dir/home/rabbit.pid" \
 		RABBITMQ_NODENAME="rabbit-test-$port@localhost" \
 		RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$port" \
 		RABBITMQ_DIST_PORT="$dist_port" \
