@@ -102,11 +102,12 @@ log_after() {
 	tail -n "+$(($2 + 1))" -- "$1"
 }
 
-# wait_log FILE COUNT ERE: wait (3 s at most) until a line after the first COUNT lines of
-# FILE matches ERE: servers log a closed connection a moment after the plugin is done.
+# wait_log FILE COUNT ERE: wait (10 s at most) until a line after the first COUNT lines of
+# FILE matches ERE: servers log a closed connection a moment after the plugin is done
+# (RabbitMQ logs a failed handshake some 3 s later).
 wait_log() {
-	local i
-	for ((i = 0; i < 150; i++)); do
+	local deadline=$(($(now_ms) + 10000))
+	while (($(now_ms) < deadline)); do
 		log_after "$1" "$2" | grep -qE -- "$3" && return 0
 		sleep 0.02
 	done
