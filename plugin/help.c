@@ -56,6 +56,7 @@ static const char help_text[] =
 	"      --service=NAME         a preset: ftp ssh smtp http pop nntp imap ldap\n"
 	"                             mysql postgres redis memcached\n"
 	"                             xmpp (jabber) clamd rsync git telnet\n"
+	"                             mqtt amqp beanstalkd sieve\n"
 	"      --output=FORMAT        nagios (default); value, state, json, lld\n"
 	"  -v, --verbose              explain each phase; -vv: the settings too\n"
 	"  -h, --help                 print this help\n"

@@ -28,7 +28,18 @@
  *             repository, or by the `version 2` capability advertisement where it is,
  *             which our flush-pkt `0000` ends. git daemon logs one line for the ERR
  *             (it logs a line for any probe naming no exported repository, even for a
- *             bare connect); a request naming one (-s) leaves no line. */
+ *             bare connect); a request naming one (-s) leaves no line;
+ *   mqtt:     an MQTT 3.1.1 CONNECT (clean session, empty client id: the broker names
+ *             the session) is answered by a CONNACK (0x20, length 2, no session present)
+ *             whose return code is 0 (accepted), or 2, 4 or 5: the broker refuses an
+ *             empty client id or wants credentials, which still proves a working broker
+ *             (as mysql's error packet does); 1 (another protocol level) and 3 ("server
+ *             unavailable") are a mismatch. DISCONNECT then ends the session cleanly;
+ *   amqp:     the AMQP 0-9-1 protocol header is answered by a Connection.Start method
+ *             frame: class 10, method 10, version 0-9. There is no clean way out before
+ *             logging in: RabbitMQ logs a Connection.Close at this stage as an error, a
+ *             plain close as a warning ("client unexpectedly closed TCP connection"), so
+ *             nothing is sent before closing. */
 #include "config.h"
 #include "service.h"
 
@@ -49,6 +60,10 @@ static const char ldap_bind[] = "\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x0
 static const char xmpp_stream[] = "<stream:stream xmlns='jabber:client' "
 				   "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>";
 static const char git_upload_pack[] = "0021git-upload-pack /\0\0version=2\0";
+/* fixed header, remaining length 12, "MQTT", level 4, clean session, keep-alive 60 s,
+ * client id of length 0 */
+static const char mqtt_connect[] = "\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00";
+static const char amqp_header[] = "AMQP\x00\x00\x09\x01";
 
 static const struct service services[] = {
 	{"ftp", 21, NONE, {TEXT("220")}, 1, TEXT("QUIT\r\n"), "greeting 220"},
@@ -78,6 +93,17 @@ static const struct service services[] = {
 	 "upload-pack of / answered by an ERR or a version 2 pkt-line"},
 	{"telnet", 23, NONE, {{"\xff\xfd", 2}, {"\xff\xfb", 2}}, 2, NONE,
 	 "option negotiation: IAC DO or IAC WILL"},
+	{"mqtt", 1883, {mqtt_connect, sizeof mqtt_connect - 1},
+	 {TEXT("\x20\x02\x00\x00"), TEXT("\x20\x02\x00\x02"), TEXT("\x20\x02\x00\x04"),
+	  TEXT("\x20\x02\x00\x05")},
+	 4, TEXT("\xe0\x00"),
+	 "CONNECT answered by CONNACK: accepted, or refused for its client id or credentials"},
+	{"amqp", 5672, {amqp_header, sizeof amqp_header - 1}, {TEXT("\x00\x0a\x00\x0a\x00\x09")}, 1,
+	 NONE, "AMQP 0-9-1 header answered by Connection.Start"},
+	{"beanstalkd", 11300, TEXT("list-tube-used\r\n"), {TEXT("USING ")}, 1, TEXT("quit\r\n"),
+	 "list-tube-used answered by USING"},
+	{"sieve", 4190, NONE, {TEXT("\"IMPLEMENTATION\"")}, 1, TEXT("LOGOUT\r\n"),
+	 "greeting with the IMPLEMENTATION capability"},
 };
 
 /* Other names of a preset: jabber is what check_tcp calls xmpp (check_jabber). */
@@ -109,6 +135,33 @@ service_list(size_t *count)
 	return services;
 }
 
+/* The name of the preset at `i`, with its aliases in brackets: "xmpp (jabber)". */
+static size_t
+name_with_aliases(size_t i, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s", services[i].name);
+	for (size_t a = 0; a < sizeof aliases / sizeof aliases[0]; a++)
+		if (n >= 0 && (size_t)n < size && strcmp(aliases[a].name, services[i].name) == 0)
+			n += snprintf(buf + n, size - (size_t)n, " (%s)", aliases[a].alias);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* Every preset for a message, "ftp, ssh, ... or sieve", from the table itself so that
+ * a new preset is never missing from it. */
+static void
+service_names(char *buf, size_t size)
+{
+	size_t count = sizeof services / sizeof services[0], len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < count && len < size; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == count ? " or " : ", ";
+		len += (size_t)snprintf(buf + len, size - len, "%s", sep);
+		if (len < size)
+			len += name_with_aliases(i, buf + len, size - len);
+	}
+}
+
 /* --service NAME: its request and expected reply unless -s / -e / --expect-regex are
  * given (cc holds them), its quit string unless -q is, and its port when `need_port`
  * (no -p, and a host that is not a socket). Returns false with a usage error in `err`
@@ -120,11 +173,9 @@ service_apply(const char *name, struct port_list *ports, bool need_port,
 	const struct service *sv = service_find(name);
 
 	if (sv == NULL) {
-		snprintf(err, size,
-			 "unknown --service '%s': use ftp, ssh, smtp, http, pop, nntp, imap, "
-			 "ldap, mysql, postgres, redis, memcached"
-			 ", xmpp (jabber), clamd, rsync, git, telnet",
-			 name);
+		char names[512];
+		service_names(names, sizeof names);
+		snprintf(err, size, "unknown --service '%s': use %s", name, names);
 		return false;
 	}
 	if (need_port) {

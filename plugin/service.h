@@ -13,7 +13,7 @@ struct service {
 	const char *name;
 	unsigned port;
 	struct bytes send;
-	struct bytes expects[2];
+	struct bytes expects[4];
 	size_t nexpects;
 	struct bytes quit;
 	const char *about;

@@ -12,6 +12,7 @@ setup_file() {
 
 teardown() {
 	services_stop
+	servers_stop
 }
 
 # preset_ok NAME REPLY_REGEX: the preset is OK against the real server, shows the start of
@@ -19,6 +20,11 @@ teardown() {
 preset_ok() {
 	service_require "$1"
 	port=$(service_start "$1")
+	preset_ok_at "$1" "$2"
+}
+
+# preset_ok_at NAME REPLY_REGEX: the same against the server already started on $port.
+preset_ok_at() {
 	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service "$1"
 	assert_first_line "^TCP OK - [0-9]+\.[0-9]{6} second response time on 127\.0\.0\.1 port $port \[$2.*\]\|time=[0-9.]+s;;;0;10 connect=[0-9.]+s;;;0;10 response=[0-9.]+s;;;0;10$"
 }
@@ -249,4 +255,149 @@ assert_log_clean() {
 	port=$(service_start telnet)
 	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service ssh -t 3
 	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: \\\\xff"
+}
+
+# log_after FILE COUNT: the lines of FILE after its first COUNT.
+log_after() {
+	tail -n "+$(($2 + 1))" -- "$1"
+}
+
+# wait_log FILE COUNT ERE: wait (10 s at most) until a line after the first COUNT lines of
+# FILE matches ERE: servers log a closed connection a moment after the plugin is done
+# (RabbitMQ logs a failed handshake some 3 s later).
+wait_log() {
+	local deadline=$(($(now_ms) + 10000))
+	while (($(now_ms) < deadline)); do
+		log_after "$1" "$2" | grep -qE -- "$3" && return 0
+		sleep 0.02
+	done
+	printf 'no line matching %s in %s after line %s:\n' "$3" "$1" "$2" >&2
+	log_after "$1" "$2" >&2
+	return 1
+}
+
+# refute_log FILE COUNT ERE: no line after the first COUNT lines of FILE matches ERE.
+refute_log() {
+	if log_after "$1" "$2" | grep -E -- "$3" >&2; then
+		printf 'lines above (in %s) match %s\n' "$1" "$3" >&2
+		return 1
+	fi
+}
+
+@test "mqtt: CONNECT answered by CONNACK 0, then DISCONNECT: mosquitto logs a clean disconnect" {
+	service_require mqtt
+	port=$(service_start mqtt)
+	log=$(service_dir "$port")/log/mosquitto.log
+	n=$(wc -l <"$log")
+	preset_ok_at mqtt ' \\x02\\x00\\x00'
+	wait_log "$log" "$n" '^[0-9]+: Client auto-[^ ]+ disconnected\.$'
+	# the readiness check of service_start is the client <unknown>
+	refute_log "$log" "$n" 'Client auto-[^ ]+ closed its connection|[Ee]rror|[Ww]arning'
+}
+
+# The log test above can fail: a client that closes after the CONNACK without DISCONNECT
+# (here bash, as -q cannot send the bytes of none) is logged otherwise.
+@test "mqtt: without DISCONNECT mosquitto logs that the client closed its connection" {
+	service_require mqtt
+	port=$(service_start mqtt)
+	log=$(service_dir "$port")/log/mosquitto.log
+	n=$(wc -l <"$log")
+	run -0 timeout 10 bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$1" &&
+		printf "\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00" >&5 && head -c 4 <&5 | od -An -tx1' _ "$port"
+	[[ $output == ' 20 02 00 00' ]]
+	wait_log "$log" "$n" '^[0-9]+: Client auto-[^ ]+ closed its connection\.$'
+	refute_log "$log" "$n" 'Received DISCONNECT'
+}
+
+@test "mqtt: a CONNACK refusing the credentials (5) is OK, server unavailable (3) a mismatch" {
+	port=$(server_start reply 127.0.0.1 -U 'MQTT' -T '\x20\x02\x00\x05')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service mqtt
+	assert_first_line "^TCP OK - .* port $port \[ \\\\x02\\\\x00\\\\x05\]\|"
+	port=$(server_start reply 127.0.0.1 -U 'MQTT' -T '\x20\x02\x00\x03')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service mqtt -t 3
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port:  \\\\x02\\\\x00\\\\x03$"
+}
+
+@test "beanstalkd: list-tube-used answered USING, then quit: beanstalkd logs the quit" {
+	service_require beanstalkd
+	port=$(service_start beanstalkd)
+	log=$(service_dir "$port")/server.log
+	n=$(wc -l <"$log")
+	preset_ok_at beanstalkd 'USING default'
+	wait_log "$log" "$n" '^<[0-9]+ command quit$'
+	refute_log "$log" "$n" 'check_err|[Ee]rror|[Ww]arning'
+}
+
+# The log test above can fail: with another quit (stats) there is no quit in the log.
+@test "beanstalkd: with another quit string the log has no quit command" {
+	service_require beanstalkd
+	port=$(service_start beanstalkd)
+	log=$(service_dir "$port")/server.log
+	n=$(wc -l <"$log")
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service beanstalkd -q stats
+	wait_log "$log" "$n" '^<[0-9]+ command stats$'
+	refute_log "$log" "$n" 'command quit'
+}
+
+@test "sieve: the greeting has IMPLEMENTATION, then LOGOUT: dovecot logs a logout" {
+	service_require sieve
+	port=$(service_start sieve)
+	log=$(service_dir "$port")/dovecot.log
+	# the connection of service_start's readiness check, logged first
+	wait_log "$log" 0 'Disconnected:'
+	n=$(wc -l <"$log")
+	preset_ok_at sieve '"IMPLEMENTATION" "Dovecot'
+	wait_log "$log" "$n" 'managesieve-login: Info: Disconnected: Aborted login by logging out'
+	refute_log "$log" "$n" '(Error|Warning|Fatal|Panic):|failed'
+}
+
+# The log test above can fail: with another quit (NOOP) dovecot logs no logout.
+@test "sieve: with another quit string dovecot logs no logout" {
+	service_require sieve
+	port=$(service_start sieve)
+	log=$(service_dir "$port")/dovecot.log
+	# the connection of service_start's readiness check, logged first
+	wait_log "$log" 0 'Disconnected:'
+	n=$(wc -l <"$log")
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service sieve -q NOOP
+	wait_log "$log" "$n" 'Disconnected:'
+	refute_log "$log" "$n" 'logging out'
+}
+
+# RabbitMQ logs a client that closes before logging in as a warning, and offers no way out
+# before it: a Connection.Close at that stage is logged as an error (shown below).
+@test "amqp: the AMQP 0-9-1 header answered by Connection.Start; RabbitMQ logs no error" {
+	service_require amqp
+	port=$(service_start amqp)
+	log=$(service_dir "$port")/log/rabbit.log
+	# the listener opens before the boot is done, and logged
+	wait_log "$log" 0 'Server startup complete'
+	n=$(wc -l <"$log")
+	preset_ok_at amqp '\\x01\\x00\\x00.*\\x00\\n\\x00\\n\\x00\\t'
+	wait_log "$log" "$n" '\[warning\] .* client unexpectedly closed TCP connection$'
+	refute_log "$log" "$n" '\[(error|critical|alert|emergency)\]'
+	warnings=$(log_after "$log" "$n" | grep -F '[warning]' |
+		grep -v -e 'closing AMQP connection <' -e 'client unexpectedly closed TCP connection$' ||
+		true)
+	if [[ -n $warnings ]]; then
+		printf 'other warnings:\n%s\n' "$warnings" >&2
+		return 1
+	fi
+	n=$(wc -l <"$log")
+	run -0 timeout 10 bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$1" &&
+		printf "AMQP\x00\x00\x09\x01" >&5 && head -c 13 <&5 | od -An -tx1 &&
+		printf "\x01\x00\x00\x00\x00\x00\x0b\x00\x0a\x00\x32\x00\xc8\x00\x00\x00\x00\x00\xce" >&5 &&
+		sleep 0.2' _ "$port"
+	wait_log "$log" "$n" '\[error\] .*unexpected method in connection state starting'
+}
+
+# imap: a greeting ending in OK, as ManageSieve's, and a server that answers what it does
+# not understand without closing
+@test "mqtt, amqp, beanstalkd and sieve on an imap server are a mismatch" {
+	service_require imap
+	port=$(service_start imap)
+	for name in mqtt amqp beanstalkd sieve; do
+		run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service "$name" -t 3
+		assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: \* OK "
+	done
 }

@@ -252,3 +252,49 @@ printf "%s\n" "${words[*]}"'
 	run -0 timeout 10 bash -c "$BYTES" _ "$port" '' 2
 	[[ $output == 'ff fd' || $output == 'ff fb' ]]
 }
+
+# bats test_tags=root,services
+@test "mqtt: CONNECT answered by CONNACK, accepted" {
+	service_require mqtt
+	port=$(service_start mqtt)
+	run -0 timeout 10 bash -c "$BYTES" _ "$port" \
+		'\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00' 4
+	[[ $output == '20 02 00 00' ]]
+}
+
+# bats test_tags=root,services
+@test "beanstalkd: list-tube-used answered USING default" {
+	service_require beanstalkd
+	port=$(service_start beanstalkd)
+	run -0 timeout 10 bash -c "$LINE" _ "$port" 'list-tube-used\r\n'
+	[[ ${lines[0]} == $'USING default\r' ]]
+}
+
+# bats test_tags=root,services
+@test "sieve: capabilities with IMPLEMENTATION and SIEVE, OK; LOGOUT answered OK" {
+	service_require sieve
+	port=$(service_start sieve)
+	run -0 timeout 10 bash -c "$GREET_THEN" _ "$port" 'LOGOUT\r\n'
+	[[ ${lines[0]} == $'"IMPLEMENTATION" '*$'\r' ]]
+	[[ $output == *$'\n"SIEVE" '* ]]
+	[[ $output == *$'\nOK '*$'\r\nOK "Logout completed."\r' ]]
+}
+
+# bats test_tags=root,services
+@test "amqp: the AMQP 0-9-1 header answered by Connection.Start; epmd goes with the node" {
+	service_require amqp
+	port=$(service_start amqp)
+	run -0 timeout 10 bash -c "$BYTES" _ "$port" 'AMQP\x00\x00\x09\x01' 13
+	# frame type 1 (method), channel 0, a size, class 10 method 10 (Connection.Start), 0-9
+	[[ $output == '01 00 00 '*' 00 0a 00 0a 00 09' ]]
+	# our node boots cleanly: no error in its log, and its pid file is written
+	dir=$(service_dir "$port")
+	run -1 grep -F '[error]' "$dir/log/rabbit.log"
+	[[ -s $dir/home/rabbit.pid ]]
+	epmd_port=$(sed -n 's/^epmd -port \([0-9]*\) .*/\1/p' "$dir/run.sh")
+	[[ -n $epmd_port ]]
+	run -0 timeout 10 bash -c "exec 5<>/dev/tcp/127.0.0.1/$epmd_port"
+	services_stop
+	run -1 timeout 10 bash -c "exec 5<>/dev/tcp/127.0.0.1/$epmd_port"
+	run -2 timeout 10 bash -c "$BYTES" _ "$port" 'AMQP\x00\x00\x09\x01' 13
+}

@@ -20,18 +20,16 @@
 #                            available; when CI is "true", print why on
 #                            stderr and return 1 instead (unless NAME is
 #                            optional, see SERVICE_OPTIONAL)
-#   service_start NAME       start an instance, wait (15 s at most) until it
-#                            accepts a TCP connection and print its port;
+#   service_start NAME       start an instance, wait (15 s at most, amqp 45 s)
+#                            until it accepts a TCP connection, print its port;
 #                            on failure print its logs on stderr, return 1
 #   services_stop            stop every instance started (10 s at most);
 #                            safe to call twice
 #
-#   service_dir PORT         print the private directory of the instance
-#                            listening on PORT (its logs are there)
-#
 # Names: ssh smtp ftp pop imap nntp http http-proxy redis memcached postgres
-# mysql ldap xmpp clamd telnet rsync git (http-proxy: nginx expecting the
-# PROXY protocol header, see _svc_start_http-proxy)
+# mysql ldap xmpp clamd telnet rsync git mqtt amqp beanstalkd sieve
+# (http-proxy: nginx expecting the PROXY protocol header, see
+# _svc_start_http-proxy)
 #
 # Variables:
 #   SERVICE_NAMES      every NAME known here
@@ -55,6 +53,10 @@
 #   }
 #
 # Needs root for most servers (they switch to their own system users).
+#
+# amqp (RabbitMQ) is an Erlang node: it boots in about 6 s here, so its start
+# may take up to SERVICE_START_TIMEOUT_AMQP (45 s); its epmd runs in its own
+# process group on a port of its own, never the system's on 4369.
 
 # shellcheck source=SCRIPTDIR/free_port.bash
 source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
@@ -62,8 +64,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/free_port.bash"
 # shellcheck disable=SC2034 # for the callers
 SERVICE_NAMES="ssh smtp ftp pop imap nntp http http-proxy redis memcached postgres mysql ldap"
 SERVICE_NAMES+=" xmpp clamd rsync git telnet"
+SERVICE_NAMES+=" mqtt amqp beanstalkd sieve"
 # shellcheck disable=SC2034 # for the callers (CI installs them)
-SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd prosody clamav-daemon rsync git inetutils-telnetd inetutils-inetd inetutils-syslogd"
+SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd prosody clamav-daemon rsync git inetutils-telnetd inetutils-inetd inetutils-syslogd mosquitto rabbitmq-server beanstalkd dovecot-managesieved"
 SERVICE_OPTIONAL="nntp"
 
 if [[ -z ${SERVICES_DIR:-} ]]; then
@@ -79,6 +82,7 @@ _SERVICES_DIR_OWNED=${_SERVICES_DIR_OWNED:-}
 
 # Seconds to wait for a server to accept, and for all of them to stop.
 SERVICE_START_TIMEOUT=${SERVICE_START_TIMEOUT:-15}
+SERVICE_START_TIMEOUT_AMQP=${SERVICE_START_TIMEOUT_AMQP:-45}
 SERVICE_STOP_TIMEOUT=${SERVICE_STOP_TIMEOUT:-10}
 
 # _svc_now_ms: print a monotonic-enough time in milliseconds.
@@ -130,6 +134,11 @@ _svc_files() {
 	git) printf '%s\n' /usr/bin/git /usr/lib/git-core/git-daemon ;;
 	telnet) printf '%s\n' /usr/sbin/telnetd /usr/sbin/inetutils-inetd \
 		/usr/sbin/syslogd /usr/bin/unshare ;;
+	mqtt) printf '%s\n' /usr/sbin/mosquitto ;;
+	amqp) printf '%s\n' /usr/lib/rabbitmq/bin/rabbitmq-server /usr/bin/epmd ;;
+	beanstalkd) printf '%s\n' /usr/bin/beanstalkd ;;
+	sieve) printf '%s\n' /usr/sbin/dovecot \
+		/usr/lib/dovecot/managesieve-login /usr/lib/dovecot/managesieve ;;
 	*) return 1 ;;
 	esac
 }
@@ -154,6 +163,10 @@ _svc_package() {
 	rsync) echo rsync ;;
 	git) echo git ;;
 	telnet) echo inetutils-telnetd ;;
+	mqtt) echo mosquitto ;;
+	amqp) echo rabbitmq-server ;;
+	beanstalkd) echo beanstalkd ;;
+	sieve) echo dovecot-managesieved ;;
 	*) return 1 ;;
 	esac
 }
@@ -393,10 +406,10 @@ _svc_start_ftp() {
 }
 
 # _svc_start_dovecot DIR PORT PROTOCOL: one dovecot serving only PROTOCOL
-# (imap or pop3) on PORT.
+# (imap, pop3, or sieve: ManageSieve, from dovecot-managesieved) on PORT.
 _svc_start_dovecot() {
-	local dir=$1 port=$2 proto=$3 other
-	if [[ $proto == imap ]]; then other=pop3; else other=imap; fi
+	local dir=$1 port=$2 proto=$3 login=$3-login
+	[[ $proto == sieve ]] && login=managesieve-login
 	mkdir -m 0755 "$dir/run" "$dir/state" "$dir/home" || return 1
 	cat >"$dir/dovecot.conf" <<-EOF
 		instance_name = test-$proto-$port
@@ -419,28 +432,35 @@ _svc_start_dovecot() {
 		  driver = static
 		  args = uid=nobody gid=nogroup home=$dir/home/%u
 		}
-		service $proto-login {
+		service $login {
 		  inet_listener $proto {
 		    address = 127.0.0.1
 		    port = $port
-		  }
-		  inet_listener ${proto}s {
-		    port = 0
-		  }
-		}
-		service $other-login {
-		  inet_listener $other {
-		    port = 0
-		  }
-		  inet_listener ${other}s {
-		    port = 0
 		  }
 		}
 		service anvil {
 		  chroot =
 		}
 	EOF
+	_svc_dovecot_listeners_off "$proto" >>"$dir/dovecot.conf" || return 1
 	_svc_spawn "$dir" /usr/sbin/dovecot -F -c "$dir/dovecot.conf"
+}
+
+# _svc_dovecot_listeners_off PROTOCOL: print the configuration that gives
+# port 0 (no listener) to the TLS listener of imap or pop3 and to both
+# listeners of the other one.  ManageSieve has no TLS listener, and imap and
+# pop3 are not started beside it (they are not in "protocols").
+_svc_dovecot_listeners_off() {
+	local listener
+	case $1 in
+	imap) set -- imap-login:imaps pop3-login:pop3 pop3-login:pop3s ;;
+	pop3) set -- pop3-login:pop3s imap-login:imap imap-login:imaps ;;
+	*) return 0 ;;
+	esac
+	for listener; do
+		printf 'service %s {\n  inet_listener %s {\n    port = 0\n  }\n}\n' \
+			"${listener%%:*}" "${listener#*:}"
+	done
 }
 
 _svc_start_pop() {
@@ -449,6 +469,10 @@ _svc_start_pop() {
 
 _svc_start_imap() {
 	_svc_start_dovecot "$1" "$2" imap
+}
+
+_svc_start_sieve() {
+	_svc_start_dovecot "$1" "$2" sieve
 }
 
 _svc_start_nntp() {
@@ -770,6 +794,92 @@ _svc_start_telnet() {
 	_svc_spawn "$dir" bash -c "$_SVC_TELNET" _ "$dir" "$_SVC_TELNET_NS"
 }
 
+# log_type all: the log tells a client that sent DISCONNECT ("Client ID
+# disconnected.") from one that just closed ("Client ID closed its
+# connection."); mosquitto writes it as its own user.
+_svc_start_mqtt() {
+	local dir=$1 port=$2
+	mkdir -m 0755 "$dir/log" || return 1
+	if [[ $EUID -eq 0 ]]; then
+		chown mosquitto: "$dir/log" || return 1
+	fi
+	cat >"$dir/mosquitto.conf" <<-EOF
+		listener $port 127.0.0.1
+		allow_anonymous true
+		persistence false
+		log_dest file $dir/log/mosquitto.log
+		log_type all
+		connection_messages true
+	EOF
+	_svc_spawn "$dir" /usr/sbin/mosquitto -c "$dir/mosquitto.conf"
+}
+
+# RabbitMQ, as its own user, with every file in DIR: no configuration, no
+# plugins, the log in DIR/log/rabbit.log, the Erlang cookie in DIR/home.
+# Its epmd is started by DIR/run.sh on a free port of its own (ERL_EPMD_PORT)
+# in the server's process group, and the node waits for it, so that neither
+# the system's epmd on 4369 is used nor a daemonized one is left behind;
+# distribution listens on 127.0.0.1 only.
+_svc_start_amqp() {
+	local dir=$1 port=$2 epmd_port dist_port
+	epmd_port=$(free_port) || return 1
+	dist_port=$(free_port) || return 1
+	mkdir -m 0755 "$dir/home" "$dir/mnesia" "$dir/log" || return 1
+	# The node lists the parent of its working directory at boot (an
+	# [error] eacces in its log when it cannot): DIR is readable.
+	chmod 0755 "$dir" || return 1
+	: >"$dir/rabbitmq-env.conf"
+	cat >"$dir/run.sh" <<-EOF
+		#!/bin/sh
+		cd "$dir/home" || exit 1
+		epmd -port $epmd_port -address 127.0.0.1 &
+		i=0
+		until epmd -port $epmd_port -names >/dev/null 2>&1; do
+		    i=\$((i + 1))
+		    [ \$i -lt 500 ] || exit 1
+		    sleep 0.02
+		done
+		exec /usr/lib/rabbitmq/bin/rabbitmq-server
+	EOF
+	if [[ $EUID -eq 0 ]]; then
+		chown -R rabbitmq: "$dir/home" "$dir/mnesia" "$dir/log" || return 1
+	fi
+	_svc_spawn "$dir" env HOME="$dir/home" LC_ALL=C.UTF-8 \
+		RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" \
+		RABBITMQ_CONFIG_FILE="$dir/rabbitmq" \
+		RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" \
+		RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
+		RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
+		RABBITMQ_LOGS="$dir/log/rabbit.log" \
+		RABBITMQ_PID_FILE="$dir/home/rabbit.pid" \
+		RABBITMQ_NODENAME="rabbit-test-$port@localhost" \
+		RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$port" \
+		RABBITMQ_DIST_PORT="$dist_port" \
+		RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+		ERL_EPMD_PORT="$epmd_port" ERL_EPMD_ADDRESS=127.0.0.1 \
+		setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups -- \
+		sh "$dir/run.sh"
+}
+
+# -VV: a log line for each command and reply, so the log shows the quit.
+_svc_start_beanstalkd() {
+	local dir=$1 port=$2 user=()
+	[[ $EUID -eq 0 ]] && user=(-u nobody)
+	_svc_spawn "$dir" /usr/bin/beanstalkd -l 127.0.0.1 -p "$port" -VV \
+		"${user[@]}"
+}
+
+# _svc_start_timeout NAME: print the seconds NAME's server may take to
+# accept: SERVICE_START_TIMEOUT, or for an Erlang node (amqp) the larger of
+# it and SERVICE_START_TIMEOUT_AMQP.
+_svc_start_timeout() {
+	local t=$SERVICE_START_TIMEOUT
+	if [[ $1 == amqp ]] && ((SERVICE_START_TIMEOUT_AMQP > t)); then
+		t=$SERVICE_START_TIMEOUT_AMQP
+	fi
+	printf '%s\n' "$t"
+}
+
 # _svc_wait DIR PORT DEADLINE_MS: wait until 127.0.0.1:PORT accepts while
 # the group in DIR/pgid lives.  Returns 0 when it accepts, 1 when the
 # server died, 2 at the deadline.
@@ -803,13 +913,14 @@ _svc_stop_group() {
 # service_start NAME: start our own instance of NAME on 127.0.0.1 on a free
 # port; print the port once it accepts connections.
 service_start() {
-	local name=${1:-} state dir port attempt deadline rc pgid start
+	local name=${1:-} state dir port attempt deadline rc pgid start timeout
 	[[ $# -eq 1 ]] || _svc_fail "usage: service_start NAME" || return 1
 	_svc_problem "$name" >/dev/null ||
 		_svc_fail "$(_svc_problem "$name")" || return 1
 	state=$(_svc_state_dir) || return 1
+	timeout=$(_svc_start_timeout "$name")
 	start=$(_svc_now_ms)
-	deadline=$((start + SERVICE_START_TIMEOUT * 1000))
+	deadline=$((start + timeout * 1000))
 	for attempt in 1 2 3; do
 		port=$(free_port) || return 1
 		dir=$(mktemp -d "$state/$name.XXXXXX") || return 1
@@ -846,7 +957,7 @@ service_start() {
 				"(in $dir)" || true
 		else
 			_svc_fail "$name did not accept on 127.0.0.1:$port within" \
-				"${SERVICE_START_TIMEOUT} s (in $dir)" || true
+				"$timeout s (in $dir)" || true
 		fi
 		_svc_logs "$dir"
 		return 1
