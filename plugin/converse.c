@@ -207,6 +207,30 @@ converse_finish(const struct converse_config *cfg, struct converse *c, int fd)
 	}
 }
 
+/* A preset's request that comes back at the start of the reply: an echo server (or a
+ * proxy reflecting bytes) would otherwise pass every preset whose expected reply is
+ * part of its own request, as http's HTTP/1. and xmpp's <stream:stream are. */
+static bool
+is_echo(const struct converse_config *cfg, const unsigned char *data, size_t len)
+{
+	return cfg->no_echo && cfg->send.len > 0 && len >= cfg->send.len &&
+	       memcmp(data, cfg->send.data, cfg->send.len) == 0;
+}
+
+/* One expected string: anywhere in the reply for -e; for a preset, where its protocol
+ * puts it (a greeting's first bytes), and with `whole` as the entire reply, so that a
+ * one-byte answer (PostgreSQL's S) is not found at the start of another greeting. */
+static bool
+expect_found(const struct converse_config *cfg, const struct bytes *e,
+	     const unsigned char *data, size_t len)
+{
+	if (!cfg->anchored)
+		return find_bytes(data, len, e->data, e->len) != NULL;
+	if (len < cfg->expect_at + e->len || (cfg->whole && len != cfg->expect_at + e->len))
+		return false;
+	return memcmp(data + cfg->expect_at, e->data, e->len) == 0;
+}
+
 /* True when `data` (with data[len] == 0) meets the expectation: any (or with -A every)
  * expected substring and regular expression. A regular expression sees the reply up to
  * its first NUL byte. */
@@ -215,8 +239,10 @@ converse_matches(const struct converse_config *cfg, const unsigned char *data, s
 {
 	size_t met = 0, wanted = cfg->nexpects + cfg->nregexes;
 
+	if (is_echo(cfg, data, len))
+		return false;
 	for (size_t i = 0; i < cfg->nexpects; i++)
-		if (find_bytes(data, len, cfg->expects[i].data, cfg->expects[i].len) != NULL)
+		if (expect_found(cfg, &cfg->expects[i], data, len))
 			met++;
 	for (size_t i = 0; i < cfg->nregexes; i++)
 		if (regexec(&cfg->regexes[i], (const char *)data, 0, NULL, 0) == 0)

@@ -30,6 +30,11 @@ struct converse_config {
 	regex_t regexes[CONVERSE_MAX_EXPECTS];	    /* POSIX EREs on the reply */
 	size_t nregexes;
 	bool all;				    /* -A: every expectation must be met */
+	/* A preset's tighter reading (-e finds its text anywhere): */
+	bool anchored;				    /* an expect begins at byte expect_at */
+	size_t expect_at;
+	bool whole;				    /* the reply is the expect, nothing more */
+	bool no_echo;				    /* the request sent back proves nothing */
 	size_t maxbytes;			    /* -m: stop reading after this many, 0 = no limit */
 	int64_t delay;				    /* -d: wait after sending before reading */
 	enum proxy_version proxy;		    /* --proxy-protocol: a header first */

@@ -2,7 +2,11 @@
 /* The presets of --service. Each is proven against the real server from Debian's
  * packages by tests/services.bats and tests/presets.bats. Text protocols are checked by
  * their greeting or the answer to a harmless command; binary ones by the first bytes of
- * a well-formed answer:
+ * a well-formed answer. Unlike -e, a preset's reply counts only where its protocol puts
+ * it (`at`: the first byte unless said otherwise; `whole`: the entire reply), and a
+ * reply that starts with the preset's own request is an echo, not the service:
+ * PostgreSQL's S would otherwise be found in "SSH-2.0", http's HTTP/1. in its own
+ * request sent back.
  *   postgres: an SSLRequest is answered with one byte, 'S' or 'N';
  *   mysql:    the greeting packet has sequence id 0 and protocol version 10, or the
  *             server answers with an error packet (0xff: "host not allowed"), which
@@ -66,44 +70,45 @@ static const char mqtt_connect[] = "\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00
 static const char amqp_header[] = "AMQP\x00\x00\x09\x01";
 
 static const struct service services[] = {
-	{"ftp", 21, NONE, {TEXT("220")}, 1, TEXT("QUIT\r\n"), "greeting 220"},
-	{"ssh", 22, NONE, {TEXT("SSH-")}, 1, NONE, "greeting SSH-"},
-	{"smtp", 25, NONE, {TEXT("220")}, 1, TEXT("QUIT\r\n"), "greeting 220"},
+	{"ftp", 21, NONE, {TEXT("220")}, 1, TEXT("QUIT\r\n"), "greeting 220", .at = 0},
+	{"ssh", 22, NONE, {TEXT("SSH-")}, 1, NONE, "greeting SSH-", .at = PRESET_ANYWHERE},
+	{"smtp", 25, NONE, {TEXT("220")}, 1, TEXT("QUIT\r\n"), "greeting 220", .at = 0},
 	{"http", 80, TEXT("HEAD / HTTP/1.0\r\n\r\n"), {TEXT("HTTP/1.")}, 1, NONE,
-	 "HEAD / answered by HTTP/1.x"},
-	{"pop", 110, NONE, {TEXT("+OK")}, 1, TEXT("QUIT\r\n"), "greeting +OK"},
+	 "HEAD / answered by HTTP/1.x", .at = 0},
+	{"pop", 110, NONE, {TEXT("+OK")}, 1, TEXT("QUIT\r\n"), "greeting +OK", .at = 0},
 	{"nntp", 119, NONE, {TEXT("200"), TEXT("201")}, 2, TEXT("QUIT\r\n"),
-	 "greeting 200 or 201"},
-	{"imap", 143, NONE, {TEXT("* OK")}, 1, TEXT("a1 LOGOUT\r\n"), "greeting * OK"},
+	 "greeting 200 or 201", .at = 0},
+	{"imap", 143, NONE, {TEXT("* OK")}, 1, TEXT("a1 LOGOUT\r\n"), "greeting * OK", .at = 0},
 	{"ldap", 389, {ldap_bind, sizeof ldap_bind - 1}, {{"\x02\x01\x01\x61", 4}}, 1, NONE,
-	 "anonymous bind answered by a bindResponse"},
+	 "anonymous bind answered by a bindResponse", .at = PRESET_ANYWHERE},
 	{"mysql", 3306, NONE, {{"\x00\x0a", 2}, {"\x00\xff", 2}}, 2, NONE,
-	 "greeting packet (protocol 10), or an error packet: the server refuses this host"},
+	 "greeting packet (protocol 10), or an error packet: the server refuses this host", .at = 3},
 	{"postgres", 5432, {pg_ssl_request, sizeof pg_ssl_request - 1}, {TEXT("S"), TEXT("N")}, 2,
-	 NONE, "SSLRequest answered by S or N"},
-	{"redis", 6379, TEXT("PING\r\n"), {TEXT("+PONG")}, 1, NONE, "PING answered by +PONG"},
+	 NONE, "SSLRequest answered by S or N", .whole = true},
+	{"redis", 6379, TEXT("PING\r\n"), {TEXT("+PONG")}, 1, NONE, "PING answered by +PONG", .at = 0},
 	{"memcached", 11211, TEXT("version\r\n"), {TEXT("VERSION ")}, 1, NONE,
-	 "version answered by VERSION"},
+	 "version answered by VERSION", .at = 0},
 	{"xmpp", 5222, TEXT(xmpp_stream), {TEXT("<stream:stream")}, 1, TEXT("</stream:stream>"),
-	 "client stream header answered by a stream header"},
-	{"clamd", 3310, {"zPING\0", 6}, {{"PONG\0", 5}}, 1, NONE, "zPING answered by PONG"},
-	{"rsync", 873, NONE, {TEXT("@RSYNCD: ")}, 1, NONE, "greeting @RSYNCD:"},
+	 "client stream header answered by a stream header", .at = PRESET_ANYWHERE},
+	{"clamd", 3310, {"zPING\0", 6}, {{"PONG\0", 5}}, 1, NONE, "zPING answered by PONG", .at = 0},
+	{"rsync", 873, NONE, {TEXT("@RSYNCD: ")}, 1, NONE, "greeting @RSYNCD:", .at = 0},
 	{"git", 9418, {git_upload_pack, sizeof git_upload_pack - 1},
 	 {TEXT("ERR "), TEXT("version 2\n")}, 2, TEXT("0000"),
-	 "upload-pack of / answered by an ERR or a version 2 pkt-line"},
+	 "upload-pack of / answered by an ERR or a version 2 pkt-line", .at = 4},
 	{"telnet", 23, NONE, {{"\xff\xfd", 2}, {"\xff\xfb", 2}}, 2, NONE,
-	 "option negotiation: IAC DO or IAC WILL"},
+	 "option negotiation: IAC DO or IAC WILL", .at = 0},
 	{"mqtt", 1883, {mqtt_connect, sizeof mqtt_connect - 1},
 	 {TEXT("\x20\x02\x00\x00"), TEXT("\x20\x02\x00\x02"), TEXT("\x20\x02\x00\x04"),
 	  TEXT("\x20\x02\x00\x05")},
 	 4, TEXT("\xe0\x00"),
-	 "CONNECT answered by CONNACK: accepted, or refused for its client id or credentials"},
+	 "CONNECT answered by CONNACK: accepted, or refused for its client id or credentials", .at = 0},
 	{"amqp", 5672, {amqp_header, sizeof amqp_header - 1}, {TEXT("\x00\x0a\x00\x0a\x00\x09")}, 1,
-	 NONE, "AMQP 0-9-1 header answered by Connection.Start"},
+	 NONE, "AMQP 0-9-1 header answered by Connection.Start", .at = 7},
 	{"beanstalkd", 11300, TEXT("list-tube-used\r\n"), {TEXT("USING ")}, 1, TEXT("quit\r\n"),
-	 "list-tube-used answered by USING"},
+	 "list-tube-used answered by USING", .at = 0},
 	{"sieve", 4190, NONE, {TEXT("\"IMPLEMENTATION\"")}, 1, TEXT("LOGOUT\r\n"),
-	 "greeting with the IMPLEMENTATION capability"},
+	 "greeting with the IMPLEMENTATION capability",
+	 .at = PRESET_ANYWHERE},
 };
 
 /* Other names of a preset: jabber is what check_tcp calls xmpp (check_jabber). */
@@ -186,6 +191,10 @@ service_apply(const char *name, struct port_list *ports, bool need_port,
 	if (cc->nexpects == 0 && cc->nregexes == 0) {
 		for (size_t i = 0; i < sv->nexpects; i++)
 			cc->expects[cc->nexpects++] = sv->expects[i];
+		cc->anchored = sv->at != PRESET_ANYWHERE;
+		cc->expect_at = sv->at == PRESET_ANYWHERE ? 0 : (size_t)sv->at;
+		cc->whole = sv->whole;
+		cc->no_echo = true;
 	}
 	cc->send = sv->send;
 	cc->quit = sv->quit;

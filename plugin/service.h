@@ -17,7 +17,13 @@ struct service {
 	size_t nexpects;
 	struct bytes quit;
 	const char *about;
+	/* Where the expected reply begins: 0, the first byte, unless said otherwise
+	 * (PRESET_ANYWHERE: a protocol that may send something before it). */
+	int at;
+	bool whole; /* the reply is exactly the expected bytes */
 };
+
+#define PRESET_ANYWHERE (-1)
 
 const struct service *service_find(const char *name);
 const struct service *service_list(size_t *count);

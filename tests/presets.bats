@@ -401,3 +401,36 @@ refute_log() {
 		assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: \* OK "
 	done
 }
+
+# A server that sends back what it gets (an echo service, a reflecting proxy) holds every
+# preset's request: where the expected reply is part of the request (http's HTTP/1.,
+# xmpp's <stream:stream), finding it anywhere was a false OK.
+@test "an echo server is no service: every preset that sends a request is a mismatch there" {
+	port=$(server_start echo 127.0.0.1)
+	for name in http ldap postgres redis memcached xmpp clamd git mqtt amqp beanstalkd; do
+		run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service "$name" -t 3
+		assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: "
+	done
+	# -e finds its text anywhere, as check_tcp's does: the user's own choice
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -s 'HEAD / HTTP/1.0' -e 'HTTP/1.' -t 3
+	assert_first_line "^TCP OK - "
+}
+
+# A preset's reply is read where its protocol puts it: PostgreSQL's one byte S was found
+# at the start of an SSH greeting, nntp's 200 inside an SMTP greeting (false OKs).
+@test "a preset's expected reply counts only where its protocol puts it" {
+	port=$(server_start delayed 127.0.0.1 -T 'SSH-2.0-OpenSSH_9.2p1\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -t 3
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: SSH-2\.0-OpenSSH_9\.2p1$"
+	port=$(server_start delayed 127.0.0.1 -T '220 mail.example.com ESMTP 200 ready\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service nntp -t 3
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: 220 mail"
+	port=$(server_start delayed 127.0.0.1 -T '<html>HTTP/1.1 is spoken here</html>\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service http -t 3
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: <html>"
+	# the same replies where the protocol puts them are OK
+	port=$(server_start delayed 127.0.0.1 -T 'N')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -t 3
+	port=$(server_start delayed 127.0.0.1 -T '200 news.example.com ready\r\n')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service nntp -t 3
+}
