@@ -31,7 +31,7 @@ conversation_start(struct engine *e, struct flight *f, struct attempt *a, int64_
 	if (err == 0)
 		err = proxy_header(cc->proxy, a->fd, f->conv->proxy, &f->conv->proxy_len);
 	if (err != 0)
-		converse_abort(f->conv, err, now);
+		converse_abort(cc, f->conv, err, now);
 	if (f->conv->phase == CONVERSE_DONE) {
 		conversation_end(e, f, now);
 		return;

@@ -75,13 +75,24 @@ converse_begin(const struct converse_config *cfg, struct converse *c, int64_t no
 	return 0;
 }
 
-/* Ends a conversation that could not begin: ECONNRESET or EPIPE (the peer reset the
- * connection) is a reset, anything else (no memory) a local error. */
-void
-converse_abort(struct converse *c, int err, int64_t now)
+/* The outcome of a conversation the peer broke before it could say its part: ECONNRESET
+ * or EPIPE is a reset, anything else (no memory) a local error. With the PROXY header
+ * alone (no -s, no -e) the check is the handshake's, as it is without the header: a
+ * listener that resets at once is connected either way, so the state never depends on
+ * whether the reset beat the header's write. */
+static enum outcome
+broken_outcome(const struct converse_config *cfg, int err)
 {
-	record_outcome(c, err == ECONNRESET || err == EPIPE ? OUTCOME_RESET : OUTCOME_LOCAL_ERROR,
-		       err, now);
+	if (err != ECONNRESET && err != EPIPE)
+		return OUTCOME_LOCAL_ERROR;
+	return converse_wanted(cfg) ? OUTCOME_RESET : OUTCOME_CONNECTED;
+}
+
+/* Ends a conversation that could not begin (see broken_outcome). */
+void
+converse_abort(const struct converse_config *cfg, struct converse *c, int err, int64_t now)
+{
+	record_outcome(c, broken_outcome(cfg, err), err, now);
 }
 
 /* What to poll the socket for. During -d nothing is read: the reply waits in the kernel,
@@ -120,10 +131,7 @@ converse_step(const struct converse_config *cfg, struct converse *c, int fd, sho
 	if (c->phase == CONVERSE_SENDING && (revents & (POLLOUT | POLLERR | POLLHUP))) {
 		ssize_t n = send_pending(cfg, c, fd);
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-			record_outcome(c,
-				       errno == EPIPE || errno == ECONNRESET ? OUTCOME_RESET
-									     : OUTCOME_LOCAL_ERROR,
-				       errno, now);
+			record_outcome(c, broken_outcome(cfg, errno), errno, now);
 			return true;
 		}
 		if (!sending_done(cfg, c))

@@ -73,7 +73,7 @@ bool converse_wanted(const struct converse_config *cfg);
 bool converse_needed(const struct converse_config *cfg);
 bool converse_reads(const struct converse_config *cfg);
 int converse_begin(const struct converse_config *cfg, struct converse *c, int64_t now);
-void converse_abort(struct converse *c, int err, int64_t now);
+void converse_abort(const struct converse_config *cfg, struct converse *c, int err, int64_t now);
 short converse_events(const struct converse *c);
 int64_t converse_wake(const struct converse_config *cfg, const struct converse *c);
 bool converse_step(const struct converse_config *cfg, struct converse *c, int fd, short revents,

@@ -248,3 +248,24 @@ nginx_proxied() {
 	wait_bytes "$got" 5
 	[ "$(cat "$got")" = HELLO ]
 }
+
+# With the header alone the check is the handshake's, as without --proxy-protocol: a
+# listener that resets at once is connected whether its reset beat the header's write
+# (strace holds each poll back 100 ms so that it does) or not. It flapped between OK and
+# CRITICAL.
+@test "a listener that resets at once: the header alone never changes the state" {
+	port=$(server_start accept-reset 127.0.0.1)
+	for v in v1 v2; do
+		run -0 strace -f -o /dev/null -e inject=ppoll:delay_enter=100000 "$PLUGIN" \
+			-H 127.0.0.1 -p "$port" --proxy-protocol="$v" -v
+		assert_first_line "^TCP OK - [0-9.]+ second response time on 127\.0\.0\.1 port $port\|time=[0-9.]+s;;;0;10$"
+		assert_output_has "no PROXY $v header sent: the connection was gone first"
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --proxy-protocol="$v"
+			assert_first_line "^TCP OK - "
+		done
+	done
+	# with -e there is a reply to wait for: the reset is the answer
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" --proxy-protocol=v1 -e x
+	assert_first_line "^TCP CRITICAL - Connection reset by peer"
+}
