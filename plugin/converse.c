@@ -200,11 +200,30 @@ converse_expire(const struct converse_config *cfg, struct converse *c, int64_t n
 		record_outcome(c, OUTCOME_TIMEOUT, 0, now);
 }
 
+/* Reads and drops what the server has sent beyond the part that was judged (at most
+ * CONVERSE_DRAIN_MAX bytes, without waiting): closing a socket with unread bytes makes
+ * the kernel reset the connection, and a server that was still writing (git's
+ * capability advertisement after the line the preset reads) logs that as an error. */
+static void
+drain(int fd)
+{
+	unsigned char scratch[4096];
+
+	for (size_t left = CONVERSE_DRAIN_MAX; left > 0;) {
+		ssize_t n = recv(fd, scratch, sizeof scratch, MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		left = (size_t)n >= left ? 0 : left - (size_t)n;
+	}
+}
+
 /* Sends the quit string (best effort: the outcome is known) and frees the reply buffer,
  * keeping its start for the report. The caller closes the socket. */
 void
 converse_finish(const struct converse_config *cfg, struct converse *c, int fd)
 {
+	if (c->outcome != OUTCOME_RESET && !c->eof && converse_reads(cfg))
+		drain(fd);
 	if (cfg->quit.len > 0 && c->outcome != OUTCOME_RESET && !c->eof)
 		(void)send(fd, cfg->quit.data, cfg->quit.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (c->buf != NULL) {

@@ -11,6 +11,7 @@
 #include "outcome.h"
 #include "proxy.h"
 
+#define CONVERSE_DRAIN_MAX 65536 /* bytes dropped unread before closing, at most */
 #define CONVERSE_MAX_EXPECTS 16
 #define CONVERSE_REPLY_MAX   16384  /* bytes of a reply read at most */
 #define CONVERSE_SHOW_MAX    160    /* bytes of a reply kept for the report */

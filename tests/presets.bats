@@ -428,7 +428,19 @@ refute_log() {
 	port=$(server_start delayed 127.0.0.1 -T '<html>HTTP/1.1 is spoken here</html>\r\n')
 	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service http -t 3
 	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: <html>"
+	# git's ERR comes after a pkt-line's length, not in a saturated redis's -ERR line
+	port=$(server_start delayed 127.0.0.1 -T '-ERR max number of clients reached\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service git -t 3
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: -ERR max"
+	# telnet's IAC opens the conversation; inside other bytes it proves nothing
+	port=$(server_start delayed 127.0.0.1 -T 'hello \xff\xfb\x01\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service telnet -t 3
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: hello \\\\xff\\\\xfb"
 	# the same replies where the protocol puts them are OK
+	port=$(server_start delayed 127.0.0.1 -T '0019ERR no such repository')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service git -t 3
+	port=$(server_start delayed 127.0.0.1 -T '\xff\xfb\x01')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service telnet -t 3
 	port=$(server_start delayed 127.0.0.1 -T 'N')
 	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -t 3
 	port=$(server_start delayed 127.0.0.1 -T '200 news.example.com ready\r\n')
