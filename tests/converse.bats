@@ -186,7 +186,7 @@ teardown() {
 
 @test "an unknown --service is UNKNOWN and lists the known ones" {
 	run -3 "$PLUGIN" -H 127.0.0.1 --service gopher
-	assert_first_line "^TCP UNKNOWN - unknown --service 'gopher': use ftp, ssh, smtp, http, pop, nntp, imap, ldap, mysql, postgres, redis, memcached, xmpp \\(jabber\\), clamd, rsync, git, telnet, mqtt, amqp, beanstalkd or sieve$"
+	assert_first_line "^TCP UNKNOWN - unknown --service 'gopher': use ftp, ssh, smtp, http, pop, nntp, imap, ldap, mysql, postgres, redis, memcached, xmpp \\(jabber\\), clamd, rsync, git, telnet, mqtt, amqp, beanstalkd or sieve \\(see 'check_tcpport --help'\\)$"
 }
 
 @test "a server that closes before the expected text came: a mismatch that says so" {
