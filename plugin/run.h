@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "evaluate.h"
 #include "options.h"
+#include "ping.h"
 #include "plan.h"
 #include "resolve.h"
 
@@ -19,6 +20,7 @@ struct run {
 	struct plan plan;
 	int error;		/* errno of a local failure before any target was tried */
 	struct summary summary;
+	struct ping ping;	/* -n 0 */
 };
 
 /* The verdict of one of the run's targets, computed when it is read: a target keeps only
