@@ -5,6 +5,7 @@
  * report. This file only calls the stages in order and owns the exit code. */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -186,6 +187,9 @@ main(int argc, char *argv[])
 	run.error = probe_run(&run.plan, &cfg, &run.deadline);
 	if (run.error == 0)
 		run.error = plan_join(&run.plan);
+	/* -n 0 stopped before a probe ended: ECANCELED, told as such by the report */
+	if (run.error == 0 && ping && ping_nothing_measured(&run))
+		run.error = ECANCELED;
 	if (run.error == 0)
 		run.summary = evaluate(opts, run.resolutions, run.plan.targets, run.plan.details,
 				       run.plan.count);

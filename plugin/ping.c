@@ -59,7 +59,7 @@ ping_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 	target_endpoint(&o, run, t, a->addr);
 	out_str(&o, ": ");
 	probe_words(&o, connected, a, conv);
-	out_str(&o, " in ");
+	out_str(&o, connected ? " in " : " after ");
 	out_ms(&o, took);
 	out_fmt(&o, " (probe %u)\n", probe);
 	if (o.truncated)
@@ -253,6 +253,22 @@ failure_run_words(struct outbuf *o, const char *what, const struct failure_run *
 	out_wall_time(o, &r->first);
 	out_str(o, " to ");
 	out_wall_time(o, &r->last);
+}
+
+/* True when the run was stopped before any probe of a target with an address ended:
+ * nothing was measured, and no state can be told. */
+bool
+ping_nothing_measured(const struct run *run)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < run->plan.count; i++) {
+		const struct target *t = &run->plan.targets[i];
+		if (t->tally.probes > 0)
+			return false;
+		any |= t->naddr > 0;
+	}
+	return any;
 }
 
 /* Frees the figures. */

@@ -40,6 +40,7 @@ struct run;
 void ping_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 		const struct attempt *a, const struct converse *conv);
 void ping_summary(const struct run *run);
+bool ping_nothing_measured(const struct run *run);
 void ping_free(struct ping *ping);
 
 #endif

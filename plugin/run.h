@@ -18,7 +18,8 @@ struct run {
 	struct resolution resolutions[RESOLVE_MAX_HOSTS];
 	struct resolver resolver;
 	struct plan plan;
-	int error;		/* errno of a local failure before any target was tried */
+	int error;		/* errno of a local failure before any target was tried, or
+				 * ECANCELED: -n 0 stopped before any probe ended */
 	struct summary summary;
 	struct ping ping;	/* -n 0 */
 };
