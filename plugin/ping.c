@@ -44,8 +44,9 @@ ping_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 	if (a == NULL)
 		return; /* only the deadline keeps a probe from starting, and -n 0 has none */
 	clock_gettime(CLOCK_REALTIME, &now);
-	/* with a conversation the time is until the reply was judged, as in the -v lines */
-	int64_t took = connected && converse_wanted(&run->opts.converse)
+	/* after a handshake with a conversation, the time is until the reply was judged,
+	 * as in the -v lines; otherwise it is the handshake's, or the failure's */
+	int64_t took = a->outcome == OUTCOME_CONNECTED && conv != NULL && conv->settled > 0
 			       ? conv->settled - a->started
 			       : a->finished - a->started;
 	struct ping_target *p = stats_of(run, t);
@@ -160,6 +161,8 @@ ping_summary(const struct run *run)
 	const struct plan *plan = &run->plan;
 	struct outbuf o = {0};
 
+	/* apart from the probe lines, and from the ^C a terminal echoes */
+	out_str(&o, "\n");
 	for (size_t h = 0; h < plan->nhosts; h++) {
 		const struct segment *seg = &plan->hosts[h];
 		if (run->ping.hosts[h] == NULL)
@@ -203,8 +206,8 @@ target_summary(struct outbuf *o, const struct run *run, const struct target *t,
 	out_str(o, " ---\n");
 	number_format(loss, sizeof loss, 100.0 * (double)(p->sent - p->connected) / (double)p->sent,
 		      2);
-	out_fmt(o, "%llu probes sent, %llu connected, %s%% loss, ", (unsigned long long)p->sent,
-		(unsigned long long)p->connected, loss);
+	out_fmt(o, "%llu probe%s sent, %llu connected, %s%% loss, ", (unsigned long long)p->sent,
+		p->sent == 1 ? "" : "s", (unsigned long long)p->connected, loss);
 	out_fixed(o, clock_seconds(clock_now() - run->ping.started), 3);
 	out_str(o, " s\n");
 	if (p->connected > 0) {
