@@ -75,7 +75,7 @@ on_stop(int sig)
 	stop_asked = 1;
 }
 
-/* -n 0: INT, TERM and HUP set stop_asked. They are blocked from here on, in the resolver
+/* -n 0: INT, TERM, HUP and PIPE set stop_asked. The first three are blocked from here on, in the resolver
  * threads too (which inherit the mask), and unblocked only while the engine waits, so
  * that one always ends that wait at once. Fills *wait_mask for the engine. */
 static void
@@ -94,6 +94,10 @@ stop_on_signals(sigset_t *wait_mask)
 	sigprocmask(SIG_BLOCK, &block, wait_mask);
 	for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
 		sigdelset(wait_mask, stops[i]);
+	/* A reader that went away (| head) ends the run as Ctrl-C does, rather than leave
+	 * it probing for nobody. PIPE comes from the write that failed, in this thread:
+	 * never blocked. */
+	sigaction(SIGPIPE, &sa, NULL);
 }
 
 /* What writing one target's share of the answer costs, kept inside the deadline: the

@@ -142,13 +142,18 @@ nft_packets() {
 
 @test "-n 0 lines reach a pipe as they happen, before the plugin ends" {
 	port=$(server_start accept 127.0.0.1)
-	out=$BATS_TEST_TMPDIR/out
-	"$PLUGIN" -H 127.0.0.1 -p "$port" -n 0 -i 0.05 > >(cat >"$out") 2>&1 3>&- &
-	PING_PID=$!
+	out=$BATS_TEST_TMPDIR/out fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	cat "$fifo" >"$out" 3>&- &
+	reader=$!
+	ping_start "$fifo" "$PLUGIN" -H 127.0.0.1 -p "$port" -n 0 -i 0.05
 	wait_probe_lines "$out" 2
-	kill -0 "$PING_PID"
+	# still running, writing into a pipe: the lines came as they happened
+	[ -p "/proc/$PING_PID/fd/1" ]
 	ping_stop INT "$out"
 	[ "$status" -eq 0 ]
+	wait "$reader"
+	grep -q "^TCP OK - " "$out"
 }
 
 @test "-n 0 --timestamp dates each probe line with the local time to the millisecond" {
@@ -174,6 +179,15 @@ nft_packets() {
 		[[ $(state_line) == "TCP OK - "* ]]
 		assert_output_lacks "terminated by a signal"
 	done
+}
+
+@test "-n 0 ends by itself when its reader goes away (| head)" {
+	port=$(server_start accept 127.0.0.1)
+	start=$(now_ms)
+	run -0 bash -c '"$1" -H 127.0.0.1 -p "$2" -n 0 -i 0.05 | head -n 2 >/dev/null; echo "${PIPESTATUS[0]}"' \
+		ping "$PLUGIN" "$port"
+	assert_below_ms "$start" 5000
+	[ "$output" = 0 ]
 }
 
 @test "-n 0 stopped before any probe ended is UNKNOWN: nothing was measured, the probe in flight is not lost" {
