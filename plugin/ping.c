@@ -181,7 +181,8 @@ ping_summary(const struct run *run)
  *   --- 127.0.0.1 port 22 ---
  *   12 probes sent, 9 connected, 25% loss, 11.004 s
  *   connect min/avg/max/mdev = 0.061/0.093/0.214/0.041 ms
- *   longest failure run: 3 probes, from 2026-12-07 08:01:02.345 to 08:01:04.350 */
+ *   longest failure run: 3 probes, from 2026-12-07 08:01:02.345 to 2026-12-07
+ *   08:01:04.350 (2.005 s) */
 static void
 target_summary(struct outbuf *o, const struct run *run, const struct target *t,
 	       const struct ping_target *p)
@@ -240,8 +241,9 @@ target_summary(struct outbuf *o, const struct run *run, const struct target *t,
 	}
 }
 
-/* "WHAT: 3 probes, from 2026-12-07 08:01:02.345 to 2026-12-07 08:01:04.350", or
- * "WHAT: 1 probe, at ..." */
+/* "WHAT: 3 probes, from 2026-12-07 08:01:02.345 to 2026-12-07 08:01:04.350 (2.005 s)",
+ * or "WHAT: 1 probe, at ...": the span is between the first and the last failed line
+ * (the wall clock's, as a person compares it with the lines). */
 static void
 failure_run_words(struct outbuf *o, const char *what, const struct failure_run *r)
 {
@@ -252,10 +254,15 @@ failure_run_words(struct outbuf *o, const char *what, const struct failure_run *
 		out_wall_time(o, &r->first);
 		return;
 	}
+	int64_t span = (int64_t)(r->last.tv_sec - r->first.tv_sec) * NS_PER_SEC +
+		       (r->last.tv_nsec - r->first.tv_nsec);
 	out_str(o, "from ");
 	out_wall_time(o, &r->first);
 	out_str(o, " to ");
 	out_wall_time(o, &r->last);
+	out_str(o, " (");
+	out_fixed(o, clock_seconds(span), 3);
+	out_str(o, " s)");
 }
 
 /* True when the run was stopped before any probe of a target with an address ended:

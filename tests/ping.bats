@@ -129,13 +129,16 @@ nft_packets() {
 	last=$(grep 'timed out after' "$out" | tail -n1 | cut -c1-23)
 	[ "$(grep -E "$PROBE_LINE" "$out" | grep -n 'timed out' | cut -d: -f1 | sed -n '1p;$p' |
 		paste -sd- | bc)" -eq $((1 - failed)) ]
-	assert_output_has "longest failure run: $failed probes, from $first to $last"
+	assert_output_has "longest failure run: $failed probes, from $first to $last ("
 	assert_output_lacks "still failing"
 	# the times are the wall clock's, inside the window
 	begin=$(date -d "$first" +%s.%N)
 	end=$(date -d "$last" +%s.%N)
 	(($(bc <<<"$begin >= $before - 0.001 && $begin <= $before + 0.5")))
 	(($(bc <<<"$end <= $after + 0.001 && $end >= $after - 0.5")))
+	# and the span it gives is theirs (the lines show milliseconds, the span is exact)
+	span=$(sed -n -E 's/^longest failure run: .* \(([0-9.]+) s\)$/\1/p' <<<"$output")
+	(($(bc <<<"d = $span - ($end - $begin); d < 0.002 && d > -0.002")))
 	n=$(probe_lines "$out")
 	assert_output_has "$n probes sent, $((n - failed)) connected, "
 }
