@@ -28,8 +28,6 @@ static void describe_run_words(struct outbuf *o, const struct run *run);
 static void describe_target_words(struct outbuf *o, const struct run *run,
 				  const struct target *t);
 static void failure_message(struct outbuf *o, const struct run *run, const struct target *t);
-static void target_endpoint(struct outbuf *o, const struct run *run, const struct target *t,
-			    unsigned addr);
 static void shown_reply(struct outbuf *o, const struct run *run, const struct target *t);
 static void reply_text(struct outbuf *o, const struct converse *c);
 static void summary_message(struct outbuf *o, const struct run *run);
@@ -142,7 +140,7 @@ describe_target_words(struct outbuf *o, const struct run *run, const struct targ
 }
 
 /* "HOST (ADDRESS) port P", or "socket PATH" for a Unix socket. */
-static void
+void
 target_endpoint(struct outbuf *o, const struct run *run, const struct target *t, unsigned addr)
 {
 	if (run->resolutions[t->host].unix_socket) {
@@ -275,10 +273,10 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		out_fmt(o, " and port %u: %s", t->port, strerror(f->err));
 		break;
 	}
-	if (run->opts.count > 1 && t->tally.not_run > 0 && v->sent > 0)
+	if (run->opts.count != 1 && t->tally.not_run > 0 && v->sent > 0)
 		out_fmt(o, " (%u of %u probes sent failed, %u not run: the deadline came first)",
 			v->sent - t->tally.connected, v->sent, t->tally.not_run);
-	else if (run->opts.count > 1 && v->sent > 0)
+	else if (run->opts.count != 1 && v->sent > 0)
 		out_fmt(o, " (%u of %u probes failed)", v->sent - t->tally.connected,
 			v->sent);
 	else if (t->naddr > 1 && t->tally.tried == t->naddr)
@@ -552,13 +550,13 @@ perf_target(struct description *d, const struct run *run, const struct target *t
 				perf_seconds(d, perf_label(d, "response", run, t, quoted), v->response,
 					     "", "", max);
 		}
-		if (opts->count > 1) {
+		if (opts->count != 1) {
 			perf_seconds(d, perf_label(d, "time_min", run, t, quoted), v->min, "", "", max);
 			perf_seconds(d, perf_label(d, "time_max", run, t, quoted), v->max, "", "", max);
 			perf_seconds(d, perf_label(d, "jitter", run, t, quoted), v->jitter, "", "", "");
 		}
 	}
-	if (opts->count > 1 && v->sent > 0) {
+	if (opts->count != 1 && v->sent > 0) {
 		char pct[16];
 		range_perfdata(&opts->warning_loss, warn, sizeof warn);
 		range_perfdata(&opts->critical_loss, crit, sizeof crit);

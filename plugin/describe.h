@@ -50,6 +50,8 @@ void describe_perfdata(struct outbuf *o, const struct description *d);
 void out_span(struct outbuf *o, const struct description *d, struct span s);
 void target_label(struct outbuf *o, const struct run *run, const struct target *t);
 void target_host(struct outbuf *o, const struct run *run, const struct target *t, unsigned addr);
+void target_endpoint(struct outbuf *o, const struct run *run, const struct target *t,
+		     unsigned addr);
 void address_words(struct outbuf *o, const struct address *addr);
 
 #endif

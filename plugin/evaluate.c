@@ -5,10 +5,10 @@
 #include "evaluate.h"
 
 #include "clock.h"
+#include "number.h"
 
 static enum state thresholds_state(const struct range *warning, const struct range *critical,
 			double value);
-static double square_root(double x);
 
 /* Fills each target's verdict and returns the run's: by default every target must be OK
  * and the run takes the worst state; with --min-ok it is OK when enough targets are, and
@@ -78,7 +78,7 @@ target_verdict(const struct options *opts, const struct resolution *res,
 		if (d != NULL && tl->connected > 1) {
 			v->min = clock_seconds(d->min);
 			v->max = clock_seconds(d->max);
-			v->jitter = square_root(d->sumsq / n - v->seconds * v->seconds);
+			v->jitter = number_square_root(d->sumsq / n - v->seconds * v->seconds);
 		}
 		/* without a conversation the time is the handshake */
 		v->connect = d != NULL ? clock_seconds(d->connect_sum) / n : v->seconds;
@@ -120,21 +120,4 @@ thresholds_state(const struct range *warning, const struct range *critical, doub
 	if (range_alerts(warning, value))
 		return STATE_WARNING;
 	return STATE_OK;
-}
-
-/* sqrt() without libm (the plugin links libc only): Newton's iteration, enough for a
- * standard deviation printed to the microsecond. */
-static double
-square_root(double x)
-{
-	if (!(x > 0))
-		return 0;
-	double r = x > 1 ? x : 1;
-	for (int i = 0; i < 64; i++) {
-		double next = 0.5 * (r + x / r);
-		if (next >= r)
-			break;
-		r = next;
-	}
-	return r;
 }

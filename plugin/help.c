@@ -32,7 +32,10 @@ static const char help_text[] =
 	"                             the state of any outcome below; the last one wins\n"
 	"      --addresses=first|all  one address of a name must connect, or every one\n"
 	"      --min-ok=N|P%          OK when at least N targets (P% of them) are OK\n"
-	"  -n, --count=COUNT          probes per target (TCP ping): min/max, jitter, loss\n"
+	"  -n, --count=COUNT          probes per target (TCP ping): min/max, jitter, loss;\n"
+	"                             0: a line per probe until Ctrl-C, then a summary\n"
+	"                             (-t is then each probe's timeout)\n"
+	"      --timestamp            with -n 0: the local time before each probe line\n"
 	"  -i, --interval=SECONDS     from the start of one probe to the next (default 1)\n"
 	"      --probe-timeout=SECONDS\n"
 	"                             how long one probe waits (default -t divided by -n)\n"
@@ -82,6 +85,7 @@ static const char help_text[] =
 	"  check_tcpport -H 192.0.2.10 -p 23 \\\n"
 	"      --state connected=critical,refused=ok,timeout=ok      (must stay closed)\n"
 	"  check_tcpport -H mail.example.com -p smtp -t 3 -vv\n"
+	"  check_tcpport -H db.example.com -p 5432 -n 0 -t 1 --timestamp | tee ping.log\n"
 	"\n"
 	"Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also every usage error).\n";
 

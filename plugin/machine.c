@@ -157,7 +157,7 @@ json_target(struct outbuf *o, const struct run *run, const struct target *t,
 	json_seconds(o, "connect", connected, v->connect > 0 ? v->connect : v->seconds);
 	json_seconds(o, "response", connected && v->has_response, v->response);
 	json_seconds(o, "dns", res->looked_up && res->count > 0, clock_seconds(res->elapsed));
-	if (run->opts.count > 1 && v->sent > 0)
+	if (run->opts.count != 1 && v->sent > 0)
 		out_fmt(o, ",\"loss\":%.2f", v->loss);
 	else
 		out_str(o, ",\"loss\":null");

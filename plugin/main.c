@@ -5,14 +5,18 @@
  * report. This file only calls the stages in order and owns the exit code. */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "evaluate.h"
 #include "options.h"
+#include "ping.h"
 #include "plan.h"
 #include "probe.h"
 #include "render.h"
@@ -21,6 +25,9 @@
 
 /* Taken by whichever answers first, the report or on_terminate(): one state line. */
 static atomic_flag answered = ATOMIC_FLAG_INIT;
+
+/* -n 0 runs until a signal: a deadline a century away. */
+#define PING_FOREVER_NS (INT64_C(100) * 365 * 24 * 3600 * NS_PER_SEC)
 
 #define TERMINATED "terminated by a signal before the check finished (the monitoring " \
 		   "core's timeout is shorter than -t?)"
@@ -53,6 +60,44 @@ on_terminate(int sig)
 	ssize_t n = write(STDOUT_FILENO, line, len);
 	(void)n;
 	_exit(STATE_UNKNOWN);
+}
+
+/* -n 0: a signal that ends the run with its summary, set by on_stop(). */
+static volatile sig_atomic_t stop_asked;
+
+/* -n 0: INT (Ctrl-C), TERM (timeout(1), kill) and HUP (the terminal closed) end the run
+ * with its summary and state, as ping does. Only the flag here: the engine sees it when
+ * its wait returns. */
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop_asked = 1;
+}
+
+/* -n 0: INT, TERM, HUP and PIPE set stop_asked. The first three are blocked from here on, in the resolver
+ * threads too (which inherit the mask), and unblocked only while the engine waits, so
+ * that one always ends that wait at once. Fills *wait_mask for the engine. */
+static void
+stop_on_signals(sigset_t *wait_mask)
+{
+	static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa = {.sa_handler = on_stop};
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
+		sigaction(stops[i], &sa, NULL);
+		sigaddset(&block, stops[i]);
+	}
+	sigprocmask(SIG_BLOCK, &block, wait_mask);
+	for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+		sigdelset(wait_mask, stops[i]);
+	/* A reader that went away (| head) ends the run as Ctrl-C does, rather than leave
+	 * it probing for nobody. PIPE comes from the write that failed, in this thread:
+	 * never blocked. */
+	sigaction(SIGPIPE, &sa, NULL);
 }
 
 /* What writing one target's share of the answer costs, kept inside the deadline: the
@@ -109,7 +154,14 @@ main(int argc, char *argv[])
 	signal(SIGUSR1, on_terminate);
 	signal(SIGUSR2, on_terminate);
 	const struct options *opts = &run.opts;
-	run.deadline = deadline_make(start, opts->timeout_ns);
+	bool ping = opts->count == 0;
+	sigset_t wait_mask;
+	/* -n 0 has no deadline but a signal: -t bounds each probe, and the lookups */
+	run.deadline = deadline_make(start, ping ? PING_FOREVER_NS : opts->timeout_ns);
+	if (ping) {
+		stop_on_signals(&wait_mask);
+		run.ping.started = start;
+	}
 	resolve_begin(&run.resolver, opts->hosts, opts->nhosts, opts->family, run.resolutions);
 
 	struct probe_config cfg = {
@@ -126,15 +178,22 @@ main(int argc, char *argv[])
 		.report_ns = report_cost(opts),
 		/* ping-style lines only for a person watching the nagios format: a json,
 		 * value or state answer is one piece that a program reads, even at a tty */
-		.hook = opts->verbose > 0 && opts->count > 1 && opts->output == OUTPUT_NAGIOS &&
-				isatty(STDOUT_FILENO)
+		.hook = ping ? ping_probe
+			: opts->verbose > 0 && opts->count > 1 && opts->output == OUTPUT_NAGIOS &&
+					isatty(STDOUT_FILENO)
 				? verbose_probe
 				: NULL,
 		.hook_ctx = &run,
+		.stop = ping ? &stop_asked : NULL,
+		.wait_mask = ping ? &wait_mask : NULL,
+		.resolve_end = ping ? start + opts->timeout_ns : 0,
 	};
 	run.error = probe_run(&run.plan, &cfg, &run.deadline);
 	if (run.error == 0)
 		run.error = plan_join(&run.plan);
+	/* -n 0 stopped before a probe ended: ECANCELED, told as such by the report */
+	if (run.error == 0 && ping && ping_nothing_measured(&run))
+		run.error = ECANCELED;
 	if (run.error == 0)
 		run.summary = evaluate(opts, run.resolutions, run.plan.targets, run.plan.details,
 				       run.plan.count);
@@ -142,7 +201,10 @@ main(int argc, char *argv[])
 	if (atomic_flag_test_and_set(&answered))
 		for (;;)
 			pause();
+	if (ping && run.error == 0)
+		ping_summary(&run);
 	report_run(&run);
+	ping_free(&run.ping);
 	plan_free(&run.plan);
 	options_free(&run.opts);
 

@@ -166,3 +166,20 @@ number_format(char *buf, size_t size, double value, int decimals)
 		buf[--n] = '\0';
 	return n;
 }
+
+/* sqrt() without libm (the plugin links libc only): Newton's iteration, enough for a
+ * standard deviation printed to the microsecond. */
+double
+number_square_root(double x)
+{
+	if (!(x > 0))
+		return 0;
+	double r = x > 1 ? x : 1;
+	for (int i = 0; i < 64; i++) {
+		double next = 0.5 * (r + x / r);
+		if (next >= r)
+			break;
+		r = next;
+	}
+	return r;
+}

@@ -9,6 +9,7 @@
 bool number_parse_double(const char *text, size_t len, double *value);
 bool number_parse_long(const char *text, long min, long max, long *value);
 size_t number_fixed(char *buf, size_t size, double value, int decimals);
+double number_square_root(double x);
 size_t number_format(char *buf, size_t size, double value, int decimals);
 
 #endif

@@ -40,6 +40,7 @@ enum {
 	OPT_TLS,
 	OPT_OUTPUT,
 	OPT_PROXY_PROTOCOL,
+	OPT_TIMESTAMP,
 };
 
 /* The leading colon makes getopt report a missing value apart from an unknown option. */
@@ -77,6 +78,7 @@ static const struct option long_options[] = {
 	{"service", required_argument, NULL, OPT_SERVICE},
 	{"output", required_argument, NULL, OPT_OUTPUT},
 	{"proxy-protocol", required_argument, NULL, OPT_PROXY_PROTOCOL},
+	{"timestamp", no_argument, NULL, OPT_TIMESTAMP},
 	/* check_tcp's TLS options: refused with a clear line, never ignored */
 	{"ssl", no_argument, NULL, 'S'},
 	{"certificate", required_argument, NULL, 'D'},
@@ -123,6 +125,7 @@ static bool wire_bytes(const char *text, const char *name, bool escape, bool qui
 static bool check_run(struct options *opts, bool interval_given, char *err, size_t size);
 static bool check_family(const struct options *opts, char *err, size_t size);
 static bool check_targets(const struct options *opts, char *err, size_t size);
+static bool check_ping(struct options *opts, bool interval_given, char *err, size_t size);
 static bool output_name(const char *text, enum output_format *format);
 
 /* Fills `opts` from argv. On a usage error returns OPTIONS_USAGE_ERROR with one sentence
@@ -253,7 +256,7 @@ parse_option(int c, char *arg, struct options *opts, char *err, size_t size)
 	case OPT_MIN_OK:
 		return parse_min_ok(arg, opts, err, size);
 	case 'n':
-		return parse_whole(arg, "-n", 1, MAX_COUNT, &opts->count, err, size);
+		return parse_whole(arg, "-n", 0, MAX_COUNT, &opts->count, err, size);
 	case 'i':
 		return parse_seconds(arg, strlen(arg), "-i", &opts->interval_ns, err, size);
 	case OPT_PROBE_TIMEOUT:
@@ -297,6 +300,9 @@ parse_option(int c, char *arg, struct options *opts, char *err, size_t size)
 		return parse_output(arg, opts, err, size);
 	case OPT_PROXY_PROTOCOL:
 		return parse_proxy_protocol(arg, opts, err, size);
+	case OPT_TIMESTAMP:
+		opts->timestamp = true;
+		return true;
 	case 'v':
 		opts->verbose++;
 		return true;
@@ -966,6 +972,10 @@ check_run(struct options *opts, bool interval_given, char *err, size_t size)
 	if (!check_family(opts, err, size) || !check_targets(opts, err, size))
 		return false;
 
+	if (opts->count == 0)
+		return check_ping(opts, interval_given, err, size);
+	if (opts->timestamp)
+		return fail(err, size, "--timestamp is for -n 0, whose probe lines it dates");
 	/* -n probes share the budget: each waits at most -t / -n unless told otherwise, and
 	 * they start -i apart (default 1 s, less when that does not fit). */
 	int64_t share = opts->timeout_ns / opts->count;
@@ -983,6 +993,23 @@ check_run(struct options *opts, bool interval_given, char *err, size_t size)
 			    "%.3g s: raise -t, or lower -i or --probe-timeout",
 			    opts->count, clock_seconds(opts->interval_ns),
 			    clock_seconds(opts->probe_timeout_ns), clock_seconds(opts->timeout_ns));
+	return true;
+}
+
+/* -n 0, the ping mode: it runs until a signal, so there is no budget to share. -t is
+ * each probe's timeout (and the bound of the name lookups), --probe-timeout a synonym
+ * that wins when both are given; probes start -i apart (default 1 s). It prints for a
+ * person as the probes end, so a format that a program reads as one piece is refused. */
+static bool
+check_ping(struct options *opts, bool interval_given, char *err, size_t size)
+{
+	if (opts->output != OUTPUT_NAGIOS)
+		return fail(err, size, "-n 0 runs until interrupted and prints for a person: "
+				       "it takes no --output but nagios");
+	if (opts->probe_timeout_ns == 0)
+		opts->probe_timeout_ns = opts->timeout_ns;
+	if (!interval_given)
+		opts->interval_ns = DEFAULT_INTERVAL_NS;
 	return true;
 }
 

@@ -40,8 +40,9 @@ struct options {
 	struct range critical;		/* -c */
 	struct range warning_loss;	/* --warning-loss, on the loss in percent */
 	struct range critical_loss;	/* --critical-loss */
-	int64_t timeout_ns;		/* -t: the budget of the whole run */
-	unsigned count;			/* -n: probes per target */
+	int64_t timeout_ns;		/* -t: the budget of the whole run (-n 0: of a probe) */
+	unsigned count;			/* -n: probes per target; 0: until a signal */
+	bool timestamp;			/* --timestamp: date each probe line of -n 0 */
 	int64_t interval_ns;		/* -i: from the start of one probe to the next */
 	int64_t probe_timeout_ns;	/* --probe-timeout, else timeout / count */
 	unsigned min_ok;		/* --min-ok: targets that must be OK, 0 = all */

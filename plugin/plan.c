@@ -113,12 +113,12 @@ plan_host(struct plan *plan, const struct options *opts, struct resolution *res,
 	return 0;
 }
 
-/* True when the run prints more than the tally holds: the spread of -n, the attempts of
- * -v, a conversation. Most runs need no detail, and keep 40 bytes a target. */
+/* True when the run prints more than the tally holds: the spread of -n (0 too), the attempts of
+ * -v, a conversation. Most runs need no detail, and keep 48 bytes a target. */
 static bool
 wants_details(const struct options *opts)
 {
-	return opts->count > 1 || opts->verbose > 0 || converse_needed(&opts->converse);
+	return opts->count != 1 || opts->verbose > 0 || converse_needed(&opts->converse);
 }
 
 /* Allocates the details of a host's targets (unless reserved with them), and what they

@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <errno.h>
@@ -76,6 +77,9 @@ static void connected(struct engine *e, struct flight *f, struct attempt *a, int
 static void give_up_others(struct engine *e, struct flight *f, long keep, int64_t now);
 static void keep_detail(const struct flight *f);
 static void expire_probe(struct engine *e, struct flight *f, int64_t now);
+static void drop_probe(struct engine *e, struct flight *f);
+static bool stopped(const struct engine *e);
+static void bound_resolution(struct engine *e, int64_t now, int64_t *wake);
 static void count_not_run(struct engine *e, struct target *t, struct detail *d,
 			  unsigned started);
 static void handle_events(struct engine *e, int64_t now, bool news);
@@ -133,7 +137,10 @@ probe_run(struct plan *plan, const struct probe_config *cfg, const struct deadli
 				break;
 			continue;
 		}
+		if (stopped(&e))
+			break;
 		int64_t wake = end;
+		bound_resolution(&e, now, &wake);
 		step_flights(&e, &now, &end, &wake);
 		start_targets(&e, &now, &end, &wake);
 		if (!work_left(&e) || now >= end || e.error != 0)
@@ -160,7 +167,9 @@ probe_run(struct plan *plan, const struct probe_config *cfg, const struct deadli
 		struct flight *f = e.active[k];
 		if (f == NULL)
 			continue;
-		if (f->in_probe)
+		if (f->in_probe && stopped(&e))
+			drop_probe(&e, f);
+		else if (f->in_probe)
 			expire_probe(&e, f, now);
 		count_not_run(&e, f->t, f->d, f->started);
 	}
@@ -172,6 +181,32 @@ probe_run(struct plan *plan, const struct probe_config *cfg, const struct deadli
 	flights_free(&e);
 	free(e.fds);
 	return e.error;
+}
+
+/* True when -n 0 was told to stop. */
+static bool
+stopped(const struct engine *e)
+{
+	return e->cfg->stop != NULL && *e->cfg->stop != 0;
+}
+
+/* With a bound on the lookups apart from the deadline (-n 0: -t): the names still
+ * pending at that time fail as resolver timeouts, and their hosts are done; until then
+ * the loop wakes by it. */
+static void
+bound_resolution(struct engine *e, int64_t now, int64_t *wake)
+{
+	const struct probe_config *cfg = e->cfg;
+
+	if (cfg->resolve_end == 0 || cfg->resolver->pending == 0)
+		return;
+	if (now < cfg->resolve_end) {
+		if (cfg->resolve_end < *wake)
+			*wake = cfg->resolve_end;
+		return;
+	}
+	resolve_abandon(cfg->resolver, cfg->resolutions, now);
+	plan_resolved(e);
 }
 
 /* Plans the hosts whose resolution is done and that have no targets yet. */
@@ -432,7 +467,7 @@ flight_release(struct engine *e, struct flight *f)
 static bool
 flight_done(const struct flight *f, const struct probe_config *cfg)
 {
-	return !f->in_probe && f->started == cfg->count;
+	return !f->in_probe && cfg->count != 0 && f->started == cfg->count;
 }
 
 /* Frees every flight, in progress or in the pool. */
@@ -494,7 +529,8 @@ step_flight(struct engine *e, struct flight *f, int64_t now, int64_t *wake)
 			   f->next_attempt_at < *wake) {
 			*wake = f->next_attempt_at;
 		}
-	} else if (f->started < e->cfg->count && f->next_probe_at < *wake) {
+	} else if ((e->cfg->count == 0 || f->started < e->cfg->count) &&
+		   f->next_probe_at < *wake) {
 		*wake = f->next_probe_at;
 	}
 }
@@ -665,6 +701,30 @@ expire_probe(struct engine *e, struct flight *f, int64_t now)
 		}
 	}
 	end_probe(e, f, now, -1, false);
+}
+
+/* A probe in flight when -n 0 was told to stop: its sockets are closed and it is not
+ * counted, neither sent nor lost (it had no time to answer). */
+static void
+drop_probe(struct engine *e, struct flight *f)
+{
+	if (f->talking >= 0) {
+		struct attempt *a = &f->attempts[f->talking];
+		converse_finish(e->cfg->converse, f->conv, a->fd);
+		if (a->slot >= 0)
+			slot_drop(e, a);
+		f->talking = -1;
+	}
+	for (unsigned i = 0; i < f->t->naddr; i++) {
+		struct attempt *a = &f->attempts[i];
+		if (a->status == ATTEMPT_CONNECTING)
+			slot_drop(e, a);
+		if (a->fd >= 0) {
+			close(a->fd);
+			a->fd = -1;
+		}
+	}
+	f->in_probe = false;
 }
 
 /* The probes of a target that the deadline kept from starting: each counts as a timeout
@@ -1059,10 +1119,17 @@ wait_events(struct engine *e, int64_t until, int64_t now, bool *news)
 	if (wake_fd >= 0)
 		e->fds[n++] = (struct pollfd){.fd = wake_fd, .events = POLLIN};
 #ifdef HAVE_PPOLL
+	/* with -n 0 the stop signals are blocked but here: one that came while the loop was
+	 * busy ends this wait at once */
 	struct timespec ts = clock_to_timespec(deadline_wait(until, now));
-	int ready = ppoll(e->fds, (nfds_t)n, &ts, NULL);
+	int ready = ppoll(e->fds, (nfds_t)n, &ts, e->cfg->wait_mask);
 #else
+	sigset_t busy_mask;
+	if (e->cfg->wait_mask != NULL)
+		pthread_sigmask(SIG_SETMASK, e->cfg->wait_mask, &busy_mask);
 	int ready = poll(e->fds, (nfds_t)n, deadline_poll_ms(until, now));
+	if (e->cfg->wait_mask != NULL)
+		pthread_sigmask(SIG_SETMASK, &busy_mask, NULL);
 #endif
 	*news = wake_fd >= 0 && ready > 0 && e->fds[e->nfds].revents != 0;
 	return ready;

@@ -4,6 +4,7 @@
 #ifndef CHECK_TCPPORT_PROBE_H
 #define CHECK_TCPPORT_PROBE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,7 +28,7 @@ struct probe_config {
 	const struct options *opts;	      /* what to plan for a host that resolves */
 	struct resolution *resolutions;	      /* indexed by target->host */
 	struct resolver *resolver;	      /* the lookups still running */
-	unsigned count;			      /* probes per target */
+	unsigned count;			      /* probes per target; 0: until *stop */
 	int64_t interval;		      /* from the start of a probe to the next */
 	int64_t probe_timeout;		      /* how long one probe may wait */
 	unsigned max_parallel;		      /* sockets in flight at most, 0 = no cap */
@@ -37,6 +38,12 @@ struct probe_config {
 	int64_t report_ns;		      /* what writing one target's report costs (ns) */
 	probe_hook *hook;		      /* or NULL */
 	void *hook_ctx;
+	/* -n 0: set by a signal handler. The run then starts nothing more and ends; a probe
+	 * still in flight is dropped uncounted (its hook is not called). NULL otherwise. */
+	const volatile sig_atomic_t *stop;
+	const sigset_t *wait_mask;	      /* the signal mask while waiting, or NULL */
+	int64_t resolve_end;		      /* lookups still pending then fail; 0: at the
+					       * deadline */
 };
 
 int probe_run(struct plan *plan, const struct probe_config *cfg, const struct deadline *dl);

@@ -30,11 +30,16 @@ report_run(const struct run *run)
 
 	if (run->error != 0) {
 		char message[256];
-		snprintf(message, sizeof message, "cannot run the check: %s",
-			 run->error == E2BIG ? "too many targets once the names are resolved (at "
-					       "most " MAX_TARGETS_TEXT "; --addresses=all counts "
-					       "every address of every port)"
-					     : strerror(run->error));
+		if (run->error == ECANCELED)
+			snprintf(message, sizeof message,
+				 "stopped before any probe ended: nothing was measured");
+		else
+			snprintf(message, sizeof message, "cannot run the check: %s",
+				 run->error == E2BIG
+					 ? "too many targets once the names are resolved (at "
+					   "most " MAX_TARGETS_TEXT "; --addresses=all counts "
+					   "every address of every port)"
+					 : strerror(run->error));
 		report_unknown(run->opts.output, message);
 		return;
 	}

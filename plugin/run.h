@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "evaluate.h"
 #include "options.h"
+#include "ping.h"
 #include "plan.h"
 #include "resolve.h"
 
@@ -17,8 +18,10 @@ struct run {
 	struct resolution resolutions[RESOLVE_MAX_HOSTS];
 	struct resolver resolver;
 	struct plan plan;
-	int error;		/* errno of a local failure before any target was tried */
+	int error;		/* errno of a local failure before any target was tried, or
+				 * ECANCELED: -n 0 stopped before any probe ended */
 	struct summary summary;
+	struct ping ping;	/* -n 0 */
 };
 
 /* The verdict of one of the run's targets, computed when it is read: a target keeps only

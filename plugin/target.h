@@ -4,7 +4,7 @@
  * is one connection check made of attempts, one per address, staggered as RFC 8305 says.
  *
  * A run may hold a million targets, so a target keeps only what the report needs, in
- * 40 bytes; what the engine needs while a probe runs lives in its flights (engine.h), as
+ * 48 bytes; what the engine needs while a probe runs lives in its flights (engine.h), as
  * many as there are probes in flight. Which stage writes what:
  *
  *   structure         field                      written by
@@ -13,7 +13,7 @@
  *   target.tally      every field                the engine (probe.c via tally.c)
  *   target.state      the verdict's state        evaluate() (evaluate.c)
  *   detail            figures, last probe, reply the engine, only when the run needs
- *                                                them: -n > 1, -v, a conversation
+ *                                                them: -n other than 1, -v, a conversation
  *   attempt, flight   everything                 the engine, while a probe runs
  *   verdict           everything                 target_verdict(), computed on demand
  *
@@ -64,12 +64,13 @@ struct failure {
 	int32_t err;
 };
 
-/* All probes of a target, counted (-n is at most MAX_COUNT, 10,000). */
+/* All probes of a target, counted: -n is at most MAX_COUNT, 10,000, but -n 0 runs until
+ * a signal (2^32 probes are 50 days at -i 0.001). */
 struct tally {
-	uint16_t probes;	    /* probes finished, with those the deadline cut */
-	uint16_t connected;
-	uint16_t not_run;	    /* probes the deadline kept from starting */
-	uint16_t handshakes;	    /* probes whose handshake completed (conversation or not) */
+	uint32_t probes;	    /* probes finished, with those the deadline cut */
+	uint32_t connected;
+	uint32_t not_run;	    /* probes the deadline kept from starting */
+	uint32_t handshakes;	    /* probes whose handshake completed (conversation or not) */
 	uint32_t untried;	    /* addresses of failed probes the deadline kept from trying */
 	uint8_t last_addr;	    /* the address that connected last */
 	uint8_t tried;		    /* addresses the last probe tried */

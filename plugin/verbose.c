@@ -45,7 +45,7 @@ verbose_render(struct outbuf *o, const struct run *run)
 	for (size_t i = 0; i < plan->count; i++) {
 		const struct target *t = &plan->targets[i];
 		const struct detail *d = plan_detail(plan, t);
-		if (run->opts.count > 1) {
+		if (run->opts.count != 1) {
 			probe_stats(o, run, t);
 			continue;
 		}

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: ISC */
+/* -n 0: check_tcpport as a TCP ping for a person. Each probe is a line as it ends,
+ * written at once (a pipe to tee shows it live), with the local wall-clock time first
+ * when --timestamp asks; when a signal ends the run, each target gets a summary: probes
+ * sent and connected, loss, min/avg/max/mdev of the connect times, and the longest run of
+ * consecutive failures with the times of its first and last probe lines, which answers
+ * "how long was it down?". Memory is per target, never per probe. */
+#include "config.h"
+#include "ping.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "describe.h"
+#include "number.h"
+#include "outbuf.h"
+#include "run.h"
+
+static struct ping_target *stats_of(struct run *run, const struct target *t);
+static void stats_add(struct ping_target *p, bool connected, double ms,
+		      const struct timespec *now);
+static void probe_words(struct outbuf *o, bool connected, const struct attempt *a,
+			const struct converse *conv);
+static void out_wall_time(struct outbuf *o, const struct timespec *ts);
+static void out_ms(struct outbuf *o, int64_t ns);
+static void target_summary(struct outbuf *o, const struct run *run, const struct target *t,
+			   const struct ping_target *p);
+static void failure_run_words(struct outbuf *o, const char *what, const struct failure_run *r);
+
+/* The probe engine's hook: counts a probe that ended and writes its line, e.g.
+ * "127.0.0.1 port 22: connected in 0.214 ms (probe 3)". The line is one write(2): it
+ * reaches a pipe as it happens, never held in a stdio buffer. */
+void
+ping_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
+	   const struct attempt *a, const struct converse *conv)
+{
+	struct run *run = ctx;
+	struct timespec now;
+	struct outbuf o = {0};
+
+	if (a == NULL)
+		return; /* only the deadline keeps a probe from starting, and -n 0 has none */
+	clock_gettime(CLOCK_REALTIME, &now);
+	/* after a handshake with a conversation, the time is until the reply was judged,
+	 * as in the -v lines; otherwise it is the handshake's, or the failure's */
+	int64_t took = a->outcome == OUTCOME_CONNECTED && conv != NULL && conv->settled > 0
+			       ? conv->settled - a->started
+			       : a->finished - a->started;
+	struct ping_target *p = stats_of(run, t);
+	if (p != NULL)
+		stats_add(p, connected, (double)took / (double)NS_PER_MSEC, &now);
+
+	if (run->opts.timestamp) {
+		out_wall_time(&o, &now);
+		out_str(&o, " ");
+	}
+	target_endpoint(&o, run, t, a->addr);
+	out_str(&o, ": ");
+	probe_words(&o, connected, a, conv);
+	out_str(&o, connected ? " in " : " after ");
+	out_ms(&o, took);
+	out_fmt(&o, " (probe %u)\n", probe);
+	if (o.truncated)
+		out_cut_to_line(&o);
+	out_flush(&o);
+	out_free(&o);
+}
+
+/* The figures of a target, allocated for its host's targets at the host's first probe
+ * line; NULL without memory (the lines go on, the summary then says nothing). */
+static struct ping_target *
+stats_of(struct run *run, const struct target *t)
+{
+	const struct segment *seg = &run->plan.hosts[t->host];
+	struct ping_target **block = &run->ping.hosts[t->host];
+
+	if (*block == NULL)
+		*block = calloc(seg->count > 0 ? seg->count : 1, sizeof **block);
+	return *block != NULL ? &(*block)[t - seg->targets] : NULL;
+}
+
+/* Counts one probe: Welford's update of the mean and spread of the connect times (no
+ * sum of squares that would lose the spread of a long run), and the runs of failures. */
+static void
+stats_add(struct ping_target *p, bool connected, double ms, const struct timespec *now)
+{
+	p->sent++;
+	if (connected) {
+		p->connected++;
+		double delta = ms - p->mean_ms;
+		p->mean_ms += delta / (double)p->connected;
+		p->m2 += delta * (ms - p->mean_ms);
+		if (p->connected == 1 || ms < p->min_ms)
+			p->min_ms = ms;
+		if (p->connected == 1 || ms > p->max_ms)
+			p->max_ms = ms;
+		p->current.probes = 0;
+		return;
+	}
+	if (p->current.probes == 0)
+		p->current.first = *now;
+	p->current.probes++;
+	p->current.last = *now;
+	/* the first of the longest runs is kept; one that grows past it takes its place */
+	if (p->current.probes > p->longest.probes)
+		p->longest = p->current;
+}
+
+/* What a probe's answer was: "connected", "refused", "timed out", "connected, then
+ * mismatch", or the outcome with the system's words. */
+static void
+probe_words(struct outbuf *o, bool connected, const struct attempt *a,
+	    const struct converse *conv)
+{
+	if (connected) {
+		out_str(o, "connected");
+	} else if (a->outcome == OUTCOME_CONNECTED) {
+		out_fmt(o, "connected, then %s", outcome_key(conv->outcome));
+	} else if (a->outcome == OUTCOME_REFUSED) {
+		out_str(o, "refused");
+	} else if (a->outcome == OUTCOME_TIMEOUT) {
+		out_str(o, "timed out");
+	} else {
+		out_str(o, outcome_key(a->outcome));
+		if (a->err != 0)
+			out_fmt(o, " (%s%s)", a->at_bind ? "bind: " : "", strerror(a->err));
+	}
+}
+
+/* Local wall-clock time to the millisecond: "2026-12-07 08:01:02.345". */
+static void
+out_wall_time(struct outbuf *o, const struct timespec *ts)
+{
+	struct tm tm;
+	char text[32];
+
+	if (localtime_r(&ts->tv_sec, &tm) == NULL ||
+	    strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm) == 0) {
+		out_fmt(o, "@%lld", (long long)ts->tv_sec);
+		return;
+	}
+	out_fmt(o, "%s.%03ld", text, ts->tv_nsec / 1000000);
+}
+
+/* Nanoseconds as milliseconds with three decimals, as ping prints its times. */
+static void
+out_ms(struct outbuf *o, int64_t ns)
+{
+	out_fixed(o, (double)ns / (double)NS_PER_MSEC, 3);
+	out_str(o, " ms");
+}
+
+/* After a signal ended the run: the summary of every target that was probed, written
+ * at once. The state line follows (render.c). */
+void
+ping_summary(const struct run *run)
+{
+	const struct plan *plan = &run->plan;
+	struct outbuf o = {0};
+
+	/* apart from the probe lines, and from the ^C a terminal echoes */
+	out_str(&o, "\n");
+	for (size_t h = 0; h < plan->nhosts; h++) {
+		const struct segment *seg = &plan->hosts[h];
+		if (run->ping.hosts[h] == NULL)
+			continue;
+		for (size_t k = 0; k < seg->count; k++)
+			target_summary(&o, run, &plan->targets[seg->offset + k],
+				       &run->ping.hosts[h][k]);
+	}
+	if (o.truncated)
+		out_cut_to_line(&o);
+	out_flush(&o);
+	out_free(&o);
+}
+
+/* One target's summary:
+ *   --- 127.0.0.1 port 22 ---
+ *   12 probes sent, 9 connected, 25% loss, 11.004 s
+ *   connect min/avg/max/mdev = 0.061/0.093/0.214/0.041 ms
+ *   longest failure run: 3 probes, from 2026-12-07 08:01:02.345 to 2026-12-07
+ *   08:01:04.350 (2.005 s) */
+static void
+target_summary(struct outbuf *o, const struct run *run, const struct target *t,
+	       const struct ping_target *p)
+{
+	char loss[16];
+
+	if (p->sent == 0)
+		return;
+	out_str(o, "--- ");
+	if (run->resolutions[t->host].unix_socket) {
+		out_str(o, "socket ");
+		out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
+	} else {
+		out_escaped(o, run->opts.hosts[t->host], HOST_SHOW_MAX);
+		if (run->opts.all_addresses) {
+			out_str(o, " (");
+			address_words(o, &run->resolutions[t->host].addresses[t->first_addr]);
+			out_str(o, ")");
+		}
+		out_fmt(o, " port %u", t->port);
+	}
+	out_str(o, " ---\n");
+	number_format(loss, sizeof loss, 100.0 * (double)(p->sent - p->connected) / (double)p->sent,
+		      2);
+	out_fmt(o, "%llu probe%s sent, %llu connected, %s%% loss, ", (unsigned long long)p->sent,
+		p->sent == 1 ? "" : "s", (unsigned long long)p->connected, loss);
+	out_fixed(o, clock_seconds(clock_now() - run->ping.started), 3);
+	out_str(o, " s\n");
+	if (p->connected > 0) {
+		out_str(o, "connect min/avg/max/mdev = ");
+		out_fixed(o, p->min_ms, 3);
+		out_str(o, "/");
+		out_fixed(o, p->mean_ms, 3);
+		out_str(o, "/");
+		out_fixed(o, p->max_ms, 3);
+		out_str(o, "/");
+		out_fixed(o, number_square_root(p->m2 / (double)p->connected), 3);
+		out_str(o, " ms\n");
+	}
+	if (p->longest.probes == 0) {
+		out_str(o, "no failed probe\n");
+		return;
+	}
+	failure_run_words(o, "longest failure run", &p->longest);
+	bool still = p->current.probes > 0;
+	if (still && p->current.probes == p->longest.probes &&
+	    p->current.first.tv_sec == p->longest.first.tv_sec &&
+	    p->current.first.tv_nsec == p->longest.first.tv_nsec) {
+		out_str(o, ", still failing at the end\n");
+		return;
+	}
+	out_str(o, "\n");
+	if (still) {
+		failure_run_words(o, "failing at the end", &p->current);
+		out_str(o, "\n");
+	}
+}
+
+/* "WHAT: 3 probes, from 2026-12-07 08:01:02.345 to 2026-12-07 08:01:04.350 (2.005 s)",
+ * or "WHAT: 1 probe, at ...": the span is between the first and the last failed line
+ * (the wall clock's, as a person compares it with the lines). */
+static void
+failure_run_words(struct outbuf *o, const char *what, const struct failure_run *r)
+{
+	out_fmt(o, "%s: %llu probe%s, ", what, (unsigned long long)r->probes,
+		r->probes == 1 ? "" : "s");
+	if (r->probes == 1) {
+		out_str(o, "at ");
+		out_wall_time(o, &r->first);
+		return;
+	}
+	int64_t span = (int64_t)(r->last.tv_sec - r->first.tv_sec) * NS_PER_SEC +
+		       (r->last.tv_nsec - r->first.tv_nsec);
+	out_str(o, "from ");
+	out_wall_time(o, &r->first);
+	out_str(o, " to ");
+	out_wall_time(o, &r->last);
+	out_str(o, " (");
+	out_fixed(o, clock_seconds(span), 3);
+	out_str(o, " s)");
+}
+
+/* True when the run was stopped before any probe of a target with an address ended:
+ * nothing was measured, and no state can be told. */
+bool
+ping_nothing_measured(const struct run *run)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < run->plan.count; i++) {
+		const struct target *t = &run->plan.targets[i];
+		if (t->tally.probes > 0)
+			return false;
+		any |= t->naddr > 0;
+	}
+	return any;
+}
+
+/* Frees the figures. */
+void
+ping_free(struct ping *ping)
+{
+	for (size_t h = 0; h < RESOLVE_MAX_HOSTS; h++) {
+		free(ping->hosts[h]);
+		ping->hosts[h] = NULL;
+	}
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: ISC */
+/* -n 0, the ping mode: a line per probe as it ends, and a summary per target when a
+ * signal ends the run (before the usual state line, which render.c writes). */
+#ifndef CHECK_TCPPORT_PING_H
+#define CHECK_TCPPORT_PING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "resolve.h"
+#include "target.h"
+
+/* A stretch of consecutive failed probes of one target, by the wall-clock times of the
+ * lines of its first and last probe. */
+struct failure_run {
+	uint64_t probes;	    /* 0: none */
+	struct timespec first, last;
+};
+
+/* What -n 0 keeps of a target beyond its tally, in the same space however long it runs:
+ * counts, the spread of the connect times by Welford's method, and the failure runs. */
+struct ping_target {
+	uint64_t sent, connected;
+	double mean_ms, m2;	    /* Welford: the mean and the sum of squared deviations */
+	double min_ms, max_ms;
+	struct failure_run current; /* the run still going at the last probe, if any */
+	struct failure_run longest; /* the first of the longest runs */
+};
+
+/* The ping mode of a run: written by ping_probe() as probes end, read by ping_summary(). */
+struct ping {
+	struct ping_target *hosts[RESOLVE_MAX_HOSTS]; /* each host's targets in plan order,
+						       * from its first probe line */
+	int64_t started;	    /* clock_now() at the start of the run */
+};
+
+struct run;
+
+void ping_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
+		const struct attempt *a, const struct converse *conv);
+void ping_summary(const struct run *run);
+bool ping_nothing_measured(const struct run *run);
+void ping_free(struct ping *ping);
+
+#endif

@@ -1,0 +1,254 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# -n 0, the ping mode: probes until INT, TERM or HUP, a line per probe as it ends, then a
+# summary per target and the usual state line and exit code. The counts are checked
+# against what the kernel saw (nft counters in the namespace lab).
+
+load helpers/common
+load helpers/lab_hooks
+
+PROBE_LINE='\(probe [0-9]+\)$'
+
+# ping_start OUT [lab_exec] ARGS...: runs the plugin with ARGS in the background (in the
+# lab after lab_exec), its output to OUT. PING_PID is the plugin's own pid: a shell
+# function in the background would be a subshell between, and nsenter without a pid
+# namespace execs the plugin in its own process.
+ping_start() {
+	local out=$1
+	shift
+	if [[ $1 == lab_exec ]]; then
+		shift
+		set -- nsenter -t "$LAB_PID" -n -m --wd="$PWD" -- "$@"
+	fi
+	"$@" >"$out" 2>&1 3>&- &
+	PING_PID=$!
+}
+
+# probe_lines FILE [REGEX]: how many probe lines FILE holds (matching REGEX too).
+probe_lines() {
+	grep -E "$PROBE_LINE" "$1" | grep -c -E -- "${2:-.}" || true
+}
+
+# wait_probe_lines FILE N [REGEX]: waits (at most 10 s) until FILE holds N probe lines
+# (matching REGEX), while the plugin runs.
+wait_probe_lines() {
+	local deadline=$(($(now_ms) + 10000))
+	while (($(probe_lines "$1" "${3:-}") < $2)); do
+		if ! kill -0 "$PING_PID" 2>/dev/null; then
+			printf 'the plugin ended early:\n%s\n' "$(cat "$1")" >&2
+			return 1
+		fi
+		if (($(now_ms) > deadline)); then
+			printf 'fewer than %d probe lines after 10 s:\n%s\n' "$2" "$(cat "$1")" >&2
+			return 1
+		fi
+		sleep 0.01
+	done
+}
+
+# ping_stop SIGNAL FILE: sends SIGNAL to the plugin, waits for it; then status, output
+# and lines as `run` sets them.
+ping_stop() {
+	kill "-$1" "$PING_PID"
+	status=0
+	wait "$PING_PID" || status=$?
+	output=$(cat "$2")
+	mapfile -t lines <<<"$output"
+}
+
+# state_line: the state line, the one starting with "TCP ".
+state_line() {
+	grep -E '^TCP ' <<<"$output"
+}
+
+# nft_packets HANDLE_COMMENT: the packets counted by the lab's input rule whose comment is
+# HANDLE_COMMENT.
+nft_packets() {
+	lab_exec nft list chain inet lab input |
+		sed -n -E "s/.*counter packets ([0-9]+) bytes.*comment \"$1\".*/\\1/p"
+}
+
+@test "-n 0 to an open port, ended by INT: the summary counts every SYN the kernel saw, OK, exit 0" {
+	lab_require_root
+	port=$(lab_server accept 127.0.0.1 open)
+	lab_nft "add rule inet lab input tcp dport $port tcp flags & (syn | ack) == syn counter comment \"syns\""
+	out=$BATS_TEST_TMPDIR/out
+	ping_start "$out" lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -n 0 -i 0.05 -w 1 -c 2
+	wait_probe_lines "$out" 5
+	ping_stop INT "$out"
+	[ "$status" -eq 0 ]
+	n=$(probe_lines "$out")
+	[ "$n" -ge 5 ]
+	[ "$(nft_packets syns)" -eq "$n" ]
+	[ "$(probe_lines "$out" "^127\.0\.0\.1 port $port: connected in [0-9]+\.[0-9]{3} ms")" -eq "$n" ]
+	assert_output_has "--- 127.0.0.1 port $port ---"
+	assert_output_has "$n probes sent, $n connected, 0% loss, "
+	[[ $output =~ connect\ min/avg/max/mdev\ =\ [0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3}\ ms ]]
+	assert_output_has "no failed probe"
+	[[ $(state_line) =~ ^TCP\ OK\ -\ [0-9.]+\ second\ average\ response\ time\ on\ 127\.0\.0\.1\ port\ $port:\ $n\ of\ $n\ probes\ connected,\ 0%\ loss\|time=[0-9.]+s\;1\;2\;0\; ]]
+	# the state line is the last line: a monitoring wrapper reading the tail finds it
+	[[ ${lines[-1]} == "TCP OK - "* ]]
+}
+
+@test "-n 0 to a refused port: every probe refused, CRITICAL, exit 2, still failing at the end" {
+	port=$(server_start bound 127.0.0.1)
+	out=$BATS_TEST_TMPDIR/out
+	ping_start "$out" "$PLUGIN" -H 127.0.0.1 -p "$port" -n 0 -i 0.05
+	wait_probe_lines "$out" 3
+	ping_stop INT "$out"
+	[ "$status" -eq 2 ]
+	n=$(probe_lines "$out")
+	[ "$(probe_lines "$out" ": refused after [0-9.]+ ms")" -eq "$n" ]
+	assert_output_has "$n probes sent, 0 connected, 100% loss, "
+	[[ $output =~ longest\ failure\ run:\ $n\ probes,\ from\ .*\ to\ .*,\ still\ failing\ at\ the\ end ]]
+	[ "$(state_line)" = "TCP CRITICAL - connect to address 127.0.0.1 and port $port: Connection refused ($n of $n probes failed)|loss=100%;;;0;100" ]
+}
+
+@test "-n 0 through a drop window: the longest failure run has the dropped probes and their times" {
+	lab_require_root
+	port=$(lab_server accept 127.0.0.1 window)
+	out=$BATS_TEST_TMPDIR/out
+	ping_start "$out" lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -n 0 -i 0.1 -t 0.05 --timestamp \
+		--critical-loss 20
+	wait_probe_lines "$out" 3
+	before=$EPOCHREALTIME
+	lab_nft "add rule inet lab input tcp dport $port tcp flags & (syn | ack) == syn counter drop comment \"window\""
+	wait_probe_lines "$out" 4 "timed out after"
+	# an accept rule put first ends the window; the drop rule's counter stays as it was
+	lab_nft "insert rule inet lab input tcp dport $port accept"
+	after=$EPOCHREALTIME
+	connected=$(probe_lines "$out" connected)
+	wait_probe_lines "$out" $((connected + 3)) connected
+	ping_stop INT "$out"
+	[ "$status" -eq 2 ]
+	[[ $(state_line) == "TCP CRITICAL - "*" probes connected, "*"% loss|"* ]]
+	failed=$(probe_lines "$out" "timed out after")
+	[ "$(nft_packets window)" -eq "$failed" ]
+	# the run is the timed-out lines, from the first to the last, in one stretch
+	first=$(grep -m1 'timed out after' "$out" | cut -c1-23)
+	last=$(grep 'timed out after' "$out" | tail -n1 | cut -c1-23)
+	[ "$(grep -E "$PROBE_LINE" "$out" | grep -n 'timed out' | cut -d: -f1 | sed -n '1p;$p' |
+		paste -sd- | bc)" -eq $((1 - failed)) ]
+	assert_output_has "longest failure run: $failed probes, from $first to $last ("
+	assert_output_lacks "still failing"
+	# the times are the wall clock's, inside the window
+	begin=$(date -d "$first" +%s.%N)
+	end=$(date -d "$last" +%s.%N)
+	(($(bc <<<"$begin >= $before - 0.001 && $begin <= $before + 0.5")))
+	(($(bc <<<"$end <= $after + 0.001 && $end >= $after - 0.5")))
+	# and the span it gives is theirs (the lines show milliseconds, the span is exact)
+	span=$(sed -n -E 's/^longest failure run: .* \(([0-9.]+) s\)$/\1/p' <<<"$output")
+	(($(bc <<<"d = $span - ($end - $begin); d < 0.002 && d > -0.002")))
+	n=$(probe_lines "$out")
+	assert_output_has "$n probes sent, $((n - failed)) connected, "
+}
+
+@test "-n 0 lines reach a pipe as they happen, before the plugin ends" {
+	port=$(server_start accept 127.0.0.1)
+	out=$BATS_TEST_TMPDIR/out fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	cat "$fifo" >"$out" 3>&- &
+	reader=$!
+	ping_start "$fifo" "$PLUGIN" -H 127.0.0.1 -p "$port" -n 0 -i 0.05
+	wait_probe_lines "$out" 2
+	# still running, writing into a pipe: the lines came as they happened
+	[ -p "/proc/$PING_PID/fd/1" ]
+	ping_stop INT "$out"
+	[ "$status" -eq 0 ]
+	wait "$reader"
+	grep -q "^TCP OK - " "$out"
+}
+
+@test "-n 0 --timestamp dates each probe line with the local time to the millisecond" {
+	port=$(server_start accept 127.0.0.1)
+	out=$BATS_TEST_TMPDIR/out
+	ping_start "$out" "$PLUGIN" -H 127.0.0.1 -p "$port" -n 0 -i 0.05 --timestamp
+	wait_probe_lines "$out" 2
+	ping_stop INT "$out"
+	[[ ${lines[0]} =~ ^([0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3})\ 127\.0\.0\.1\ port\ $port:\ connected\ in\ [0-9]+\.[0-9]{3}\ ms\ \(probe\ 1\)$ ]]
+	stamp=$(date -d "${BASH_REMATCH[1]}" +%s)
+	(($(date +%s) - stamp < 5))
+}
+
+@test "-n 0 ended by TERM or HUP gives the summary and the state too" {
+	port=$(server_start accept 127.0.0.1)
+	out=$BATS_TEST_TMPDIR/out
+	for sig in TERM HUP; do
+		ping_start "$out" "$PLUGIN" -H 127.0.0.1 -p "$port" -n 0 -i 0.05
+		wait_probe_lines "$out" 2
+		ping_stop "$sig" "$out"
+		[ "$status" -eq 0 ]
+		assert_output_has " connected, 0% loss, "
+		[[ $(state_line) == "TCP OK - "* ]]
+		assert_output_lacks "terminated by a signal"
+	done
+}
+
+@test "-n 0 ends by itself when its reader goes away (| head)" {
+	port=$(server_start accept 127.0.0.1)
+	start=$(now_ms)
+	run -0 bash -c '"$1" -H 127.0.0.1 -p "$2" -n 0 -i 0.05 | head -n 2 >/dev/null; echo "${PIPESTATUS[0]}"' \
+		ping "$PLUGIN" "$port"
+	assert_below_ms "$start" 5000
+	[ "$output" = 0 ]
+}
+
+@test "-n 0 stopped before any probe ended is UNKNOWN: nothing was measured, the probe in flight is not lost" {
+	port=$(server_start full 127.0.0.1)
+	out=$BATS_TEST_TMPDIR/out
+	ping_start "$out" "$PLUGIN" -H 127.0.0.1 -p "$port" -n 0 -t 5
+	sleep 0.3
+	ping_stop INT "$out"
+	[ "$status" -eq 3 ]
+	[ "$output" = "TCP UNKNOWN - stopped before any probe ended: nothing was measured" ]
+}
+
+@test "-n 0 -w: the thresholds on the time give the exit code" {
+	port=$(server_start accept 127.0.0.1)
+	out=$BATS_TEST_TMPDIR/out
+	ping_start "$out" "$PLUGIN" -H 127.0.0.1 -p "$port" -n 0 -i 0.05 -w 0.000000001
+	wait_probe_lines "$out" 2
+	ping_stop INT "$out"
+	[ "$status" -eq 1 ]
+	[[ $(state_line) == "TCP WARNING - "* ]]
+}
+
+@test "-n 0 with json, value, state or lld output is a usage error" {
+	for format in json value state lld; do
+		run -3 "$PLUGIN" -H 127.0.0.1 -p 1 -n 0 --output "$format"
+		[ "${#lines[@]}" -eq 1 ]
+		[[ $output == *"-n 0 runs until interrupted"* || $output == 3 ]]
+	done
+	run -3 "$PLUGIN" -H 127.0.0.1 -p 1 -n 3 --timestamp
+	[ "$output" = "TCP UNKNOWN - --timestamp is for -n 0, whose probe lines it dates (see 'check_tcpport --help')" ]
+}
+
+@test "-n 0: a name that does not resolve within -t ends the run by itself" {
+	lab_require_root
+	lab_dns_hang
+	start=$(now_ms)
+	run -2 lab_exec "$PLUGIN" -H nosuch.lab.test -p 80 -n 0 -t 0.5
+	assert_below_ms "$start" 3000
+	assert_first_line "^TCP CRITICAL - .*nosuch\.lab\.test"
+}
+
+# bats test_tags=slow
+@test "-n 0 keeps its memory and descriptors through thousands of fast probes" {
+	port=$(server_start bound 127.0.0.1)
+	out=$BATS_TEST_TMPDIR/out
+	ping_start "$out" "$PLUGIN" -H 127.0.0.1 -p "$port" -n 0 -i 0.001
+	wait_probe_lines "$out" 500
+	rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$PING_PID/status")
+	fds1=$(ls "/proc/$PING_PID/fd" | wc -l)
+	wait_probe_lines "$out" 3000
+	rss2=$(awk '/^VmRSS/ {print $2}' "/proc/$PING_PID/status")
+	fds2=$(ls "/proc/$PING_PID/fd" | wc -l)
+	ping_stop INT "$out"
+	[ "$status" -eq 2 ]
+	[ "$fds2" -eq "$fds1" ]
+	# kB: a page or two for the stack, never a byte a probe (AddressSanitizer's
+	# quarantine holds freed memory for a while: its RSS is not the plugin's)
+	plugin_sanitized || ((rss2 - rss1 < 64))
+	n=$(probe_lines "$out")
+	assert_output_has "$n probes sent, 0 connected, 100% loss"
+}
