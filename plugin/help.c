@@ -32,7 +32,7 @@ static const char help_text[] =
 	"                             the state of any outcome below; the last one wins\n"
 	"      --addresses=first|all  one address of a name must connect, or every one\n"
 	"      --min-ok=N|P%          OK when at least N targets (P% of them) are OK\n"
-	"  -n, --count=COUNT          probes per target (TCP ping): min/max, jitter, loss;\n"
+	"  -n, --count=COUNT          probes per target (TCP ping): min/max, jitter, loss\n"
 	"                             0: a line per probe until Ctrl-C, then a summary\n"
 	"                             (-t is then each probe's timeout)\n"
 	"      --timestamp            with -n 0: the local time before each probe line\n"

@@ -66,7 +66,10 @@ SERVICE_NAMES="ssh smtp ftp pop imap nntp http http-proxy redis memcached postgr
 SERVICE_NAMES+=" xmpp clamd rsync git telnet"
 SERVICE_NAMES+=" mqtt amqp beanstalkd sieve"
 # shellcheck disable=SC2034 # for the callers (CI installs them)
-SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd prosody clamav-daemon rsync git inetutils-telnetd inetutils-inetd inetutils-syslogd mosquitto rabbitmq-server beanstalkd dovecot-managesieved"
+# (inetutils-telnetd brings inetutils-inetd and inetutils-syslogd, which the telnet
+# server needs here, only where no other inetd or syslog daemon is installed: naming
+# them would make apt remove rsyslog or openbsd-inetd, so they are not named)
+SERVICE_PACKAGES="openssh-server exim4-daemon-light vsftpd dovecot-pop3d dovecot-imapd nginx redis-server memcached postgresql mariadb-server slapd prosody clamav-daemon rsync git inetutils-telnetd mosquitto rabbitmq-server beanstalkd dovecot-managesieved"
 SERVICE_OPTIONAL="nntp"
 
 if [[ -z ${SERVICES_DIR:-} ]]; then
