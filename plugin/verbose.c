@@ -80,6 +80,8 @@ conversation(struct outbuf *o, const struct run *run, const struct target *t)
 					     results[c->outcome] != NULL
 				     ? results[c->outcome]
 				     : "done";
+	if (c->outcome == OUTCOME_CONNECTED && !converse_reads(cc))
+		result = "sent, nothing to expect"; /* -s alone: no reply is read */
 
 	out_fmt(o, "converse: sent %zu of %zu bytes", c->sent, cc->send.len);
 	if (converse_reads(cc)) {

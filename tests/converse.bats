@@ -144,6 +144,10 @@ teardown() {
 	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -s PING -e PONG -q QUIT -v
 	[[ $output == *"converse: sent 4 of 4 bytes, received 7 bytes (the first "*" s after sending): expectation met after "*" s, then quit (6 bytes)"* ]]
 	[[ $output == *'reply: +PONG\r\n'* ]]
+	# -s alone reads nothing: no expectation was met, none was set
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -s PING -v
+	[[ $output == *"converse: sent 4 of 4 bytes: sent, nothing to expect after "* ]]
+	[[ $output != *"expectation met"* ]]
 }
 
 @test "several ports talk at once, each with its own perfdata" {
