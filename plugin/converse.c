@@ -284,15 +284,20 @@ static ssize_t
 send_pending(const struct converse_config *cfg, struct converse *c, int fd)
 {
 	struct iovec iov[2];
-	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 0};
+	size_t parts = 0;
 	size_t header = c->proxy_len - c->proxy_sent;
 
-	if (header > 0)
-		iov[msg.msg_iovlen++] = (struct iovec){c->proxy + c->proxy_sent, header};
-	if (cfg->send.len > c->sent)
-		/* sendmsg() only reads it: the cast drops a const it does not need */
-		iov[msg.msg_iovlen++] = (struct iovec){
-			(void *)(uintptr_t)(cfg->send.data + c->sent), cfg->send.len - c->sent};
+	if (header > 0) {
+		iov[parts].iov_base = c->proxy + c->proxy_sent;
+		iov[parts++].iov_len = header;
+	}
+	if (cfg->send.len > c->sent) {
+		/* sendmsg() only reads it: the copy drops a const that iovec cannot hold */
+		const char *rest = cfg->send.data + c->sent;
+		memcpy(&iov[parts].iov_base, &rest, sizeof rest);
+		iov[parts++].iov_len = cfg->send.len - c->sent;
+	}
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = parts};
 	ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
 	if (n > 0) {
 		size_t taken = (size_t)n;

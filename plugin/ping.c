@@ -118,7 +118,9 @@ probe_words(struct outbuf *o, bool connected, const struct attempt *a,
 	if (connected) {
 		out_str(o, "connected");
 	} else if (a->outcome == OUTCOME_CONNECTED) {
-		out_fmt(o, "connected, then %s", outcome_key(conv->outcome));
+		/* only a conversation fails a probe whose handshake completed */
+		out_fmt(o, "connected, then %s",
+			conv != NULL ? outcome_key(conv->outcome) : "failed");
 	} else if (a->outcome == OUTCOME_REFUSED) {
 		out_str(o, "refused");
 	} else if (a->outcome == OUTCOME_TIMEOUT) {

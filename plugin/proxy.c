@@ -140,8 +140,9 @@ header_v1(const struct sockaddr_storage *src, const struct sockaddr_storage *dst
 		dport = ntohs(d6->sin6_port);
 		proto = "TCP6";
 	} else {
-		memcpy(buf, "PROXY UNKNOWN\r\n", 15);
-		return 15;
+		static const char unknown[] = "PROXY UNKNOWN\r\n";
+		memcpy(buf, unknown, sizeof unknown); /* with its NUL: PROXY_HEADER_MAX holds it */
+		return sizeof unknown - 1;
 	}
 	/* at most 104 bytes: two addresses of 39 characters, two ports of 5 */
 	int n =

@@ -555,7 +555,7 @@ _svc_start_http-proxy() {
 # with PROXY "proxy_protocol", on [::1]:PORT and DIR/http.sock too, every
 # listener expecting the PROXY protocol header.
 _svc_start_nginx() {
-	local dir=$1 port=$2 proxy=$3 user= listen log level=
+	local dir=$1 port=$2 proxy=$3 user="" listen log level=""
 	mkdir -m 0755 "$dir/www" "$dir/tmp" || return 1
 	printf 'check_tcpport test page\n' >"$dir/www/index.html"
 	[[ $EUID -eq 0 ]] && user="user nobody nogroup;"
