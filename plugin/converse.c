@@ -218,13 +218,16 @@ drain(int fd)
 }
 
 /* Sends the quit string (best effort: the outcome is known) and frees the reply buffer,
- * keeping its start for the report. The caller closes the socket. */
+ * keeping its start for the report. The caller closes the socket. A preset's quit goes
+ * only to the service that answered as expected: said to another, it is another
+ * command (QUIT shuts clamd down). -q is the user's, sent as check_tcp sends it. */
 void
 converse_finish(const struct converse_config *cfg, struct converse *c, int fd)
 {
 	if (c->outcome != OUTCOME_RESET && !c->eof && converse_reads(cfg))
 		drain(fd);
-	if (cfg->quit.len > 0 && c->outcome != OUTCOME_RESET && !c->eof)
+	if (cfg->quit.len > 0 && c->outcome != OUTCOME_RESET && !c->eof &&
+	    (!cfg->quit_if_met || c->outcome == OUTCOME_CONNECTED))
 		(void)send(fd, cfg->quit.data, cfg->quit.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (c->buf != NULL) {
 		c->shown_len = c->len < sizeof c->shown ? c->len : sizeof c->shown;

@@ -36,6 +36,7 @@ struct converse_config {
 	size_t expect_at;
 	bool whole;				    /* the reply is the expect, nothing more */
 	bool no_echo;				    /* the request sent back proves nothing */
+	bool quit_if_met;			    /* a preset's quit: only to its service */
 	size_t maxbytes;			    /* -m: stop reading after this many, 0 = no limit */
 	int64_t delay;				    /* -d: wait after sending before reading */
 	enum proxy_version proxy;		    /* --proxy-protocol: a header first */

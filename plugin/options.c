@@ -914,6 +914,8 @@ prepare_strings(struct options *opts, const char *send, const char *quit, char *
 	if (quit != NULL && !wire_bytes(quit, "-q", opts->escape, true, &opts->quit_buf,
 					&cc->quit, err, size))
 		return false;
+	if (quit != NULL)
+		cc->quit_if_met = false; /* -q is sent whatever came, as check_tcp sends it */
 	return true;
 }
 

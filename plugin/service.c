@@ -16,8 +16,10 @@
  *             server's domain, and the host name connected to is often not it) is
  *             answered by the server's own stream header (RFC 6120: it sends one even
  *             before a stream error such as improper-addressing or host-unknown);
- *             `</stream:stream>` closes our stream. Prosody logs the refusal at debug
- *             level only;
+ *             `</stream:stream>` closes our stream. The server's header must carry an
+ *             id (RFC 6120 4.7.3), which ours has not: an echo of our header, whole,
+ *             in pieces or after other bytes, is no answer. Prosody logs the refusal
+ *             at debug level only;
  *   clamd:    `zPING\0` (the NUL-delimited form of PING) is answered by `PONG\0`, after
  *             which clamd closes the connection itself: there is nothing to quit;
  *   rsync:    the daemon greets with `@RSYNCD: ` and its protocol version; the client
@@ -88,8 +90,9 @@ static const struct service services[] = {
 	{"redis", 6379, TEXT("PING\r\n"), {TEXT("+PONG")}, 1, NONE, "PING answered by +PONG", .at = 0},
 	{"memcached", 11211, TEXT("version\r\n"), {TEXT("VERSION ")}, 1, NONE,
 	 "version answered by VERSION", .at = 0},
-	{"xmpp", 5222, TEXT(xmpp_stream), {TEXT("<stream:stream")}, 1, TEXT("</stream:stream>"),
-	 "client stream header answered by a stream header", .at = PRESET_ANYWHERE},
+	{"xmpp", 5222, TEXT(xmpp_stream), {TEXT("<stream:stream"), TEXT(" id=")}, 2,
+	 TEXT("</stream:stream>"), "client stream header answered by a stream header",
+	 .at = PRESET_ANYWHERE, .all = true},
 	{"clamd", 3310, {"zPING\0", 6}, {{"PONG\0", 5}}, 1, NONE, "zPING answered by PONG", .at = 0},
 	{"rsync", 873, NONE, {TEXT("@RSYNCD: ")}, 1, NONE, "greeting @RSYNCD:", .at = 0},
 	{"git", 9418, {git_upload_pack, sizeof git_upload_pack - 1},
@@ -195,8 +198,10 @@ service_apply(const char *name, struct port_list *ports, bool need_port,
 		cc->expect_at = sv->at == PRESET_ANYWHERE ? 0 : (size_t)sv->at;
 		cc->whole = sv->whole;
 		cc->no_echo = true;
+		cc->all = cc->all || sv->all;
 	}
 	cc->send = sv->send;
 	cc->quit = sv->quit;
+	cc->quit_if_met = true; /* until -q gives the user's own */
 	return true;
 }

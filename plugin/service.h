@@ -21,6 +21,7 @@ struct service {
 	 * (PRESET_ANYWHERE: a protocol that may send something before it). */
 	int at;
 	bool whole; /* the reply is exactly the expected bytes */
+	bool all;   /* every expected string must be there, not one of them */
 };
 
 #define PRESET_ANYWHERE (-1)

@@ -446,3 +446,47 @@ refute_log() {
 	port=$(server_start delayed 127.0.0.1 -T '200 news.example.com ready\r\n')
 	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service nntp -t 3
 }
+
+# A preset's quit is a command of its protocol, said only to a service that answered as
+# that protocol: ftp's QUIT after a timeout on a clamd port shut clamd down (clamd reads
+# QUIT as SHUTDOWN). -q is the user's own and is sent as check_tcp sends it.
+@test "a preset's quit goes only to its own service: clamd outlives a wrong ftp check" {
+	service_require clamd
+	port=$(service_start clamd)
+	for name in ftp smtp pop nntp; do
+		run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" --service "$name" -t 1
+		assert_first_line "^TCP CRITICAL - Socket timeout after 1 seconds? while waiting for the reply of 127\.0\.0\.1 port $port"
+	done
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service clamd
+	assert_first_line "^TCP OK - [0-9.]+ second response time on 127\.0\.0\.1 port $port \[PONG\\\\x00\]"
+}
+
+@test "a preset's quit is not sent after a mismatch or a timeout; -q's is" {
+	got=$BATS_TEST_TMPDIR/got
+	port=$(server_start banner 127.0.0.1 -T 'SSH-2.0-x\r\n' -o "$got")
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service imap -t 2
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: SSH-2\.0-x$"
+	sleep 0.2
+	[[ ! -s $got ]]
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service imap -q 'a1 LOGOUT' -t 2
+	sleep 0.2
+	[[ $(cat "$got") == $'a1 LOGOUT\r' ]]
+	# the preset's own service still gets it
+	port=$(server_start banner 127.0.0.1 -T '* OK ready\r\n' -o "$got.2")
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service imap -t 2
+	sleep 0.2
+	[[ $(cat "$got.2") == $'a1 LOGOUT\r' ]]
+}
+
+# The server's stream header carries an id (RFC 6120), the preset's own does not: its
+# echo, whole, byte by byte or after other bytes (a device console that echoes what is
+# typed) was OK.
+@test "xmpp: a stream header without an id is no XMPP server, however it comes" {
+	port=$(server_start trickle 127.0.0.1 -w 0.01 -T "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>")
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service xmpp -t 5
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: <stream:stream "
+	port=$(server_start delayed 127.0.0.1 -T "\xff\xfb\x01login: <stream:stream xmlns='jabber:client'>")
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service xmpp -t 3
+	port=$(server_start delayed 127.0.0.1 -T "<?xml version='1.0'?><stream:stream xmlns='jabber:client' id='a1b2' from='example.org' version='1.0'>")
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service xmpp -t 3
+}
