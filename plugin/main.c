@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -22,6 +23,7 @@
 #include "render.h"
 #include "resolve.h"
 #include "run.h"
+#include "outbuf.h"
 
 /* Taken by whichever answers first, the report or on_terminate(): one state line. */
 static atomic_flag answered = ATOMIC_FLAG_INIT;
@@ -42,6 +44,23 @@ static const char *const terminated_lines[] = {
 	[OUTPUT_LLD] = "TCP UNKNOWN - " TERMINATED "\n",
 };
 static const char *terminated_line;
+
+/* -n 0, once the probes are over: INT, TERM and HUP do what they do by default, let
+ * through, and PIPE is ignored again (a failed write is told by its errno). */
+static void
+stop_signals_default(void)
+{
+	static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
+	sigset_t unblock;
+
+	sigemptyset(&unblock);
+	for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
+		signal(stops[i], SIG_DFL);
+		sigaddset(&unblock, stops[i]);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+}
 
 /* The monitoring core's own timeout: Icinga 2 and Nagios send SIGTERM and would turn
  * silence into their own UNKNOWN. Say so in one line and leave at once; only
@@ -161,6 +180,8 @@ main(int argc, char *argv[])
 	if (ping) {
 		stop_on_signals(&wait_mask);
 		run.ping.started = start;
+		run.ping.stop = &stop_asked;
+		run.ping.write_mask = &wait_mask;
 	}
 	resolve_begin(&run.resolver, opts->hosts, opts->nhosts, opts->family, run.resolutions);
 
@@ -201,6 +222,12 @@ main(int argc, char *argv[])
 	if (atomic_flag_test_and_set(&answered))
 		for (;;)
 			pause();
+		/* The summary may meet a full pipe too: it waits a second at most for the reader,
+	 * and a second signal ends the process at once, as it would end ping. */
+	if (ping) {
+		stop_signals_default();
+		out_write_patience(PING_WRITE_PATIENCE_MS);
+	}
 	if (ping && run.error == 0)
 		ping_summary(&run);
 	report_run(&run);

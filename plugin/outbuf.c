@@ -17,6 +17,7 @@
 #include "config.h"
 #include "outbuf.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <errno.h>
@@ -143,6 +144,17 @@ out_free(struct outbuf *o)
 	*o = (struct outbuf){0};
 }
 
+/* How long out_write() waits for stdout to take bytes, in ms; -1: as long as it takes. */
+static int write_patience_ms = -1;
+
+/* From now on, out_write() gives up on a stdout that takes nothing for `ms` ms: after
+ * -n 0 was stopped, a reader that stopped reading must not hold the process. */
+void
+out_write_patience(int ms)
+{
+	write_patience_ms = ms;
+}
+
 /* Writes bytes to stdout, going on after a partial write or a signal. A closed or full
  * stdout cannot be reported anywhere; the exit code still carries the state. */
 void
@@ -151,6 +163,9 @@ out_write(const char *text, size_t len)
 	size_t done = 0;
 
 	while (done < len) {
+		struct pollfd out = {.fd = STDOUT_FILENO, .events = POLLOUT};
+		if (write_patience_ms >= 0 && poll(&out, 1, write_patience_ms) <= 0)
+			break;
 		ssize_t n = write(STDOUT_FILENO, text + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;

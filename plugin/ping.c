@@ -9,9 +9,12 @@
 #include "ping.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "describe.h"
@@ -26,9 +29,19 @@ static void probe_words(struct outbuf *o, bool connected, const struct attempt *
 			const struct converse *conv);
 static void out_wall_time(struct outbuf *o, const struct timespec *ts);
 static void out_ms(struct outbuf *o, int64_t ns);
+static void line_write(struct run *run, const char *text, size_t len);
 static void target_summary(struct outbuf *o, const struct run *run, const struct target *t,
 			   const struct ping_target *p);
 static void failure_run_words(struct outbuf *o, const char *what, const struct failure_run *r);
+static void outage_words(struct outbuf *o, const struct failure_run *r);
+
+/* True when `a` and `b` are the same failure run: the same first probe and length. */
+static bool
+same_run(const struct failure_run *a, const struct failure_run *b)
+{
+	return a->probes == b->probes && a->first.tv_sec == b->first.tv_sec &&
+	       a->first.tv_nsec == b->first.tv_nsec;
+}
 
 /* The probe engine's hook: counts a probe that ended and writes its line, e.g.
  * "127.0.0.1 port 22: connected in 0.214 ms (probe 3)". The line is one write(2): it
@@ -65,8 +78,37 @@ ping_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 	out_fmt(&o, " (probe %u)\n", probe);
 	if (o.truncated)
 		out_cut_to_line(&o);
-	out_flush(&o);
+	line_write(run, o.buf, o.len);
 	out_free(&o);
+}
+
+/* A probe line, written with the stop signals let through: a reader that stopped
+ * reading (a full pipe, a paused pager, a terminal held by Ctrl-S) must not keep Ctrl-C
+ * from ending the run. The signal interrupts the write (its handler has no SA_RESTART),
+ * the rest of the line is dropped and the run ends. A write that fails (the reader gone,
+ * stdout closed) ends the run as well: it would go on probing for nobody. */
+static void
+line_write(struct run *run, const char *text, size_t len)
+{
+	sigset_t old;
+	size_t done = 0;
+
+	if (run->ping.stop == NULL || run->ping.write_mask == NULL) {
+		out_write(text, len);
+		return;
+	}
+	pthread_sigmask(SIG_SETMASK, run->ping.write_mask, &old);
+	while (done < len && *run->ping.stop == 0) {
+		ssize_t n = write(STDOUT_FILENO, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue; /* the loop's test sees whether it was a stop */
+		if (n <= 0) {
+			*run->ping.stop = 1;
+			break;
+		}
+		done += (size_t)n;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* The figures of a target, allocated for its host's targets at the host's first probe
@@ -97,11 +139,19 @@ stats_add(struct ping_target *p, bool connected, double ms, const struct timespe
 			p->min_ms = ms;
 		if (p->connected == 1 || ms > p->max_ms)
 			p->max_ms = ms;
+		if (p->current.probes > 0 && same_run(&p->current, &p->longest)) {
+			p->longest.has_after = true;
+			p->longest.after = *now;
+		}
 		p->current.probes = 0;
+		p->has_last_ok = true;
+		p->last_ok = *now;
 		return;
 	}
 	if (p->current.probes == 0)
-		p->current.first = *now;
+		p->current = (struct failure_run){.first = *now,
+						  .has_before = p->has_last_ok,
+						  .before = p->last_ok};
 	p->current.probes++;
 	p->current.last = *now;
 	/* the first of the longest runs is kept; one that grows past it takes its place */
@@ -230,13 +280,12 @@ target_summary(struct outbuf *o, const struct run *run, const struct target *t,
 	}
 	failure_run_words(o, "longest failure run", &p->longest);
 	bool still = p->current.probes > 0;
-	if (still && p->current.probes == p->longest.probes &&
-	    p->current.first.tv_sec == p->longest.first.tv_sec &&
-	    p->current.first.tv_nsec == p->longest.first.tv_nsec) {
+	if (still && same_run(&p->current, &p->longest)) {
 		out_str(o, ", still failing at the end\n");
 		return;
 	}
 	out_str(o, "\n");
+	outage_words(o, &p->longest);
 	if (still) {
 		failure_run_words(o, "failing at the end", &p->current);
 		out_str(o, "\n");
@@ -267,6 +316,24 @@ failure_run_words(struct outbuf *o, const char *what, const struct failure_run *
 	out_str(o, " s)");
 }
 
+/* The bound of a run's outage, when probes connected before and after it: its probes'
+ * span is the least it lasted, this the most. */
+static void
+outage_words(struct outbuf *o, const struct failure_run *r)
+{
+	if (!r->has_before || !r->has_after)
+		return;
+	int64_t span = (int64_t)(r->after.tv_sec - r->before.tv_sec) * NS_PER_SEC +
+		       (r->after.tv_nsec - r->before.tv_nsec);
+	out_str(o, "down at most ");
+	out_fixed(o, clock_seconds(span), 3);
+	out_str(o, " s: connected at ");
+	out_wall_time(o, &r->before);
+	out_str(o, ", and again at ");
+	out_wall_time(o, &r->after);
+	out_str(o, "\n");
+}
+
 /* True when the run was stopped before any probe of a target with an address ended:
  * nothing was measured, and no state can be told. */
 bool
@@ -280,6 +347,11 @@ ping_nothing_measured(const struct run *run)
 			return false;
 		any |= t->naddr > 0;
 	}
+	/* a stop during a lookup leaves it unanswered: that is no resolver timeout (the
+	 * -t bound ends a run whose names all failed by itself, with no stop) */
+	if (run->ping.stop != NULL && *run->ping.stop != 0)
+		for (size_t h = 0; h < run->opts.nhosts; h++)
+			any |= run->resolutions[h].timed_out;
 	return any;
 }
 

@@ -4,6 +4,7 @@
 #ifndef CHECK_TCPPORT_PING_H
 #define CHECK_TCPPORT_PING_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -16,6 +17,10 @@
 struct failure_run {
 	uint64_t probes;	    /* 0: none */
 	struct timespec first, last;
+	/* the connected probes around it, when there were: the outage lasted at most
+	 * from the one before to the one after */
+	bool has_before, has_after;
+	struct timespec before, after;
 };
 
 /* What -n 0 keeps of a target beyond its tally, in the same space however long it runs:
@@ -26,13 +31,19 @@ struct ping_target {
 	double min_ms, max_ms;
 	struct failure_run current; /* the run still going at the last probe, if any */
 	struct failure_run longest; /* the first of the longest runs */
+	bool has_last_ok;
+	struct timespec last_ok;    /* the line of the last probe that connected */
 };
 
 /* The ping mode of a run: written by ping_probe() as probes end, read by ping_summary(). */
+#define PING_WRITE_PATIENCE_MS 1000 /* for the summary, once stopped */
+
 struct ping {
 	struct ping_target *hosts[RESOLVE_MAX_HOSTS]; /* each host's targets in plan order,
 						       * from its first probe line */
 	int64_t started;	    /* clock_now() at the start of the run */
+	volatile sig_atomic_t *stop; /* set by a stop signal, or by a write that failed */
+	const sigset_t *write_mask;  /* the mask that lets the stop signals through */
 };
 
 struct run;

@@ -194,7 +194,8 @@ settings(struct outbuf *o, const struct run *run)
 	range_perfdata(&opts->critical, crit, sizeof crit);
 	out_str(o, "settings: timeout ");
 	out_seconds(o, clock_seconds(opts->timeout_ns));
-	out_fmt(o, " s for the whole run, %s, warning %s, critical %s\n",
+	out_fmt(o, " s %s, %s, warning %s, critical %s\n",
+		opts->count == 0 ? "for each probe and the lookups (-n 0)" : "for the whole run",
 		opts->family == AF_INET	   ? "IPv4 only"
 		: opts->family == AF_INET6 ? "IPv6 only"
 					   : "IPv4 and IPv6",

@@ -141,6 +141,15 @@ nft_packets() {
 	(($(bc <<<"d = $span - ($end - $begin); d < 0.002 && d > -0.002")))
 	n=$(probe_lines "$out")
 	assert_output_has "$n probes sent, $((n - failed)) connected, "
+	# the most it lasted: from the connected line before the run to the one after it
+	ok_before=$(grep -B1 -m1 'timed out after' "$out" | head -n1 | cut -c1-23)
+	ok_after=$(grep -A1 'timed out after' "$out" | tail -n1 | cut -c1-23)
+	[[ $(grep -A1 'timed out after' "$out" | tail -n1) == *"connected in"* ]]
+	assert_output_has "down at most "
+	assert_output_has " s: connected at $ok_before, and again at $ok_after"
+	most=$(sed -n -E 's/^down at most ([0-9.]+) s: .*/\1/p' <<<"$output")
+	(($(bc <<<"d = $most - ($(date -d "$ok_after" +%s.%N) - $(date -d "$ok_before" +%s.%N)); d < 0.002 && d > -0.002")))
+	(($(bc <<<"$most > $span")))
 }
 
 @test "-n 0 lines reach a pipe as they happen, before the plugin ends" {
@@ -203,6 +212,16 @@ nft_packets() {
 	[ "$output" = "TCP UNKNOWN - stopped before any probe ended: nothing was measured" ]
 }
 
+@test "-n 0 -vv says what -t is there: each probe's timeout and the lookups' bound" {
+	port=$(server_start accept 127.0.0.1)
+	out=$BATS_TEST_TMPDIR/out
+	ping_start "$out" "$PLUGIN" -H 127.0.0.1 -p "$port" -n 0 -t 3 -vv
+	wait_probe_lines "$out" 1
+	ping_stop INT "$out"
+	[ "$status" -eq 0 ]
+	assert_output_has "settings: timeout 3 s for each probe and the lookups (-n 0), "
+}
+
 @test "-n 0 -w: the thresholds on the time give the exit code" {
 	port=$(server_start accept 127.0.0.1)
 	out=$BATS_TEST_TMPDIR/out
@@ -230,6 +249,47 @@ nft_packets() {
 	run -2 lab_exec "$PLUGIN" -H nosuch.lab.test -p 80 -n 0 -t 0.5
 	assert_below_ms "$start" 3000
 	assert_first_line "^TCP CRITICAL - .*nosuch\.lab\.test"
+}
+
+# A stop during the lookup was told as a resolver timeout of -t, which never came.
+@test "-n 0 stopped during the name lookup is UNKNOWN, not a resolver timeout" {
+	lab_require_root
+	lab_dns_hang
+	out=$BATS_TEST_TMPDIR/out
+	ping_start "$out" lab_exec "$PLUGIN" -H nosuch.lab.test -p 80 -n 0 -t 5
+	sleep 0.5
+	start=$(now_ms)
+	ping_stop INT "$out"
+	assert_below_ms "$start" 1000
+	[ "$status" -eq 3 ]
+	[ "$output" = "TCP UNKNOWN - stopped before any probe ended: nothing was measured" ]
+}
+
+# A reader that stops reading (a full pipe, a paused pager) held the plugin in write(),
+# deaf to Ctrl-C. The signal now ends the run, and the summary waits a second at most.
+@test "-n 0 into a pipe nobody reads: Ctrl-C still ends it, within seconds" {
+	port=$(server_start accept 127.0.0.1)
+	fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	# the reader opens the fifo and never reads: the pipe fills
+	sleep 30 <"$fifo" &
+	reader=$!
+	"$PLUGIN" -H 127.0.0.1 -p "$port" -n 0 -i 0.001 >"$fifo" 2>/dev/null &
+	PING_PID=$!
+	# wait until the plugin is blocked on the full pipe
+	for ((i = 0; i < 200; i++)); do
+		[[ $(cat "/proc/$PING_PID/wchan" 2>/dev/null) == *pipe_write* ]] && break
+		sleep 0.05
+	done
+	[[ $(cat "/proc/$PING_PID/wchan") == *pipe_write* ]]
+	start=$(now_ms)
+	kill -INT "$PING_PID"
+	status=0
+	wait "$PING_PID" || status=$?
+	assert_below_ms "$start" 4000
+	# its state, not a death by the signal: the probes connected
+	[ "$status" -eq 0 ]
+	kill "$reader" 2>/dev/null || true
 }
 
 # bats test_tags=slow
