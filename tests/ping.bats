@@ -305,7 +305,9 @@ nft_packets() {
 	fds2=$(ls "/proc/$PING_PID/fd" | wc -l)
 	ping_stop INT "$out"
 	[ "$status" -eq 2 ]
-	[ "$fds2" -eq "$fds1" ]
+	# at most the socket of the probe in flight when a count was taken (every probe has
+	# one for a moment, and a sanitizer build's probes last longer)
+	((fds2 <= fds1 + 1))
 	# kB: a page or two for the stack, never a byte a probe (AddressSanitizer's
 	# quarantine holds freed memory for a while: its RSS is not the plugin's)
 	plugin_sanitized || ((rss2 - rss1 < 64))

@@ -254,6 +254,7 @@ nginx_proxied() {
 # (strace holds each poll back 100 ms so that it does) or not. It flapped between OK and
 # CRITICAL.
 @test "a listener that resets at once: the header alone never changes the state" {
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 # LSan cannot be traced
 	port=$(server_start accept-reset 127.0.0.1)
 	for v in v1 v2; do
 		run -0 strace -f -o /dev/null -e inject=ppoll:delay_enter=100000 "$PLUGIN" \
