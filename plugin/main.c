@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -133,9 +134,29 @@ report_cost(const struct options *opts)
 	return opts->verbose > 0 && opts->output == OUTPUT_NAGIOS ? ns + 1500 : ns;
 }
 
+/* Holds fds 0, 1 and 2 open on /dev/null where the caller closed them: a socket must
+ * never take the number of stdout, or the answer (and -n 0's probe lines) would be
+ * written into a server's connection. Returns whether stdout was closed. */
+static bool
+hold_standard_fds(void)
+{
+	bool stdout_closed = false;
+
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		stdout_closed |= fd == STDOUT_FILENO;
+		/* open() takes the lowest free number: this one */
+		if (open("/dev/null", O_RDWR) != fd)
+			_exit(STATE_UNKNOWN);
+	}
+	return stdout_closed;
+}
+
 int
 main(int argc, char *argv[])
 {
+	bool stdout_closed = hold_standard_fds();
 	/* The deadline counts from here: the run's own start-up is part of the budget. */
 	int64_t start = clock_now();
 	static struct run run;
@@ -157,6 +178,15 @@ main(int argc, char *argv[])
 		return STATE_UNKNOWN;
 	case OPTIONS_RUN:
 		break;
+	}
+	if (run.opts.count == 0 && stdout_closed) {
+		/* a TCP ping for nobody would run until it is killed */
+		static const char why[] = "check_tcpport: -n 0 shows its probes on stdout, "
+					  "which is closed: nothing was run\n";
+		ssize_t n = write(STDERR_FILENO, why, sizeof why - 1);
+		(void)n;
+		options_free(&run.opts);
+		return STATE_UNKNOWN;
 	}
 	if (run.opts.output == OUTPUT_LLD) {
 		/* discovery lists the targets; it neither resolves nor connects */

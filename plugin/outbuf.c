@@ -147,8 +147,9 @@ out_free(struct outbuf *o)
 /* How long out_write() waits for stdout to take bytes, in ms; -1: as long as it takes. */
 static int write_patience_ms = -1;
 
-/* From now on, out_write() gives up on a stdout that takes nothing for `ms` ms: after
- * -n 0 was stopped, a reader that stopped reading must not hold the process. */
+/* From now on, out_write() gives up on a stdout that takes nothing for `ms` ms, and
+ * after that once, waits no more: after -n 0 was stopped, a reader that stopped reading
+ * must not hold the process. */
 void
 out_write_patience(int ms)
 {
@@ -164,8 +165,10 @@ out_write(const char *text, size_t len)
 
 	while (done < len) {
 		struct pollfd out = {.fd = STDOUT_FILENO, .events = POLLOUT};
-		if (write_patience_ms >= 0 && poll(&out, 1, write_patience_ms) <= 0)
+		if (write_patience_ms >= 0 && poll(&out, 1, write_patience_ms) <= 0) {
+			write_patience_ms = 0; /* one wait in all: later writes try, never wait */
 			break;
+		}
 		ssize_t n = write(STDOUT_FILENO, text + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;

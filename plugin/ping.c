@@ -213,8 +213,13 @@ ping_summary(const struct run *run)
 	const struct plan *plan = &run->plan;
 	struct outbuf o = {0};
 
-	/* apart from the probe lines, and from the ^C a terminal echoes */
-	out_str(&o, "\n");
+	/* apart from the probe lines, and from the ^C a terminal echoes (a run without one,
+	 * a name that failed, has no summary either) */
+	for (size_t h = 0; h < plan->nhosts; h++)
+		if (run->ping.hosts[h] != NULL) {
+			out_str(&o, "\n");
+			break;
+		}
 	for (size_t h = 0; h < plan->nhosts; h++) {
 		const struct segment *seg = &plan->hosts[h];
 		if (run->ping.hosts[h] == NULL)

@@ -292,6 +292,21 @@ nft_packets() {
 	kill "$reader" 2>/dev/null || true
 }
 
+# With stdout closed, a probe socket took fd 1 and the other targets' probe lines went
+# into that server's connection (found by an attack). The standard fds are held on
+# /dev/null, and a ping with nowhere to show its probes does not start.
+@test "stdout closed: no line ever reaches a server, and -n 0 does not start" {
+	got=$BATS_TEST_TMPDIR/got
+	held=$(server_start silent 127.0.0.1 -o "$got")
+	closing=$(server_start accept 127.0.0.1)
+	run -3 bash -c '"$1" -H 127.0.0.1 -p "$2,$3" -n 0 -i 0.05 -t 2 -e XYZ >&-' _ "$PLUGIN" "$held" "$closing"
+	[ "$output" = "check_tcpport: -n 0 shows its probes on stdout, which is closed: nothing was run" ]
+	# a monitoring run with stdout closed still runs, and writes nowhere but /dev/null
+	run -2 bash -c '"$1" -H 127.0.0.1 -p "$2,$3" -e XYZ -t 1 -v >&-' _ "$PLUGIN" "$held" "$closing"
+	sleep 0.2
+	[[ ! -s $got ]]
+}
+
 # bats test_tags=slow
 @test "-n 0 keeps its memory and descriptors through thousands of fast probes" {
 	port=$(server_start bound 127.0.0.1)
