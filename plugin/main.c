@@ -18,13 +18,13 @@
 #include "clock.h"
 #include "evaluate.h"
 #include "options.h"
+#include "outbuf.h"
 #include "ping.h"
 #include "plan.h"
 #include "probe.h"
 #include "render.h"
 #include "resolve.h"
 #include "run.h"
-#include "outbuf.h"
 
 /* Taken by whichever answers first, the report or on_terminate(): one state line. */
 static atomic_flag answered = ATOMIC_FLAG_INIT;
@@ -46,18 +46,22 @@ static const char *const terminated_lines[] = {
 };
 static const char *terminated_line;
 
-/* -n 0, once the probes are over: INT, TERM and HUP do what they do by default, let
+/* -n 0: the signals that end the run with its summary (Ctrl-C, timeout(1) and kill, the
+ * terminal closed). */
+static const int ping_stops[] = {SIGINT, SIGTERM, SIGHUP};
+#define PING_STOPS (sizeof ping_stops / sizeof ping_stops[0])
+
+/* -n 0, once the probes are over: the stop signals do what they do by default, let
  * through, and PIPE is ignored again (a failed write is told by its errno). */
 static void
 stop_signals_default(void)
 {
-	static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
 	sigset_t unblock;
 
 	sigemptyset(&unblock);
-	for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
-		signal(stops[i], SIG_DFL);
-		sigaddset(&unblock, stops[i]);
+	for (size_t i = 0; i < PING_STOPS; i++) {
+		signal(ping_stops[i], SIG_DFL);
+		sigaddset(&unblock, ping_stops[i]);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
@@ -95,25 +99,25 @@ on_stop(int sig)
 	stop_asked = 1;
 }
 
-/* -n 0: INT, TERM, HUP and PIPE set stop_asked. The first three are blocked from here on, in the resolver
- * threads too (which inherit the mask), and unblocked only while the engine waits, so
- * that one always ends that wait at once. Fills *wait_mask for the engine. */
+/* -n 0: the stop signals and PIPE set stop_asked. The stop signals are blocked from here
+ * on, in the resolver threads too (which inherit the mask), and unblocked only while the
+ * engine waits or a probe line is written, so that one always ends that wait at once.
+ * Fills *wait_mask for the engine. */
 static void
 stop_on_signals(sigset_t *wait_mask)
 {
-	static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
 	struct sigaction sa = {.sa_handler = on_stop};
 	sigset_t block;
 
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&block);
-	for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
-		sigaction(stops[i], &sa, NULL);
-		sigaddset(&block, stops[i]);
+	for (size_t i = 0; i < PING_STOPS; i++) {
+		sigaction(ping_stops[i], &sa, NULL);
+		sigaddset(&block, ping_stops[i]);
 	}
 	sigprocmask(SIG_BLOCK, &block, wait_mask);
-	for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
-		sigdelset(wait_mask, stops[i]);
+	for (size_t i = 0; i < PING_STOPS; i++)
+		sigdelset(wait_mask, ping_stops[i]);
 	/* A reader that went away (| head) ends the run as Ctrl-C does, rather than leave
 	 * it probing for nobody. PIPE comes from the write that failed, in this thread:
 	 * never blocked. */
