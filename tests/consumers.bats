@@ -354,6 +354,66 @@ nagios_up() {
 }
 
 # ---------------------------------------------------------------------------
+# mod_gearman (no Debian 12 package): the packaged Nagios command lines, expanded
+# as the core expands them and run as a worker runs them: /bin/sh -c, as a user
+# that is not root, with a bare environment.  See helpers/consumers.bash.
+
+gearman_up() {
+	consumer_require "mod_gearman worker" setpriv setsid
+	# The point of the user: the checks must not need root.
+	run -0 setpriv --reuid="$GEARMAN_USER" --regid=nogroup --clear-groups -- id -u
+	[[ $output != 0 ]]
+}
+
+# bats test_tags=root,consumers
+@test "mod_gearman worker: check_tcpport as $GEARMAN_USER: open is OK with perfdata, refused CRITICAL" {
+	gearman_up
+	gearman_run "check_tcpport!$OPEN" 127.0.0.1
+	[[ $gearman_line == *"/check_tcpport -H '127.0.0.1' -p '$OPEN'" ]]
+	[[ $status == 0 && -z $stderr ]]
+	[[ $output =~ ^TCP\ OK\ -\ [0-9.]+\ second\ response\ time\ on\ 127\.0\.0\.1\ port\ $OPEN\|time=[0-9.]+s\;\;\;0\;10$ ]]
+	gearman_run "check_tcpport!$REFUSED" 127.0.0.1
+	[[ $status == 2 && -z $stderr ]]
+	[[ $output == "TCP CRITICAL - connect to address 127.0.0.1 and port $REFUSED: Connection refused" ]]
+}
+
+# bats test_tags=root,consumers
+@test "mod_gearman worker: check_tcpport_time with an empty \$ARG3\$, check_tcpport_closed" {
+	gearman_up
+	gearman_run "check_tcpport_time!$OPEN!0" 127.0.0.1
+	[[ $gearman_line == *"-w '0' -c ''" ]]
+	[[ $status == 1 && -z $stderr ]]
+	[[ $output =~ ^TCP\ WARNING\ -\ [0-9.]+\ second\ response\ time\ on\ 127\.0\.0\.1\ port\ $OPEN\|time=[0-9.]+s\;0\;\;0\;10$ ]]
+	gearman_run "check_tcpport_closed!$REFUSED" 127.0.0.1
+	[[ $status == 0 && -z $stderr ]]
+	[[ $output == "TCP OK - connect to address 127.0.0.1 and port $REFUSED: Connection refused" ]]
+	gearman_run "check_tcpport_closed!$OPEN" 127.0.0.1
+	[[ $status == 2 && -z $stderr ]]
+	[[ $output =~ ^TCP\ CRITICAL\ -\ [0-9.]+\ second\ response\ time\ on\ 127\.0\.0\.1\ port\ $OPEN\| ]]
+}
+
+# bats test_tags=root,consumers
+@test "mod_gearman worker: check_tcpport_service runs the ssh preset (address HOST:PORT)" {
+	gearman_up
+	gearman_run "check_tcpport_service!ssh" "127.0.0.1:$BANNER"
+	[[ $status == 0 && -z $stderr ]]
+	[[ $output =~ ^TCP\ OK\ -\ [0-9.]+\ second\ response\ time\ on\ 127\.0\.0\.1\ port\ $BANNER\ \[SSH-2\.0-consumers\ it\'s\ me\]\| ]]
+	[[ $output == *"time="*"connect="*"response="* ]]
+}
+
+# bats test_tags=root,consumers
+@test "mod_gearman worker: shell characters in a macro stay inside their quotes: nothing else runs" {
+	gearman_up
+	local mark=$BATS_TEST_TMPDIR/ran
+	gearman_run "check_tcpport!$OPEN;touch $mark" 127.0.0.1
+	[[ $status == 3 && -z $stderr ]]
+	[[ $output == "TCP UNKNOWN - invalid port '$OPEN;touch $mark': "* ]]
+	gearman_run "check_tcpport!\$(touch $mark)" '127.0.0.1`touch '"$mark"'`'
+	[[ $status == 3 && $output == "TCP UNKNOWN - "* ]]
+	[[ ! -e $mark ]]
+}
+
+# ---------------------------------------------------------------------------
 # Zabbix agent
 
 zabbix_agent_up() {

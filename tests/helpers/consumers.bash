@@ -478,6 +478,96 @@ _nagios_fetch() {
 }
 
 # ---------------------------------------------------------------------------
+# mod_gearman: a worker runs the command line the core has already expanded.
+# Debian 12 has no mod_gearman, so this runs what its worker would run, the way
+# it runs it: the core expands every macro into the line (values go in raw),
+# and the worker, a daemon of its own user, gives a line with shell characters
+# (ours all quote) to `/bin/sh -c`, with stdout and stderr read from pipes, in
+# a process group of its own.
+
+# GEARMAN_USER: the worker's user (never root: that is the point).
+GEARMAN_USER=${GEARMAN_USER:-nobody}
+
+# nagios_command_line NAME: print the command_line of command NAME in
+# NAGIOS_COMMANDS (a definition's fields are tab- or space-separated).
+nagios_command_line() {
+	awk -v name="$1" '
+		/^[ \t]*define[ \t]+command[ \t]*\{/ { inblk = 1; cname = ""; cline = ""; next }
+		inblk && /^[ \t]*}/ {
+			inblk = 0
+			if (cname == name) { print cline; found = 1; exit }
+			next
+		}
+		inblk && $1 == "command_name" { cname = $2 }
+		inblk && $1 == "command_line" { sub(/^[ \t]*command_line[ \t]+/, ""); cline = $0 }
+		END { exit !found }' "$NAGIOS_COMMANDS"
+}
+
+# gearman_expand CHECK_COMMAND HOSTADDRESS USER1: print the command line that
+# the core hands to a worker for CHECK_COMMAND (NAME!ARG1!ARG2...), with
+# $USER1$, $HOSTADDRESS$ and each $ARGn$ replaced by its value, unquoted and
+# unescaped, as Nagios does.
+gearman_expand() {
+	local IFS='!' parts line i
+	read -r -a parts <<<"$1"
+	line=$(nagios_command_line "${parts[0]}") || {
+		printf 'no command %s in %s\n' "${parts[0]}" "$NAGIOS_COMMANDS" >&2
+		return 1
+	}
+	# A quoted replacement is literal: no & or \ of bash 5.2 in it.
+	line=${line//\$USER1\$/"$3"}
+	line=${line//\$HOSTADDRESS\$/"$2"}
+	for ((i = 1; i < ${#parts[@]}; i++)); do
+		line=${line//\$ARG$i\$/"${parts[i]}"}
+	done
+	# Nagios leaves no macro unexpanded: an $ARGn$ without a value is empty.
+	line=$(sed -E 's/\$ARG[0-9]+\$//g' <<<"$line")
+	printf '%s\n' "$line"
+}
+
+# gearman_user1: print the plugin directory as a worker's $USER1$: PLUGIN's
+# own directory when GEARMAN_USER can run it there, else a copy in a
+# directory of the file's (a build tree under a private home is not
+# reachable by another user).
+gearman_user1() {
+	local dir d
+	if setpriv --reuid="$GEARMAN_USER" --regid=nogroup --clear-groups -- \
+		test -x "$PLUGIN"; then
+		dirname "$PLUGIN"
+		return
+	fi
+	dir=$(consumers_dir)/gearman-plugins
+	mkdir -p "$dir" && cp "$PLUGIN" "$dir/check_tcpport" && chmod 755 "$dir" || return 1
+	# The worker's user may pass through (not list) bats's private directories.
+	d=$(dirname "$dir")
+	while [[ -n ${BATS_RUN_TMPDIR:-} && $d == "$BATS_RUN_TMPDIR"* ]]; do
+		chmod o+x "$d" || return 1
+		d=$(dirname "$d")
+	done
+	setpriv --reuid="$GEARMAN_USER" --regid=nogroup --clear-groups -- \
+		test -x "$dir/check_tcpport" || {
+		printf '%s cannot run %s\n' "$GEARMAN_USER" "$dir/check_tcpport" >&2
+		return 1
+	}
+	printf '%s\n' "$dir"
+}
+
+# gearman_run CHECK_COMMAND HOSTADDRESS: run CHECK_COMMAND as a worker
+# would, as GEARMAN_USER with a worker's bare environment; sets $status,
+# $output and $stderr (bats `run --separate-stderr`) and gearman_line (what
+# /bin/sh was given).
+gearman_run() {
+	local user1 env=(PATH=/usr/local/bin:/usr/bin:/bin)
+	user1=$(gearman_user1) || return 1
+	gearman_line=$(gearman_expand "$1" "$2" "$user1") || return 1
+	# A sanitizer build keeps its exit codes for findings.
+	[[ -z ${ASAN_OPTIONS:-} ]] || env+=("ASAN_OPTIONS=$ASAN_OPTIONS")
+	[[ -z ${UBSAN_OPTIONS:-} ]] || env+=("UBSAN_OPTIONS=$UBSAN_OPTIONS")
+	run --separate-stderr setpriv --reuid="$GEARMAN_USER" --regid=nogroup --clear-groups \
+		-- env -i "${env[@]}" setsid -w /bin/sh -c "$gearman_line" </dev/null
+}
+
+# ---------------------------------------------------------------------------
 # Zabbix: the agent with our UserParameter file.
 
 ZABBIX_DIR_SRC=${ZABBIX_DIR_SRC:-$CONSUMERS_SRCDIR/packaging/zabbix}
