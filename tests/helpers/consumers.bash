@@ -411,6 +411,56 @@ icinga_get() {
 	consumer_netns curl -sfk -u test:test -H 'Accept: application/json' "$ICINGA_API$1"
 }
 
+# icinga_port_services TEMPLATE: print the Services "open", "refused" and
+# "dropped" (tcpport_timeout 1) importing TEMPLATE, for the ports in OPEN,
+# REFUSED and DROPPED.
+icinga_port_services() {
+	cat <<-EOF
+		object Service "open" {
+			import "$1"
+			vars.tcpport_port = [ $OPEN ]
+		}
+		object Service "refused" {
+			import "$1"
+			vars.tcpport_port = [ $REFUSED ]
+		}
+		object Service "dropped" {
+			import "$1"
+			vars.tcpport_port = [ $DROPPED ]
+			vars.tcpport_timeout = 1
+		}
+	EOF
+}
+
+# icinga_assert_result open|refused|dropped PORT: the result read by
+# icinga_result is the plugin's for 127.0.0.1 port PORT when the port is
+# open, refused, or dropped with -t 1: state, exit code, output line and
+# perfdata; prints the result and fails if not.
+icinga_assert_result() {
+	local port=$2 ok=
+	case $1 in
+	open)
+		[[ $icinga_state == 0 && $icinga_exit == 0 &&
+			$icinga_output =~ ^TCP\ OK\ -\ [0-9.]+\ second\ response\ time\ on\ 127\.0\.0\.1\ port\ $port$ &&
+			$icinga_perfdata =~ ^time=[0-9.]+s\;\;\;0\;10$ ]] && ok=1
+		;;
+	refused)
+		[[ $icinga_state == 2 && $icinga_exit == 2 && -z $icinga_perfdata &&
+			$icinga_output == "TCP CRITICAL - connect to address 127.0.0.1 and port $port: Connection refused" ]] &&
+			ok=1
+		;;
+	dropped)
+		[[ $icinga_state == 2 && $icinga_exit == 2 && -z $icinga_perfdata &&
+			$icinga_output == "TCP CRITICAL - Socket timeout after 1 seconds while connecting to 127.0.0.1 port $port" ]] &&
+			ok=1
+		;;
+	esac
+	[[ -n $ok ]] && return 0
+	printf 'not the result of a port %s: state %s, exit %s, output %s, perfdata %s, from %s\n' \
+		"$1" "$icinga_state" "$icinga_exit" "$icinga_output" "$icinga_perfdata" "$icinga_source" >&2
+	return 1
+}
+
 # icinga_result [HOST!]SERVICE [SECONDS]: wait (default 30 s) until SERVICE of
 # HOST (default loopback) has a check result, then set (as globals)
 # icinga_state, icinga_exit, icinga_output, icinga_perfdata (the
@@ -422,6 +472,7 @@ icinga_result() {
 	wait_for "$limit" "a check result of Icinga service $service" _icinga_fetch "$service"
 }
 
+# shellcheck disable=SC2034 # the globals are read by the tests
 _icinga_fetch() {
 	local json
 	json=$(icinga_get "/v1/objects/services/$1?attrs=last_check_result") || return 1
@@ -432,7 +483,6 @@ _icinga_fetch() {
 	icinga_perfdata=$(jq -r '(.performance_data // []) | map(tostring) | join(" ")' <<<"$json")
 	icinga_command=$(jq -c '.command' <<<"$json")
 	icinga_source=$(jq -r '.check_source' <<<"$json")
-	# shellcheck disable=SC2034 # read by the tests
 	icinga_state=${icinga_state%.*} icinga_exit=${icinga_exit%.*}
 }
 
