@@ -8,7 +8,8 @@
 # changed, and no system service is touched.
 #
 #   Icinga 2     icinga2 daemon with -DConfiguration.*Dir overrides, our
-#                CheckCommand, results read back through its REST API (curl)
+#                CheckCommand, results read back through its REST API (curl);
+#                also a master and a satellite (icinga_cluster_start)
 #   Nagios 4     nagios4 with its own nagios.cfg, results read from status.dat
 #   Zabbix       zabbix_agentd with our UserParameter file, asked by zabbix_get;
 #                zabbix_proxy (passive, SQLite) running the template's items
@@ -23,6 +24,8 @@
 #   PLUGIN, TCPSERVER   from helpers/common (the build under test), as is now_ms
 #   CI                  "true": a missing program or root fails instead of skips
 #   CONSUMERS_SRCDIR    the source tree (default: the parent of tests/)
+#   CONSUMERS_NETNS     a pid (the namespace lab's holder): the consumers run, and
+#                       are asked, in its network and mount namespaces
 #
 # Debian packages: see CONSUMERS_PACKAGES below (zabbix_get comes with
 # zabbix-proxy-sqlite3 in Debian 12).  zabbix-server-pgsql is not among them:
@@ -111,12 +114,24 @@ _consumers_tree() {
 	done
 }
 
-# consumer_spawn NAME DIR COMMAND...: start COMMAND in the background with its
-# output in DIR/NAME.out; record its pid in DIR/NAME.spawned.
+# consumer_netns COMMAND...: run COMMAND in the consumers' network: the host's,
+# or that of process CONSUMERS_NETNS (the namespace lab's LAB_PID) when set.
+consumer_netns() {
+	if [[ -n ${CONSUMERS_NETNS:-} ]]; then
+		nsenter -t "$CONSUMERS_NETNS" -n -m -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# consumer_spawn NAME DIR COMMAND...: start COMMAND in the background (in the
+# consumers' network, see consumer_netns) with its output in DIR/NAME.out;
+# record its pid in DIR/NAME.spawned (nsenter execs COMMAND: the same pid).
 consumer_spawn() {
-	local name=$1 dir=$2
+	local name=$1 dir=$2 enter=()
 	shift 2
-	"$@" </dev/null >"$dir/$name.out" 2>&1 3>&- &
+	[[ -z ${CONSUMERS_NETNS:-} ]] || enter=(nsenter -t "$CONSUMERS_NETNS" -n -m --)
+	"${enter[@]}" "$@" </dev/null >"$dir/$name.out" 2>&1 3>&- &
 	printf '%s\n' "$!" >"$dir/$name.spawned"
 }
 
@@ -201,56 +216,72 @@ ICINGA_CONF=${ICINGA_CONF:-$CONSUMERS_SRCDIR/packaging/icinga2/check_tcpport.con
 # ICINGA_INCLUDE='include <plugins>; include <plugins-contrib>'.
 ICINGA_INCLUDE=${ICINGA_INCLUDE:-include \"$ICINGA_CONF\"}
 
-# icinga_start SERVICES: run icinga2 with the ITL, our CheckCommand, one host
-# "loopback" (address 127.0.0.1, address6 ::1, check_command dummy) and the
-# Icinga DSL in SERVICES (objects that may import the template "fast":
-# host loopback, check_command tcpport, checked every second).  Exports
-# ICINGA_DIR and ICINGA_API (https://127.0.0.1:PORT, user test, password test).
-icinga_start() {
-	local services=$1 dir port plugindir defs
-	dir=$(consumers_dir)/icinga2 || return 1
-	mkdir -p "$dir"/{etc,lib/certs,log,cache,spool,run} || return 1
-	plugindir=$(dirname "$PLUGIN")
-	defs=(
+# icinga_defs DIR: set the array icinga_defs to the -D options that put every
+# directory of an icinga2 instance under DIR (created here).
+icinga_defs() {
+	local dir=$1
+	mkdir -p "$dir"/{etc/zones.d,lib/certs,log,cache,spool,run} || return 1
+	icinga_defs=(
 		-DConfiguration.ConfigDir="$dir/etc" -DConfiguration.DataDir="$dir/lib"
+		-DConfiguration.ZonesDir="$dir/etc/zones.d"
 		-DConfiguration.LogDir="$dir/log" -DConfiguration.CacheDir="$dir/cache"
 		-DConfiguration.SpoolDir="$dir/spool" -DConfiguration.InitRunDir="$dir/run"
 		-DConfiguration.RunAsUser=root -DConfiguration.RunAsGroup=root
 	)
-	# The API's TLS identity: a CA of our own signs the node certificate, as
-	# `icinga2 node setup` would do.
-	icinga2 pki new-ca "${defs[@]}" >"$dir/pki.log" 2>&1 &&
-		icinga2 pki new-cert "${defs[@]}" --cn consumers.test \
-			--key "$dir/lib/certs/consumers.test.key" \
-			--csr "$dir/lib/certs/consumers.test.csr" >>"$dir/pki.log" 2>&1 &&
-		icinga2 pki sign-csr "${defs[@]}" --csr "$dir/lib/certs/consumers.test.csr" \
-			--cert "$dir/lib/certs/consumers.test.crt" >>"$dir/pki.log" 2>&1 &&
-		cp "$dir/lib/ca/ca.crt" "$dir/lib/certs/ca.crt" || {
+}
+
+# icinga_cert DIR NAME CADIR: the API's TLS identity of the instance in DIR:
+# key and certificate for NAME (its endpoint name) in DIR/lib/certs, signed by
+# the CA in CADIR/lib/ca (made there by `icinga2 pki new-ca` the first time),
+# and a copy of the CA certificate, as `icinga2 node setup` would leave them.
+icinga_cert() {
+	local dir=$1 name=$2 cadir=$3 certs=$1/lib/certs icinga_defs
+	icinga_defs "$dir" && icinga_defs "$cadir" || return 1
+	{
+		[[ -e $cadir/lib/ca/ca.crt ]] || icinga2 pki new-ca "${icinga_defs[@]}"
+	} >>"$dir/pki.log" 2>&1 &&
+		icinga2 pki new-cert "${icinga_defs[@]}" --cn "$name" \
+			--key "$certs/$name.key" --csr "$certs/$name.csr" >>"$dir/pki.log" 2>&1 &&
+		icinga2 pki sign-csr "${icinga_defs[@]}" --csr "$certs/$name.csr" \
+			--cert "$certs/$name.crt" >>"$dir/pki.log" 2>&1 &&
+		cp "$cadir/lib/ca/ca.crt" "$certs/ca.crt" || {
 		cat "$dir/pki.log" >&2
 		return 1
 	}
-	port=$(free_port) || return 1
-	cat >"$dir/etc/icinga2.conf" <<-EOF || return 1
-		const PluginDir = "$plugindir"
-		const PluginContribDir = "$plugindir"
-		const NodeName = "consumers.test"
-		const ZoneName = "consumers.test"
+}
+
+# icinga_node_conf NAME PORT PLUGINDIR [APILISTENER]: print the start of an
+# icinga2.conf for endpoint NAME in zone NAME: PluginDir, the ITL, our
+# CheckCommand, an API on 127.0.0.1:PORT (APILISTENER: more of its
+# attributes), API user test (password test) and the checker.
+icinga_node_conf() {
+	cat <<-EOF
+		const PluginDir = "$3"
+		const PluginContribDir = "$3"
+		const NodeName = "$1"
+		const ZoneName = "$1"
 
 		include <itl>
 		$ICINGA_INCLUDE
 
-		object Endpoint NodeName { }
-		object Zone ZoneName { endpoints = [ NodeName ] }
 		object ApiListener "api" {
 			bind_host = "127.0.0.1"
-			bind_port = $port
+			bind_port = $2
+			${4:-}
 		}
 		object ApiUser "test" {
 			password = "test"
 			permissions = [ "objects/query/*" ]
 		}
 		object CheckerComponent "checker" { }
+	EOF
+}
 
+# icinga_fast_objects: print the host "loopback" (address 127.0.0.1, address6
+# ::1, check_command dummy) and the template Service "fast" (host loopback,
+# check_command tcpport, checked every second, hard at the first result).
+icinga_fast_objects() {
+	cat <<-'EOF'
 		object Host "loopback" {
 			address = "127.0.0.1"
 			address6 = "::1"
@@ -264,63 +295,194 @@ icinga_start() {
 			retry_interval = 1s
 			max_check_attempts = 1
 		}
-		$services
 	EOF
-	# The configuration must validate on its own first (as in a package's
-	# reload), then the daemon runs in the foreground.
-	if ! icinga2 daemon -C -c "$dir/etc/icinga2.conf" "${defs[@]}" >"$dir/validate.log" 2>&1; then
+}
+
+# icinga_daemon NAME DIR: validate DIR/etc/icinga2.conf on its own (as a
+# package's reload does), then run `icinga2 daemon` in the foreground as
+# consumer NAME of DIR, and wait until its API (DIR/api.url) knows endpoint
+# NAME.
+icinga_daemon() {
+	local name=$1 dir=$2 icinga_defs
+	icinga_defs "$dir" || return 1
+	if ! consumer_netns icinga2 daemon -C -c "$dir/etc/icinga2.conf" "${icinga_defs[@]}" \
+		>"$dir/validate.log" 2>&1; then
 		grep -E 'critical|Error|^\S*\([0-9]+\)' "$dir/validate.log" >&2
 		return 1
 	fi
-	consumer_spawn icinga2 "$dir" icinga2 daemon -c "$dir/etc/icinga2.conf" "${defs[@]}"
-	printf 'https://127.0.0.1:%s\n' "$port" >"$dir/api.url"
-	icinga_env
-	if ! wait_for 30 "the Icinga 2 API on port $port" _icinga_ready; then
-		tail -n 20 "$dir/icinga2.out" >&2
+	consumer_spawn "$name" "$dir" icinga2 daemon -c "$dir/etc/icinga2.conf" "${icinga_defs[@]}"
+	if ! wait_for 30 "the Icinga 2 API of $name" _icinga_ready "$name" "$dir"; then
+		tail -n 20 "$dir/$name.out" >&2
 		return 1
 	fi
 }
 
-# icinga_env: set ICINGA_DIR and ICINGA_API of the running daemon (each bats
-# test is a process of its own; the daemon was started by an earlier one).
+# icinga_start SERVICES: run icinga2 with the ITL, our CheckCommand, the
+# objects of icinga_fast_objects and the Icinga DSL in SERVICES (objects that
+# may import the template "fast").  Exports ICINGA_DIR and ICINGA_API
+# (https://127.0.0.1:PORT, user test, password test).
+icinga_start() {
+	local services=$1 dir port
+	dir=$(consumers_dir)/icinga2 || return 1
+	icinga_cert "$dir" consumers.test "$dir" || return 1
+	port=$(free_port) || return 1
+	{
+		icinga_node_conf consumers.test "$port" "$(dirname "$PLUGIN")"
+		cat <<-EOF
+			object Endpoint NodeName { }
+			object Zone ZoneName { endpoints = [ NodeName ] }
+		EOF
+		icinga_fast_objects
+		printf '%s\n' "$services"
+	} >"$dir/etc/icinga2.conf" || return 1
+	printf 'https://127.0.0.1:%s\n' "$port" >"$dir/api.url"
+	icinga_daemon consumers.test "$dir" || return 1
+	icinga_env
+}
+
+# icinga_cluster_start SERVICES ZONE_SERVICES: run two icinga2 daemons, each
+# with its own directories, API port and certificate from one CA (made with
+# `icinga2 pki`): endpoint "master" in zone "master", and endpoint
+# "satellite" in zone "satellite" whose parent is "master".  The satellite
+# connects to the master and accepts commands and configuration from it.
+# Both read the ITL and our CheckCommand, but only the satellite's PluginDir
+# holds the plugin: the master's does not exist, so a check that runs on
+# the master cannot find it.  SERVICES is Icinga DSL in the master's own
+# configuration, next to icinga_fast_objects; ZONE_SERVICES goes into the
+# master's zones.d/satellite/, which the config sync delivers to the
+# satellite.  Exports ICINGA_DIR and ICINGA_API of the master.
+icinga_cluster_start() {
+	local services=$1 zone_services=$2 top master sat mport sport zones
+	top=$(consumers_dir) || return 1
+	master=$top/icinga2-master sat=$top/icinga2-satellite
+	icinga_cert "$master" master "$master" && icinga_cert "$sat" satellite "$master" || return 1
+	mport=$(free_port) && sport=$(free_port) || return 1
+	zones=$(
+		cat <<-EOF
+			object Endpoint "master" { host = "127.0.0.1"; port = $mport }
+			object Endpoint "satellite" { }
+			object Zone "master" { endpoints = [ "master" ] }
+			object Zone "satellite" { endpoints = [ "satellite" ]; parent = "master" }
+		EOF
+	)
+	{
+		icinga_node_conf master "$mport" "$master/no-plugins-here"
+		printf '%s\n' "$zones"
+		icinga_fast_objects
+		printf '%s\n' "$services"
+	} >"$master/etc/icinga2.conf" || return 1
+	mkdir -p "$master/etc/zones.d/satellite" &&
+		printf '%s\n' "$zone_services" >"$master/etc/zones.d/satellite/services.conf" || return 1
+	{
+		icinga_node_conf satellite "$sport" "$(dirname "$PLUGIN")" \
+			'accept_commands = true; accept_config = true'
+		printf '%s\n' "$zones"
+	} >"$sat/etc/icinga2.conf" || return 1
+	printf 'https://127.0.0.1:%s\n' "$mport" >"$master/api.url"
+	printf 'https://127.0.0.1:%s\n' "$sport" >"$sat/api.url"
+	# The master listens first: the satellite's first connection attempt
+	# then succeeds, instead of waiting for the next one 10 s later.
+	icinga_daemon master "$master" && icinga_daemon satellite "$sat" || return 1
+	icinga_env icinga2-master
+}
+
+# icinga_env [DIR]: set ICINGA_DIR and ICINGA_API of the running daemon
+# whose directory is DIR under consumers_dir (default icinga2): each bats test
+# is a process of its own, and the daemon was started by an earlier one.
 icinga_env() {
-	ICINGA_DIR=$(consumers_dir)/icinga2
+	ICINGA_DIR=$(consumers_dir)/${1:-icinga2}
 	ICINGA_API=$(cat "$ICINGA_DIR/api.url" 2>/dev/null)
 	export ICINGA_DIR ICINGA_API
 }
 
+# _icinga_ready NAME DIR: the API of consumer NAME of DIR knows endpoint NAME;
+# 99 (give up) when the daemon died.
 _icinga_ready() {
-	consumer_alive icinga2 "$ICINGA_DIR" || {
-		tail -n 20 "$ICINGA_DIR/icinga2.out" >&2
+	consumer_alive "$1" "$2" || {
+		tail -n 20 "$2/$1.out" >&2
 		return 99
 	}
-	curl -sfk -u test:test "$ICINGA_API/v1/objects/hosts/loopback?attrs=name" -o /dev/null
+	consumer_netns curl -sfk -u test:test "$(cat "$2/api.url")/v1/objects/endpoints/$1?attrs=name" \
+		-o /dev/null
 }
 
 # icinga_get PATH: GET from the API, print the JSON.
 icinga_get() {
-	curl -sfk -u test:test -H 'Accept: application/json' "$ICINGA_API$1"
+	consumer_netns curl -sfk -u test:test -H 'Accept: application/json' "$ICINGA_API$1"
 }
 
-# icinga_result SERVICE [SECONDS]: wait (default 30 s) until SERVICE of host
-# loopback has a check result, then set (as globals) icinga_state,
-# icinga_exit, icinga_output, icinga_perfdata (the performance_data strings
-# joined by spaces) and icinga_command (the argv, one JSON array).
+# icinga_port_services TEMPLATE: print the Services "open", "refused" and
+# "dropped" (tcpport_timeout 1) importing TEMPLATE, for the ports in OPEN,
+# REFUSED and DROPPED.
+icinga_port_services() {
+	cat <<-EOF
+		object Service "open" {
+			import "$1"
+			vars.tcpport_port = [ $OPEN ]
+		}
+		object Service "refused" {
+			import "$1"
+			vars.tcpport_port = [ $REFUSED ]
+		}
+		object Service "dropped" {
+			import "$1"
+			vars.tcpport_port = [ $DROPPED ]
+			vars.tcpport_timeout = 1
+		}
+	EOF
+}
+
+# icinga_assert_result open|refused|dropped PORT: the result read by
+# icinga_result is the plugin's for 127.0.0.1 port PORT when the port is
+# open, refused, or dropped with -t 1: state, exit code, output line and
+# perfdata; prints the result and fails if not.
+icinga_assert_result() {
+	local port=$2 ok=
+	case $1 in
+	open)
+		[[ $icinga_state == 0 && $icinga_exit == 0 &&
+			$icinga_output =~ ^TCP\ OK\ -\ [0-9.]+\ second\ response\ time\ on\ 127\.0\.0\.1\ port\ $port$ &&
+			$icinga_perfdata =~ ^time=[0-9.]+s\;\;\;0\;10$ ]] && ok=1
+		;;
+	refused)
+		[[ $icinga_state == 2 && $icinga_exit == 2 && -z $icinga_perfdata &&
+			$icinga_output == "TCP CRITICAL - connect to address 127.0.0.1 and port $port: Connection refused" ]] &&
+			ok=1
+		;;
+	dropped)
+		[[ $icinga_state == 2 && $icinga_exit == 2 && -z $icinga_perfdata &&
+			$icinga_output == "TCP CRITICAL - Socket timeout after 1 seconds while connecting to 127.0.0.1 port $port" ]] &&
+			ok=1
+		;;
+	esac
+	[[ -n $ok ]] && return 0
+	printf 'not the result of a port %s: state %s, exit %s, output %s, perfdata %s, from %s\n' \
+		"$1" "$icinga_state" "$icinga_exit" "$icinga_output" "$icinga_perfdata" "$icinga_source" >&2
+	return 1
+}
+
+# icinga_result [HOST!]SERVICE [SECONDS]: wait (default 30 s) until SERVICE of
+# HOST (default loopback) has a check result, then set (as globals)
+# icinga_state, icinga_exit, icinga_output, icinga_perfdata (the
+# performance_data strings joined by spaces), icinga_command (the argv, one
+# JSON array) and icinga_source (the endpoint that ran the check).
 icinga_result() {
 	local service=$1 limit=${2:-30}
+	[[ $service == *!* ]] || service=loopback!$service
 	wait_for "$limit" "a check result of Icinga service $service" _icinga_fetch "$service"
 }
 
+# shellcheck disable=SC2034 # the globals are read by the tests
 _icinga_fetch() {
 	local json
-	json=$(icinga_get "/v1/objects/services/loopback!$1?attrs=last_check_result") || return 1
+	json=$(icinga_get "/v1/objects/services/$1?attrs=last_check_result") || return 1
 	json=$(jq -ce '.results[0].attrs.last_check_result // empty' <<<"$json") || return 1
 	icinga_state=$(jq -r '.state' <<<"$json")
 	icinga_exit=$(jq -r '.exit_status' <<<"$json")
 	icinga_output=$(jq -r '.output' <<<"$json")
 	icinga_perfdata=$(jq -r '(.performance_data // []) | map(tostring) | join(" ")' <<<"$json")
 	icinga_command=$(jq -c '.command' <<<"$json")
-	# shellcheck disable=SC2034 # read by the tests
+	icinga_source=$(jq -r '.check_source' <<<"$json")
 	icinga_state=${icinga_state%.*} icinga_exit=${icinga_exit%.*}
 }
 
