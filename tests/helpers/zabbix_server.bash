@@ -103,20 +103,29 @@ zabbix_db_start() {
 		_zabbix_db_start "$dir" "$port"
 }
 
-# zabbix_server_start: run the database, zabbix_server (ExternalScripts
+# zabbix_server_start [proxies]: run the database, zabbix_server (ExternalScripts
 # holding PLUGIN as check_tcpport, through _zabbix_external_wrapper; config
-# cache reloaded every second) and
-# the frontend API.  Exports ZABBIX_SERVER_DIR, ZABBIX_SERVER_CONF, ZABBIX_API_URL.
+# cache reloaded every second) and the frontend API.  With "proxies", the
+# server's ExternalScripts is empty (the checks must run on proxies), and a
+# proxy poller gives passive proxies their configuration and takes their
+# values every second.  Exports ZABBIX_SERVER_DIR, ZABBIX_SERVER_CONF,
+# ZABBIX_SERVER_PORT, ZABBIX_API_URL.
 zabbix_server_start() {
-	local dir port webport
+	local dir port webport proxypollers=0 proxyfreq=
 	zabbix_server_unpack || return 1
 	# The postgres user must reach the cluster: not under the 0700 bats dirs.
 	dir=$(mktemp -d /tmp/check_tcpport-zabbix.XXXXXX) || return 1
 	printf '%s\n' "$dir" >"$(consumers_dir)/zabbix_server.dir"
 	chmod 755 "$dir" && chown postgres: "$dir" || return 1
 	zabbix_db_start "$dir" || return 1
-	mkdir -p "$dir/externalscripts" && _zabbix_external_wrapper "$dir" >"$dir/externalscripts/check_tcpport" &&
-		chmod 755 "$dir/externalscripts/check_tcpport" || return 1
+	mkdir -p "$dir/externalscripts" || return 1
+	if [[ ${1:-} == proxies ]]; then
+		proxypollers=1
+		proxyfreq=$'ProxyConfigFrequency=1\nProxyDataFrequency=1'
+	else
+		_zabbix_external_wrapper "$dir" >"$dir/externalscripts/check_tcpport" &&
+			chmod 755 "$dir/externalscripts/check_tcpport" || return 1
+	fi
 	port=$(free_port) || return 1
 	# One process of each kind that the tests need, none of the others.
 	cat >"$dir/zabbix_server.conf" <<-EOF || return 1
@@ -148,12 +157,13 @@ zabbix_server_start() {
 		StartLLDProcessors=1
 		StartHistoryPollers=1
 		StartDBSyncers=1
-		StartProxyPollers=0
+		StartProxyPollers=$proxypollers
+		$proxyfreq
 		StartODBCPollers=0
 		StartReportWriters=0
 	EOF
-	ZABBIX_SERVER_DIR=$dir ZABBIX_SERVER_CONF=$dir/zabbix_server.conf
-	export ZABBIX_SERVER_DIR ZABBIX_SERVER_CONF
+	ZABBIX_SERVER_DIR=$dir ZABBIX_SERVER_CONF=$dir/zabbix_server.conf ZABBIX_SERVER_PORT=$port
+	export ZABBIX_SERVER_DIR ZABBIX_SERVER_CONF ZABBIX_SERVER_PORT
 	consumer_spawn zabbix_server "$dir" "$ZABBIX_SERVER_ROOT/usr/sbin/zabbix_server" -f -c "$dir/zabbix_server.conf"
 	wait_for 30 "zabbix_server to start its pollers" zabbix_pollers_ready zabbix_server "$ZABBIX_SERVER_DIR" || return 1
 	zabbix_frontend_conf "$dir" "$port" || return 1
@@ -199,8 +209,9 @@ zabbix_server_env() {
 	local dir
 	dir=$(cat "$(consumers_dir)/zabbix_server.dir" 2>/dev/null) || return 1
 	ZABBIX_SERVER_DIR=$dir ZABBIX_SERVER_CONF=$dir/zabbix_server.conf
+	ZABBIX_SERVER_PORT=$(sed -n 's/^ListenPort=//p' "$ZABBIX_SERVER_CONF")
 	ZABBIX_API_URL=$(cat "$dir/api.url" 2>/dev/null)
-	export ZABBIX_SERVER_DIR ZABBIX_SERVER_CONF ZABBIX_API_URL
+	export ZABBIX_SERVER_DIR ZABBIX_SERVER_CONF ZABBIX_SERVER_PORT ZABBIX_API_URL
 }
 
 _zabbix_api_ready() {
@@ -216,7 +227,9 @@ _zabbix_api_ready() {
 # database and server of DIR, keeping what was there in DIR to put back.
 zabbix_frontend_conf() {
 	local dir=$1 port=$2
-	if [[ -e $ZABBIX_FRONTEND_CONF || -L $ZABBIX_FRONTEND_CONF ]]; then
+	# One of ours left by a run that was killed is no original to put back.
+	if [[ -e $ZABBIX_FRONTEND_CONF || -L $ZABBIX_FRONTEND_CONF ]] &&
+		! grep -q "^// Written by check_tcpport's tests" "$ZABBIX_FRONTEND_CONF" 2>/dev/null; then
 		cp -a -- "$ZABBIX_FRONTEND_CONF" "$dir/zabbix.conf.php.saved" || return 1
 	fi
 	touch "$dir/zabbix.conf.php.ours"
@@ -312,14 +325,26 @@ zabbix_import_template() {
 }
 
 # zabbix_host_add HOST MACRO=VALUE...: queue HOST (an agent interface on
-# 127.0.0.1 for {HOST.CONN}) with the host macros given, for zabbix_hosts_create.
+# 127.0.0.1 for {HOST.CONN}) with the host macros given, for zabbix_hosts_create;
+# monitored by the proxy whose id is ZABBIX_HOST_PROXY when that is set.
 zabbix_host_add() {
 	local host=$1
 	shift
-	printf '%s\n' "$@" | jq -R -s -c --arg h "$host" '{host: $h, macros: (split("\n") |
+	printf '%s\n' "$@" | jq -R -s -c --arg h "$host" --arg p "${ZABBIX_HOST_PROXY:-}" '{host: $h, macros: (split("\n") |
 		map(select(length > 0) | {macro: (split("=")[0]), value: (split("=")[1:] | join("="))})),
-		interfaces: [{type: 1, main: 1, useip: 1, ip: "127.0.0.1", dns: "", port: "10050"}]}' \
+		interfaces: [{type: 1, main: 1, useip: 1, ip: "127.0.0.1", dns: "", port: "10050"}]}
+		+ (if $p == "" then {} else {proxy_hostid: $p} end)' \
 		>>"$ZABBIX_SERVER_DIR/hosts.queue"
+}
+
+# zabbix_proxy_create NAME [PORT]: register the proxy NAME with the server and
+# print its id: active (it connects to the server), or passive (the server
+# connects to it on 127.0.0.1 PORT) when PORT is given.  Status 5 and 6 are
+# 6.0's active and passive proxy.
+zabbix_proxy_create() {
+	zabbix_api proxy.create "$(jq -n -c --arg h "$1" --arg p "${2:-}" 'if $p == "" then {host: $h, status: 5}
+		else {host: $h, status: 6, interface: {useip: 1, ip: "127.0.0.1", dns: "", port: $p}} end')" |
+		jq -r '.proxyids[0]'
 }
 
 # zabbix_hosts_create TEMPLATE: create the queued hosts in the group
