@@ -87,6 +87,7 @@ setup() {
 
 # _open_reaches_server MODE: the open port's values, checked on proxy-MODE,
 # are on the server, with no problem; the proxy ran the check.
+# shellcheck disable=SC2154 # zabbix_value, zabbix_item: set by helpers/zabbix_server.bash
 _open_reaches_server() {
 	zabbix_item_value "$1-open" check_tcpport.code
 	[[ $zabbix_value == 0 && $(jq -r .state <<<"$zabbix_item") == 0 ]]
@@ -103,6 +104,7 @@ _open_reaches_server() {
 
 # _refused_fires_on_server MODE: the refused port, checked on proxy-MODE,
 # opens the CRITICAL problem on the server.
+# shellcheck disable=SC2154 # zabbix_event, zabbix_trigger, zabbix_value: helpers/zabbix_server.bash
 _refused_fires_on_server() {
 	zabbix_problem "$1-refused" 'is CRITICAL'
 	[[ $zabbix_event == "check_tcpport: Port $REFUSED is CRITICAL" ]]
