@@ -882,31 +882,38 @@ zabbix_proxy_run() {
 	} | sqlite3 "$dir/proxy.db" || return 1
 	port=$(free_port) || return 1
 	{
-		printf '%s\n' "$@"
-		cat <<-EOF
-			ListenIP=127.0.0.1
-			ListenPort=$port
-			LogType=file
-			LogFile=$dir/zabbix_proxy.log
-			PidFile=$dir/zabbix_proxy.pid
-			SocketDir=$dir
-			DBName=$dir/proxy.db
-			ExternalScripts=$dir/externalscripts
-			AllowRoot=1
-			StartPollers=2
-			StartPollersUnreachable=1
-			StartTrappers=1
-			StartPingers=0
-			StartDiscoverers=0
-			StartHTTPPollers=0
-			StartODBCPollers=0
-			StartPreprocessors=1
-			Timeout=3
-			HousekeepingFrequency=0
-		EOF
+		printf '%s\n' "$@" "DBName=$dir/proxy.db" StartPreprocessors=1
+		zabbix_daemon_conf zabbix_proxy "$dir" "$port"
 	} >"$dir/zabbix_proxy.conf" || return 1
 	consumer_spawn zabbix_proxy "$dir" zabbix_proxy -f -c "$dir/zabbix_proxy.conf"
 	wait_for 20 "zabbix_proxy to start its pollers" zabbix_pollers_ready zabbix_proxy "$dir"
+}
+
+# zabbix_daemon_conf PROG DIR PORT: print the configuration lines that
+# zabbix_server and zabbix_proxy share in the tests: on 127.0.0.1 PORT, as
+# root, files in DIR, ExternalScripts DIR/externalscripts, Timeout 3 s, the
+# pollers an external check needs and none of the others.
+zabbix_daemon_conf() {
+	local prog=$1 dir=$2 port=$3
+	cat <<-EOF
+		ListenIP=127.0.0.1
+		ListenPort=$port
+		LogType=file
+		LogFile=$dir/$prog.log
+		PidFile=$dir/$prog.pid
+		SocketDir=$dir
+		ExternalScripts=$dir/externalscripts
+		AllowRoot=1
+		Timeout=3
+		HousekeepingFrequency=0
+		StartPollers=2
+		StartPollersUnreachable=1
+		StartTrappers=1
+		StartPingers=0
+		StartDiscoverers=0
+		StartHTTPPollers=0
+		StartODBCPollers=0
+	EOF
 }
 
 # zabbix_proxy_env: set ZABBIX_PROXY_DIR of the running proxy.

@@ -128,40 +128,26 @@ zabbix_server_start() {
 	fi
 	port=$(free_port) || return 1
 	# One process of each kind that the tests need, none of the others.
-	cat >"$dir/zabbix_server.conf" <<-EOF || return 1
-		ListenIP=127.0.0.1
-		ListenPort=$port
-		LogType=file
-		LogFile=$dir/zabbix_server.log
-		PidFile=$dir/zabbix_server.pid
-		SocketDir=$dir
-		DBHost=$dir
-		DBPort=$PG_PORT
-		DBName=zabbix
-		DBUser=postgres
-		ExternalScripts=$dir/externalscripts
-		AllowRoot=1
-		Timeout=3
-		CacheUpdateFrequency=1
-		HousekeepingFrequency=0
-		StartPollers=2
-		StartPollersUnreachable=1
-		StartTrappers=1
-		StartPingers=0
-		StartDiscoverers=0
-		StartHTTPPollers=0
-		StartTimers=1
-		StartEscalators=1
-		StartAlerters=1
-		StartPreprocessors=2
-		StartLLDProcessors=1
-		StartHistoryPollers=1
-		StartDBSyncers=1
-		StartProxyPollers=$proxypollers
-		$proxyfreq
-		StartODBCPollers=0
-		StartReportWriters=0
-	EOF
+	{
+		zabbix_daemon_conf zabbix_server "$dir" "$port"
+		cat <<-EOF
+			DBHost=$dir
+			DBPort=$PG_PORT
+			DBName=zabbix
+			DBUser=postgres
+			CacheUpdateFrequency=1
+			StartTimers=1
+			StartEscalators=1
+			StartAlerters=1
+			StartPreprocessors=2
+			StartLLDProcessors=1
+			StartHistoryPollers=1
+			StartDBSyncers=1
+			StartProxyPollers=$proxypollers
+			$proxyfreq
+			StartReportWriters=0
+			EOF
+	} >"$dir/zabbix_server.conf" || return 1
 	ZABBIX_SERVER_DIR=$dir ZABBIX_SERVER_CONF=$dir/zabbix_server.conf ZABBIX_SERVER_PORT=$port
 	export ZABBIX_SERVER_DIR ZABBIX_SERVER_CONF ZABBIX_SERVER_PORT
 	consumer_spawn zabbix_server "$dir" "$ZABBIX_SERVER_ROOT/usr/sbin/zabbix_server" -f -c "$dir/zabbix_server.conf"
