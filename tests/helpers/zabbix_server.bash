@@ -11,8 +11,10 @@
 # cached as a stopped data directory (a tar) so that later runs skip the
 # schema import.  The frontend (zabbix-frontend-php, php8.2-cli, php8.2-pgsql)
 # runs in PHP's built-in web server for its JSON-RPC API; Debian's frontend
-# reads its configuration from /etc/zabbix/zabbix.conf.php only, so that file
-# is written for the test and put back by zabbix_server_stop.
+# reads its configuration from /etc/zabbix/zabbix.conf.php only, so PHP runs
+# in a mount namespace of its own where a directory of the test is mounted on
+# /etc/zabbix: the machine's file is never touched, and two test files (or
+# two checkouts) can run servers at once.
 
 ZABBIX_SERVER_CACHE=${ZABBIX_SERVER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/check_tcpport}
 ZABBIX_SERVER_ROOT=$ZABBIX_SERVER_CACHE/zabbix-server-pgsql
@@ -154,7 +156,9 @@ zabbix_server_start() {
 	wait_for 30 "zabbix_server to start its pollers" zabbix_pollers_ready zabbix_server "$ZABBIX_SERVER_DIR" || return 1
 	zabbix_frontend_conf "$dir" "$port" || return 1
 	webport=$(free_port) || return 1
-	consumer_spawn php "$dir" php -S "127.0.0.1:$webport" -t "$ZABBIX_FRONTEND"
+	# shellcheck disable=SC2016 # expanded by that sh
+	consumer_spawn php "$dir" unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' \
+		sh "$dir/frontend-conf" "$(dirname "$ZABBIX_FRONTEND_CONF")" php -S "127.0.0.1:$webport" -t "$ZABBIX_FRONTEND"
 	ZABBIX_API_URL=http://127.0.0.1:$webport/api_jsonrpc.php
 	export ZABBIX_API_URL
 	wait_for 30 "the Zabbix API on port $webport" _zabbix_api_ready
@@ -209,20 +213,15 @@ _zabbix_api_ready() {
 	printf '%s\n' "$ZABBIX_API_URL" >"$ZABBIX_SERVER_DIR/api.url"
 }
 
-# zabbix_frontend_conf DIR SERVERPORT: write ZABBIX_FRONTEND_CONF for the
-# database and server of DIR, keeping what was there in DIR to put back.
+# zabbix_frontend_conf DIR SERVERPORT: write the frontend's configuration for
+# the database and server of DIR into DIR/frontend-conf, the directory that
+# PHP sees as the one of ZABBIX_FRONTEND_CONF.
 zabbix_frontend_conf() {
 	local dir=$1 port=$2
-	# One of ours left by a run that was killed is no original to put back.
-	if [[ -e $ZABBIX_FRONTEND_CONF || -L $ZABBIX_FRONTEND_CONF ]] &&
-		! grep -q "^// Written by check_tcpport's tests" "$ZABBIX_FRONTEND_CONF" 2>/dev/null; then
-		cp -a -- "$ZABBIX_FRONTEND_CONF" "$dir/zabbix.conf.php.saved" || return 1
-	fi
-	touch "$dir/zabbix.conf.php.ours"
-	cat >"$ZABBIX_FRONTEND_CONF" <<-EOF
+	mkdir -p "$dir/frontend-conf" || return 1
+	cat >"$dir/frontend-conf/$(basename "$ZABBIX_FRONTEND_CONF")" <<-EOF
 		<?php
-		// Written by check_tcpport's tests/helpers/zabbix_server.bash; the
-		// original comes back when the tests end.
+		// Written by check_tcpport's tests/helpers/zabbix_server.bash.
 		\$DB['TYPE'] = 'POSTGRESQL';
 		\$DB['SERVER'] = '$dir';
 		\$DB['PORT'] = '$PG_PORT';
@@ -247,8 +246,8 @@ zabbix_frontend_conf() {
 	EOF
 }
 
-# zabbix_server_stop: stop the frontend, the server and the database, put
-# ZABBIX_FRONTEND_CONF back as it was and remove the directory
+# zabbix_server_stop: stop the frontend, the server and the database and
+# remove the directory
 # (teardown_file; harmless when nothing was started).
 zabbix_server_stop() {
 	local dir
@@ -256,13 +255,6 @@ zabbix_server_stop() {
 	[[ -d $dir ]] || return 0
 	consumer_stop php "$dir"
 	consumer_stop zabbix_server "$dir"
-	if [[ -e $dir/zabbix.conf.php.ours ]]; then
-		if [[ -e $dir/zabbix.conf.php.saved || -L $dir/zabbix.conf.php.saved ]]; then
-			cp -a -- "$dir/zabbix.conf.php.saved" "$ZABBIX_FRONTEND_CONF"
-		else
-			rm -f -- "$ZABBIX_FRONTEND_CONF"
-		fi
-	fi
 	if [[ -e $dir/data/postmaster.pid ]]; then
 		_pg "$dir" pg_ctl -D "$dir/data" -w -m immediate stop >/dev/null 2>&1
 	fi
