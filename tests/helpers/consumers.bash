@@ -1101,10 +1101,28 @@ zabbix_template_sql() {
 # to PLUGIN named check_tcpport, and every item's delay forced to 1s.
 # Exports ZABBIX_PROXY_DIR.
 zabbix_proxy_start() {
-	local sql=$1 dir port schema=/usr/share/zabbix-proxy-sqlite3/schema.sql.gz
+	local sql=$1 dir
 	dir=$(consumers_dir)/zabbix_proxy || return 1
 	mkdir -p "$dir/externalscripts" || return 1
 	ln -sf "$PLUGIN" "$dir/externalscripts/check_tcpport" || return 1
+	zabbix_proxy_env
+	# Passive: the proxy waits for a server that never comes, but polls its
+	# items from the configuration already in its database, preprocesses
+	# them and keeps the values in proxy_history.
+	{
+		cat "$sql"
+		echo "UPDATE items SET delay = '1s' WHERE type <> 18;"
+	} | zabbix_proxy_run "$dir" ProxyMode=1 Server=127.0.0.1 Hostname=consumers-proxy
+}
+
+# zabbix_proxy_run DIR CONF...: run zabbix_proxy (SQLite) in DIR, listening
+# on a free port of 127.0.0.1, ExternalScripts DIR/externalscripts (the
+# caller fills it), its database the schema then the SQL read from stdin,
+# configured with the lines CONF (ProxyMode, Server, Hostname...) and those
+# every test proxy has: the pollers the template needs, none of the others.
+zabbix_proxy_run() {
+	local dir=$1 port schema=/usr/share/zabbix-proxy-sqlite3/schema.sql.gz
+	shift
 	[[ -r $schema ]] || {
 		echo "$schema is missing (zabbix-proxy-sqlite3)" >&2
 		return 1
@@ -1112,26 +1130,34 @@ zabbix_proxy_start() {
 	rm -f "$dir/proxy.db"
 	{
 		zcat "$schema"
-		cat "$sql"
-		echo "UPDATE items SET delay = '1s' WHERE type <> 18;"
+		cat
 	} | sqlite3 "$dir/proxy.db" || return 1
 	port=$(free_port) || return 1
-	# Passive: the proxy waits for a server that never comes, but polls its
-	# items from the configuration already in its database, preprocesses
-	# them and keeps the values in proxy_history.
-	cat >"$dir/zabbix_proxy.conf" <<-EOF || return 1
-		ProxyMode=1
-		Server=127.0.0.1
-		Hostname=consumers-proxy
+	{
+		printf '%s\n' "$@" "DBName=$dir/proxy.db" StartPreprocessors=1
+		zabbix_daemon_conf zabbix_proxy "$dir" "$port"
+	} >"$dir/zabbix_proxy.conf" || return 1
+	consumer_spawn zabbix_proxy "$dir" zabbix_proxy -f -c "$dir/zabbix_proxy.conf"
+	wait_for 20 "zabbix_proxy to start its pollers" zabbix_pollers_ready zabbix_proxy "$dir"
+}
+
+# zabbix_daemon_conf PROG DIR PORT: print the configuration lines that
+# zabbix_server and zabbix_proxy share in the tests: on 127.0.0.1 PORT, as
+# root, files in DIR, ExternalScripts DIR/externalscripts, Timeout 3 s, the
+# pollers an external check needs and none of the others.
+zabbix_daemon_conf() {
+	local prog=$1 dir=$2 port=$3
+	cat <<-EOF
 		ListenIP=127.0.0.1
 		ListenPort=$port
 		LogType=file
-		LogFile=$dir/zabbix_proxy.log
-		PidFile=$dir/zabbix_proxy.pid
+		LogFile=$dir/$prog.log
+		PidFile=$dir/$prog.pid
 		SocketDir=$dir
-		DBName=$dir/proxy.db
 		ExternalScripts=$dir/externalscripts
 		AllowRoot=1
+		Timeout=3
+		HousekeepingFrequency=0
 		StartPollers=2
 		StartPollersUnreachable=1
 		StartTrappers=1
@@ -1139,13 +1165,7 @@ zabbix_proxy_start() {
 		StartDiscoverers=0
 		StartHTTPPollers=0
 		StartODBCPollers=0
-		StartPreprocessors=1
-		Timeout=3
-		HousekeepingFrequency=0
 	EOF
-	zabbix_proxy_env
-	consumer_spawn zabbix_proxy "$dir" zabbix_proxy -f -c "$dir/zabbix_proxy.conf"
-	wait_for 20 "zabbix_proxy to start its pollers" zabbix_pollers_ready zabbix_proxy "$ZABBIX_PROXY_DIR"
 }
 
 # zabbix_proxy_env: set ZABBIX_PROXY_DIR of the running proxy.

@@ -11,8 +11,10 @@
 # cached as a stopped data directory (a tar) so that later runs skip the
 # schema import.  The frontend (zabbix-frontend-php, php8.2-cli, php8.2-pgsql)
 # runs in PHP's built-in web server for its JSON-RPC API; Debian's frontend
-# reads its configuration from /etc/zabbix/zabbix.conf.php only, so that file
-# is written for the test and put back by zabbix_server_stop.
+# reads its configuration from /etc/zabbix/zabbix.conf.php only, so PHP runs
+# in a mount namespace of its own where a directory of the test is mounted on
+# /etc/zabbix: the machine's file is never touched, and two test files (or
+# two checkouts) can run servers at once.
 
 ZABBIX_SERVER_CACHE=${ZABBIX_SERVER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/check_tcpport}
 ZABBIX_SERVER_ROOT=$ZABBIX_SERVER_CACHE/zabbix-server-pgsql
@@ -103,62 +105,60 @@ zabbix_db_start() {
 		_zabbix_db_start "$dir" "$port"
 }
 
-# zabbix_server_start: run the database, zabbix_server (ExternalScripts
+# zabbix_server_start [proxies]: run the database, zabbix_server (ExternalScripts
 # holding PLUGIN as check_tcpport, through _zabbix_external_wrapper; config
-# cache reloaded every second) and
-# the frontend API.  Exports ZABBIX_SERVER_DIR, ZABBIX_SERVER_CONF, ZABBIX_API_URL.
+# cache reloaded every second) and the frontend API.  With "proxies", the
+# server's ExternalScripts is empty (the checks must run on proxies), and a
+# proxy poller gives passive proxies their configuration and takes their
+# values every second.  Exports ZABBIX_SERVER_DIR, ZABBIX_SERVER_CONF,
+# ZABBIX_SERVER_PORT, ZABBIX_API_URL.
 zabbix_server_start() {
-	local dir port webport
+	local dir port webport proxypollers=0 proxyfreq=
 	zabbix_server_unpack || return 1
 	# The postgres user must reach the cluster: not under the 0700 bats dirs.
 	dir=$(mktemp -d /tmp/check_tcpport-zabbix.XXXXXX) || return 1
 	printf '%s\n' "$dir" >"$(consumers_dir)/zabbix_server.dir"
 	chmod 755 "$dir" && chown postgres: "$dir" || return 1
 	zabbix_db_start "$dir" || return 1
-	mkdir -p "$dir/externalscripts" && _zabbix_external_wrapper "$dir" >"$dir/externalscripts/check_tcpport" &&
-		chmod 755 "$dir/externalscripts/check_tcpport" || return 1
+	mkdir -p "$dir/externalscripts" || return 1
+	if [[ ${1:-} == proxies ]]; then
+		proxypollers=1
+		proxyfreq=$'ProxyConfigFrequency=1\nProxyDataFrequency=1'
+	else
+		_zabbix_external_wrapper "$dir" >"$dir/externalscripts/check_tcpport" &&
+			chmod 755 "$dir/externalscripts/check_tcpport" || return 1
+	fi
 	port=$(free_port) || return 1
 	# One process of each kind that the tests need, none of the others.
-	cat >"$dir/zabbix_server.conf" <<-EOF || return 1
-		ListenIP=127.0.0.1
-		ListenPort=$port
-		LogType=file
-		LogFile=$dir/zabbix_server.log
-		PidFile=$dir/zabbix_server.pid
-		SocketDir=$dir
-		DBHost=$dir
-		DBPort=$PG_PORT
-		DBName=zabbix
-		DBUser=postgres
-		ExternalScripts=$dir/externalscripts
-		AllowRoot=1
-		Timeout=3
-		CacheUpdateFrequency=1
-		HousekeepingFrequency=0
-		StartPollers=2
-		StartPollersUnreachable=1
-		StartTrappers=1
-		StartPingers=0
-		StartDiscoverers=0
-		StartHTTPPollers=0
-		StartTimers=1
-		StartEscalators=1
-		StartAlerters=1
-		StartPreprocessors=2
-		StartLLDProcessors=1
-		StartHistoryPollers=1
-		StartDBSyncers=1
-		StartProxyPollers=0
-		StartODBCPollers=0
-		StartReportWriters=0
-	EOF
-	ZABBIX_SERVER_DIR=$dir ZABBIX_SERVER_CONF=$dir/zabbix_server.conf
-	export ZABBIX_SERVER_DIR ZABBIX_SERVER_CONF
+	{
+		zabbix_daemon_conf zabbix_server "$dir" "$port"
+		cat <<-EOF
+			DBHost=$dir
+			DBPort=$PG_PORT
+			DBName=zabbix
+			DBUser=postgres
+			CacheUpdateFrequency=1
+			StartTimers=1
+			StartEscalators=1
+			StartAlerters=1
+			StartPreprocessors=2
+			StartLLDProcessors=1
+			StartHistoryPollers=1
+			StartDBSyncers=1
+			StartProxyPollers=$proxypollers
+			$proxyfreq
+			StartReportWriters=0
+			EOF
+	} >"$dir/zabbix_server.conf" || return 1
+	ZABBIX_SERVER_DIR=$dir ZABBIX_SERVER_CONF=$dir/zabbix_server.conf ZABBIX_SERVER_PORT=$port
+	export ZABBIX_SERVER_DIR ZABBIX_SERVER_CONF ZABBIX_SERVER_PORT
 	consumer_spawn zabbix_server "$dir" "$ZABBIX_SERVER_ROOT/usr/sbin/zabbix_server" -f -c "$dir/zabbix_server.conf"
 	wait_for 30 "zabbix_server to start its pollers" zabbix_pollers_ready zabbix_server "$ZABBIX_SERVER_DIR" || return 1
 	zabbix_frontend_conf "$dir" "$port" || return 1
 	webport=$(free_port) || return 1
-	consumer_spawn php "$dir" php -S "127.0.0.1:$webport" -t "$ZABBIX_FRONTEND"
+	# shellcheck disable=SC2016 # expanded by that sh
+	consumer_spawn php "$dir" unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' \
+		sh "$dir/frontend-conf" "$(dirname "$ZABBIX_FRONTEND_CONF")" php -S "127.0.0.1:$webport" -t "$ZABBIX_FRONTEND"
 	ZABBIX_API_URL=http://127.0.0.1:$webport/api_jsonrpc.php
 	export ZABBIX_API_URL
 	wait_for 30 "the Zabbix API on port $webport" _zabbix_api_ready
@@ -199,8 +199,9 @@ zabbix_server_env() {
 	local dir
 	dir=$(cat "$(consumers_dir)/zabbix_server.dir" 2>/dev/null) || return 1
 	ZABBIX_SERVER_DIR=$dir ZABBIX_SERVER_CONF=$dir/zabbix_server.conf
+	ZABBIX_SERVER_PORT=$(sed -n 's/^ListenPort=//p' "$ZABBIX_SERVER_CONF")
 	ZABBIX_API_URL=$(cat "$dir/api.url" 2>/dev/null)
-	export ZABBIX_SERVER_DIR ZABBIX_SERVER_CONF ZABBIX_API_URL
+	export ZABBIX_SERVER_DIR ZABBIX_SERVER_CONF ZABBIX_SERVER_PORT ZABBIX_API_URL
 }
 
 _zabbix_api_ready() {
@@ -212,18 +213,15 @@ _zabbix_api_ready() {
 	printf '%s\n' "$ZABBIX_API_URL" >"$ZABBIX_SERVER_DIR/api.url"
 }
 
-# zabbix_frontend_conf DIR SERVERPORT: write ZABBIX_FRONTEND_CONF for the
-# database and server of DIR, keeping what was there in DIR to put back.
+# zabbix_frontend_conf DIR SERVERPORT: write the frontend's configuration for
+# the database and server of DIR into DIR/frontend-conf, the directory that
+# PHP sees as the one of ZABBIX_FRONTEND_CONF.
 zabbix_frontend_conf() {
 	local dir=$1 port=$2
-	if [[ -e $ZABBIX_FRONTEND_CONF || -L $ZABBIX_FRONTEND_CONF ]]; then
-		cp -a -- "$ZABBIX_FRONTEND_CONF" "$dir/zabbix.conf.php.saved" || return 1
-	fi
-	touch "$dir/zabbix.conf.php.ours"
-	cat >"$ZABBIX_FRONTEND_CONF" <<-EOF
+	mkdir -p "$dir/frontend-conf" || return 1
+	cat >"$dir/frontend-conf/$(basename "$ZABBIX_FRONTEND_CONF")" <<-EOF
 		<?php
-		// Written by check_tcpport's tests/helpers/zabbix_server.bash; the
-		// original comes back when the tests end.
+		// Written by check_tcpport's tests/helpers/zabbix_server.bash.
 		\$DB['TYPE'] = 'POSTGRESQL';
 		\$DB['SERVER'] = '$dir';
 		\$DB['PORT'] = '$PG_PORT';
@@ -248,8 +246,8 @@ zabbix_frontend_conf() {
 	EOF
 }
 
-# zabbix_server_stop: stop the frontend, the server and the database, put
-# ZABBIX_FRONTEND_CONF back as it was and remove the directory
+# zabbix_server_stop: stop the frontend, the server and the database and
+# remove the directory
 # (teardown_file; harmless when nothing was started).
 zabbix_server_stop() {
 	local dir
@@ -257,13 +255,6 @@ zabbix_server_stop() {
 	[[ -d $dir ]] || return 0
 	consumer_stop php "$dir"
 	consumer_stop zabbix_server "$dir"
-	if [[ -e $dir/zabbix.conf.php.ours ]]; then
-		if [[ -e $dir/zabbix.conf.php.saved || -L $dir/zabbix.conf.php.saved ]]; then
-			cp -a -- "$dir/zabbix.conf.php.saved" "$ZABBIX_FRONTEND_CONF"
-		else
-			rm -f -- "$ZABBIX_FRONTEND_CONF"
-		fi
-	fi
 	if [[ -e $dir/data/postmaster.pid ]]; then
 		_pg "$dir" pg_ctl -D "$dir/data" -w -m immediate stop >/dev/null 2>&1
 	fi
@@ -312,14 +303,26 @@ zabbix_import_template() {
 }
 
 # zabbix_host_add HOST MACRO=VALUE...: queue HOST (an agent interface on
-# 127.0.0.1 for {HOST.CONN}) with the host macros given, for zabbix_hosts_create.
+# 127.0.0.1 for {HOST.CONN}) with the host macros given, for zabbix_hosts_create;
+# monitored by the proxy whose id is ZABBIX_HOST_PROXY when that is set.
 zabbix_host_add() {
 	local host=$1
 	shift
-	printf '%s\n' "$@" | jq -R -s -c --arg h "$host" '{host: $h, macros: (split("\n") |
+	printf '%s\n' "$@" | jq -R -s -c --arg h "$host" --arg p "${ZABBIX_HOST_PROXY:-}" '{host: $h, macros: (split("\n") |
 		map(select(length > 0) | {macro: (split("=")[0]), value: (split("=")[1:] | join("="))})),
-		interfaces: [{type: 1, main: 1, useip: 1, ip: "127.0.0.1", dns: "", port: "10050"}]}' \
+		interfaces: [{type: 1, main: 1, useip: 1, ip: "127.0.0.1", dns: "", port: "10050"}]}
+		+ (if $p == "" then {} else {proxy_hostid: $p} end)' \
 		>>"$ZABBIX_SERVER_DIR/hosts.queue"
+}
+
+# zabbix_proxy_create NAME [PORT]: register the proxy NAME with the server and
+# print its id: active (it connects to the server), or passive (the server
+# connects to it on 127.0.0.1 PORT) when PORT is given.  Status 5 and 6 are
+# 6.0's active and passive proxy.
+zabbix_proxy_create() {
+	zabbix_api proxy.create "$(jq -n -c --arg h "$1" --arg p "${2:-}" 'if $p == "" then {host: $h, status: 5}
+		else {host: $h, status: 6, interface: {useip: 1, ip: "127.0.0.1", dns: "", port: $p}} end')" |
+		jq -r '.proxyids[0]'
 }
 
 # zabbix_hosts_create TEMPLATE: create the queued hosts in the group
