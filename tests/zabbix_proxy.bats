@@ -63,8 +63,14 @@ _proxy_start() {
 		port=$(sed -n 's/^ListenPort=//p' "$dir/zabbix_proxy.conf")
 		id=$(zabbix_proxy_create proxy-passive "$port") || return 1
 	fi
-	ZABBIX_HOST_PROXY=$id zabbix_host_add "$mode-open" "${every[@]}" "{\$TCPPORT.PORTS}=$OPEN"
+	# The open host's no-data period is short: the last test stops the active proxy.
+	ZABBIX_HOST_PROXY=$id zabbix_host_add "$mode-open" "${every[@]}" "{\$TCPPORT.PORTS}=$OPEN" \
+		"{\$TCPPORT.NODATA}=10s"
 	ZABBIX_HOST_PROXY=$id zabbix_host_add "$mode-refused" "${every[@]}" "{\$TCPPORT.PORTS}=$REFUSED" \
+		"{\$TCPPORT.FAILURES}=#2"
+	# A port that nothing holds: refused until a test opens it.
+	port=$(free_port) && printf '%s\n' "$port" >"$dir/flip.port" || return 1
+	ZABBIX_HOST_PROXY=$id zabbix_host_add "$mode-flip" "${every[@]}" "{\$TCPPORT.PORTS}=$port" \
 		"{\$TCPPORT.FAILURES}=#2"
 }
 
@@ -150,4 +156,45 @@ _server_check_fails() {
 # bats test_tags=root,slow,consumers
 @test "zabbix passive proxy: a refused port fires the CRITICAL trigger on the server" {
 	_refused_fires_on_server passive
+}
+
+# _flip_resolves MODE: the refused port of MODE-flip opens; new values, not a
+# replay of old ones, reach the server and resolve the CRITICAL problem.
+_flip_resolves() {
+	local port
+	port=$(cat "$(consumers_dir)/proxy-$1/flip.port")
+	zabbix_problem "$1-flip" 'is CRITICAL' 60
+	[[ $zabbix_event == "check_tcpport: Port $port is CRITICAL" ]]
+	server_start accept 127.0.0.1 -p "$port" -l 600 >/dev/null
+	zabbix_item_is "$1-flip" check_tcpport.code 0
+	zabbix_item_value "$1-flip" check_tcpport.message
+	[[ $zabbix_value =~ ^[0-9.]+\ second\ response\ time\ on\ 127\.0\.0\.1\ port\ $port$ ]]
+	wait_for 30 "the CRITICAL problem of $1-flip to resolve" _no_problem "$1-flip"
+}
+
+_no_problem() {
+	[[ -z $(zabbix_problems "$1") ]]
+}
+
+# bats test_tags=root,slow,consumers
+@test "zabbix active proxy: a refused port that opens resolves its problem on the server" {
+	_flip_resolves active
+}
+
+# bats test_tags=root,slow,consumers
+@test "zabbix passive proxy: a refused port that opens resolves its problem on the server" {
+	_flip_resolves passive
+}
+
+# Last: it stops the active proxy.
+# bats test_tags=root,slow,consumers
+@test "zabbix active proxy down: the no-data problem opens on the server, the last OK does not stand" {
+	zabbix_item_is active-open check_tcpport.code 0
+	run -0 zabbix_problems active-open
+	[[ -z $output ]]
+	consumer_stop zabbix_proxy "$(consumers_dir)/proxy-active"
+	# nodata(...,"strict"): without "strict", Zabbix waits for the proxy to come back.
+	zabbix_problem active-open 'No data for 10s' 100
+	[[ $zabbix_event == 'check_tcpport: No data for 10s' ]]
+	[[ $(jq -r .priority <<<"$zabbix_trigger") == 3 ]] # AVERAGE
 }
