@@ -387,13 +387,37 @@ gearman_up() {
 # bats test_tags=root,consumers
 @test "mod_gearman worker: shell characters in a macro stay inside their quotes: nothing else runs" {
 	gearman_up
-	local mark=$BATS_TEST_TMPDIR/ran
-	gearman_run "check_tcpport!$OPEN;touch $mark" 127.0.0.1
+	# A directory the worker's user may write to: a command that did run would
+	# leave its mark.
+	local marks=$(consumers_dir)/gearman-marks
+	mkdir -p "$marks" && chown "$GEARMAN_USER" "$marks" && gearman_reachable "$marks"
+	gearman_run "check_tcpport!$OPEN;touch $marks/semicolon" 127.0.0.1
 	[[ $status == 3 && -z $stderr ]]
-	[[ $output == "TCP UNKNOWN - invalid port '$OPEN;touch $mark': "* ]]
-	gearman_run "check_tcpport!\$(touch $mark)" '127.0.0.1`touch '"$mark"'`'
-	[[ $status == 3 && $output == "TCP UNKNOWN - "* ]]
-	[[ ! -e $mark ]]
+	[[ $output == "TCP UNKNOWN - invalid port"*" '$OPEN;touch $marks/semicolon': "* ]]
+	gearman_run "check_tcpport!\$(touch $marks/dollar)" '127.0.0.1`touch '"$marks/backquote"'`'
+	[[ $status == 3 && -z $stderr && $output == "TCP UNKNOWN - "* ]]
+	run -0 find "$marks" -mindepth 1
+	[[ -z $output ]]
+	# The check of the check: unquoted, the same value does run.
+	run setpriv --reuid="$GEARMAN_USER" --regid=nogroup --clear-groups -- \
+		/bin/sh -c "true $OPEN;touch $marks/control"
+	[[ -e $marks/control ]]
+}
+
+# bats test_tags=root,consumers
+@test "mod_gearman worker: every macro of every packaged command line is single-quoted" {
+	local name line bare count=0
+	while read -r name; do
+		line=$(nagios_command_line "$name")
+		# What is left outside single quotes: only $USER1$ (resource.cfg) may be there.
+		bare=$(sed "s/'[^']*'//g" <<<"$line" | grep -o '\$[A-Z0-9_]*\$' | grep -v -x '\$USER1\$' || true)
+		if [[ -n $bare ]]; then
+			printf '%s: unquoted %s in: %s\n' "$name" "$bare" "$line" >&2
+			return 1
+		fi
+		count=$((count + 1))
+	done < <(awk '$1 == "command_name" { print $2 }' "$NAGIOS_COMMANDS")
+	((count == 4))
 }
 
 # ---------------------------------------------------------------------------

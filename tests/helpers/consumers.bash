@@ -178,6 +178,14 @@ consumer_once() {
 		cat "$dir/$name.broken" >&2
 		return 1
 	fi
+	# A start that a test's time limit cut short is broken too: starting again
+	# would leave the first attempt's processes to nobody.
+	if [[ -e $dir/$name.starting ]]; then
+		printf '%s did not start within the time limit of the test that started it\n' "$name" |
+			tee "$dir/$name.broken" >&2
+		return 1
+	fi
+	touch "$dir/$name.starting" || return 1
 	if "$fn" 2>"$dir/$name.start.err"; then
 		touch "$dir/$name.up"
 		return 0
@@ -271,7 +279,7 @@ icinga_node_conf() {
 		}
 		object ApiUser "test" {
 			password = "test"
-			permissions = [ "objects/query/*" ]
+			permissions = [ "objects/query/*", "actions/reschedule-check" ]
 		}
 		object CheckerComponent "checker" { }
 	EOF
@@ -411,6 +419,18 @@ icinga_get() {
 	consumer_netns curl -sfk -u test:test -H 'Accept: application/json' "$ICINGA_API$1"
 }
 
+# icinga_check_now HOST!SERVICE: ask Icinga to check SERVICE now, whatever its
+# schedule says (a remote check lost in a reload delays the next one by the
+# command timeout plus 30 s).
+icinga_check_now() {
+	local filter
+	filter=$(jq -n -c --arg h "${1%%!*}" --arg s "${1#*!}" \
+		'{type: "Service", filter: "host.name == h && service.name == s",
+		  filter_vars: {h: $h, s: $s}, force: true}')
+	consumer_netns curl -sfk -u test:test -H 'Accept: application/json' -X POST \
+		-d "$filter" "$ICINGA_API/v1/actions/reschedule-check" >/dev/null
+}
+
 # icinga_port_services TEMPLATE: print the Services "open", "refused" and
 # "dropped" (tcpport_timeout 1) importing TEMPLATE, for the ports in OPEN,
 # REFUSED and DROPPED.
@@ -462,7 +482,8 @@ icinga_assert_result() {
 }
 
 # icinga_result [HOST!]SERVICE [SECONDS]: wait (default 30 s) until SERVICE of
-# HOST (default loopback) has a check result, then set (as globals)
+# HOST (default loopback) has a check result (one that started at ICINGA_SINCE,
+# seconds since the epoch, or later, when that is set), then set (as globals)
 # icinga_state, icinga_exit, icinga_output, icinga_perfdata (the
 # performance_data strings joined by spaces), icinga_command (the argv, one
 # JSON array) and icinga_source (the endpoint that ran the check).
@@ -477,6 +498,11 @@ _icinga_fetch() {
 	local json
 	json=$(icinga_get "/v1/objects/services/$1?attrs=last_check_result") || return 1
 	json=$(jq -ce '.results[0].attrs.last_check_result // empty' <<<"$json") || return 1
+	# A result from before ICINGA_SINCE is not the one waited for.
+	if [[ -n ${ICINGA_SINCE:-} ]]; then
+		jq -e --argjson since "$ICINGA_SINCE" '.execution_start >= $since' <<<"$json" >/dev/null ||
+			return 1
+	fi
 	icinga_state=$(jq -r '.state' <<<"$json")
 	icinga_exit=$(jq -r '.exit_status' <<<"$json")
 	icinga_output=$(jq -r '.output' <<<"$json")
@@ -692,7 +718,7 @@ gearman_expand() {
 # directory of the file's (a build tree under a private home is not
 # reachable by another user).
 gearman_user1() {
-	local dir d
+	local dir
 	if setpriv --reuid="$GEARMAN_USER" --regid=nogroup --clear-groups -- \
 		test -x "$PLUGIN"; then
 		dirname "$PLUGIN"
@@ -700,18 +726,24 @@ gearman_user1() {
 	fi
 	dir=$(consumers_dir)/gearman-plugins
 	mkdir -p "$dir" && cp "$PLUGIN" "$dir/check_tcpport" && chmod 755 "$dir" || return 1
-	# The worker's user may pass through (not list) bats's private directories.
-	d=$(dirname "$dir")
-	while [[ -n ${BATS_RUN_TMPDIR:-} && $d == "$BATS_RUN_TMPDIR"* ]]; do
-		chmod o+x "$d" || return 1
-		d=$(dirname "$d")
-	done
+	gearman_reachable "$dir" || return 1
 	setpriv --reuid="$GEARMAN_USER" --regid=nogroup --clear-groups -- \
 		test -x "$dir/check_tcpport" || {
 		printf '%s cannot run %s\n' "$GEARMAN_USER" "$dir/check_tcpport" >&2
 		return 1
 	}
 	printf '%s\n' "$dir"
+}
+
+# gearman_reachable DIR: let the worker's user pass through (not list) the
+# private directories of bats above DIR.
+gearman_reachable() {
+	local d
+	d=$(dirname "$1")
+	while [[ -n ${BATS_RUN_TMPDIR:-} && $d == "$BATS_RUN_TMPDIR"* ]]; do
+		chmod o+x "$d" || return 1
+		d=$(dirname "$d")
+	done
 }
 
 # gearman_run CHECK_COMMAND HOSTADDRESS: run CHECK_COMMAND as a worker
