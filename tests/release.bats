@@ -17,7 +17,7 @@ licensed_files() {
 	for f in "$top"/plugin/*.[ch] "$top"/plugin/*.in "$top"/tests/*.bats \
 		"$top"/tests/helpers/*.bash "$top"/tests/helpers/*.sh "$top"/tests/helpers/*.c \
 		"$top"/tests/unit/*.[ch] "$top"/tests/fuzz/*.[ch] "$top"/tests/fuzz/run \
-		"$top"/tests/analyze "$top"/tests/differential "$top"/bench/run "$top"/bench/*.c \
+		"$top"/tests/analyze "$top"/tests/differential "$top"/bench/run "$top"/bench/scale "$top"/bench/*.c \
 		"$top"/configure.ac "$top"/Makefile.am "$top"/bootstrap "$top"/build-aux/install-deps \
 		"$top"/packaging/debian/rules "$top"/packaging/rpm/*.spec.in \
 		"$top"/packaging/nagios/*.cfg "$top"/packaging/icinga2/*.conf \
