@@ -325,6 +325,10 @@ icinga_daemon() {
 	fi
 }
 
+# ICINGA_NODE: the endpoint name of the instance icinga_start runs, and the name
+# consumer_spawn records its daemon under (ICINGA_DIR/ICINGA_NODE.spawned).
+ICINGA_NODE=consumers.test
+
 # icinga_start SERVICES: run icinga2 with the ITL, our CheckCommand, the
 # objects of icinga_fast_objects and the Icinga DSL in SERVICES (objects that
 # may import the template "fast").  Exports ICINGA_DIR and ICINGA_API
@@ -332,10 +336,10 @@ icinga_daemon() {
 icinga_start() {
 	local services=$1 dir port
 	dir=$(consumers_dir)/icinga2 || return 1
-	icinga_cert "$dir" consumers.test "$dir" || return 1
+	icinga_cert "$dir" "$ICINGA_NODE" "$dir" || return 1
 	port=$(free_port) || return 1
 	{
-		icinga_node_conf consumers.test "$port" "$(dirname "$PLUGIN")"
+		icinga_node_conf "$ICINGA_NODE" "$port" "$(dirname "$PLUGIN")"
 		cat <<-EOF
 			object Endpoint NodeName { }
 			object Zone ZoneName { endpoints = [ NodeName ] }
@@ -344,7 +348,7 @@ icinga_start() {
 		printf '%s\n' "$services"
 	} >"$dir/etc/icinga2.conf" || return 1
 	printf 'https://127.0.0.1:%s\n' "$port" >"$dir/api.url"
-	icinga_daemon consumers.test "$dir" || return 1
+	icinga_daemon "$ICINGA_NODE" "$dir" || return 1
 	icinga_env
 }
 
