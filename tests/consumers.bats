@@ -344,7 +344,7 @@ nagios_up() {
 gearman_up() {
 	consumer_require "mod_gearman worker" setpriv setsid
 	# The point of the user: the checks must not need root.
-	run -0 setpriv --reuid="$GEARMAN_USER" --regid=nogroup --clear-groups -- id -u
+	run -0 as_gearman_user id -u
 	[[ $output != 0 ]]
 }
 
@@ -399,8 +399,7 @@ gearman_up() {
 	run -0 find "$marks" -mindepth 1
 	[[ -z $output ]]
 	# The check of the check: unquoted, the same value does run.
-	run setpriv --reuid="$GEARMAN_USER" --regid=nogroup --clear-groups -- \
-		/bin/sh -c "true $OPEN;touch $marks/control"
+	run as_gearman_user /bin/sh -c "true $OPEN;touch $marks/control"
 	[[ -e $marks/control ]]
 }
 

@@ -114,24 +114,30 @@ _consumers_tree() {
 	done
 }
 
-# consumer_netns COMMAND...: run COMMAND in the consumers' network: the host's,
-# or that of process CONSUMERS_NETNS (the namespace lab's LAB_PID) when set.
+# _consumers_enter: set the array consumers_enter to the command prefix that
+# enters the consumers' network: none for the host's, nsenter into that of
+# process CONSUMERS_NETNS (the namespace lab's LAB_PID) when set.  nsenter
+# execs the command: it keeps nsenter's pid.
+_consumers_enter() {
+	consumers_enter=()
+	[[ -z ${CONSUMERS_NETNS:-} ]] || consumers_enter=(nsenter -t "$CONSUMERS_NETNS" -n -m --)
+}
+
+# consumer_netns COMMAND...: run COMMAND in the consumers' network.
 consumer_netns() {
-	if [[ -n ${CONSUMERS_NETNS:-} ]]; then
-		nsenter -t "$CONSUMERS_NETNS" -n -m -- "$@"
-	else
-		"$@"
-	fi
+	local consumers_enter
+	_consumers_enter
+	"${consumers_enter[@]}" "$@"
 }
 
 # consumer_spawn NAME DIR COMMAND...: start COMMAND in the background (in the
 # consumers' network, see consumer_netns) with its output in DIR/NAME.out;
-# record its pid in DIR/NAME.spawned (nsenter execs COMMAND: the same pid).
+# record its pid in DIR/NAME.spawned (the command's own: no shell between).
 consumer_spawn() {
-	local name=$1 dir=$2 enter=()
+	local name=$1 dir=$2 consumers_enter
 	shift 2
-	[[ -z ${CONSUMERS_NETNS:-} ]] || enter=(nsenter -t "$CONSUMERS_NETNS" -n -m --)
-	"${enter[@]}" "$@" </dev/null >"$dir/$name.out" 2>&1 3>&- &
+	_consumers_enter
+	"${consumers_enter[@]}" "$@" </dev/null >"$dir/$name.out" 2>&1 3>&- &
 	printf '%s\n' "$!" >"$dir/$name.spawned"
 }
 
@@ -414,13 +420,18 @@ _icinga_ready() {
 		tail -n 20 "$2/$1.out" >&2
 		return 99
 	}
-	consumer_netns curl -sfk -u test:test "$(cat "$2/api.url")/v1/objects/endpoints/$1?attrs=name" \
-		-o /dev/null
+	_icinga_curl "$(cat "$2/api.url")/v1/objects/endpoints/$1?attrs=name" -o /dev/null
+}
+
+# _icinga_curl URL [CURL OPTIONS...]: ask an Icinga 2 API as user test, in the
+# consumers' network (its certificate is our own CA's: not verified).
+_icinga_curl() {
+	consumer_netns curl -sfk -u test:test -H 'Accept: application/json' "$@"
 }
 
 # icinga_get PATH: GET from the API, print the JSON.
 icinga_get() {
-	consumer_netns curl -sfk -u test:test -H 'Accept: application/json' "$ICINGA_API$1"
+	_icinga_curl "$ICINGA_API$1"
 }
 
 # icinga_check_now HOST!SERVICE: ask Icinga to check SERVICE now, whatever its
@@ -431,8 +442,7 @@ icinga_check_now() {
 	filter=$(jq -n -c --arg h "${1%%!*}" --arg s "${1#*!}" \
 		'{type: "Service", filter: "host.name == h && service.name == s",
 		  filter_vars: {h: $h, s: $s}, force: true}')
-	consumer_netns curl -sfk -u test:test -H 'Accept: application/json' -X POST \
-		-d "$filter" "$ICINGA_API/v1/actions/reschedule-check" >/dev/null
+	_icinga_curl "$ICINGA_API/v1/actions/reschedule-check" -X POST -d "$filter" >/dev/null
 }
 
 # icinga_port_services TEMPLATE: print the Services "open", "refused" and
@@ -680,6 +690,11 @@ _nagios_fetch() {
 # GEARMAN_USER: the worker's user (never root: that is the point).
 GEARMAN_USER=${GEARMAN_USER:-nobody}
 
+# as_gearman_user COMMAND...: run COMMAND as GEARMAN_USER, with no other group.
+as_gearman_user() {
+	setpriv --reuid="$GEARMAN_USER" --regid=nogroup --clear-groups -- "$@"
+}
+
 # nagios_command_line NAME: print the command_line of command NAME in
 # NAGIOS_COMMANDS (a definition's fields are tab- or space-separated).
 nagios_command_line() {
@@ -723,16 +738,14 @@ gearman_expand() {
 # reachable by another user).
 gearman_user1() {
 	local dir
-	if setpriv --reuid="$GEARMAN_USER" --regid=nogroup --clear-groups -- \
-		test -x "$PLUGIN"; then
+	if as_gearman_user test -x "$PLUGIN"; then
 		dirname "$PLUGIN"
 		return
 	fi
 	dir=$(consumers_dir)/gearman-plugins
 	mkdir -p "$dir" && cp "$PLUGIN" "$dir/check_tcpport" && chmod 755 "$dir" || return 1
 	gearman_reachable "$dir" || return 1
-	setpriv --reuid="$GEARMAN_USER" --regid=nogroup --clear-groups -- \
-		test -x "$dir/check_tcpport" || {
+	as_gearman_user test -x "$dir/check_tcpport" || {
 		printf '%s cannot run %s\n' "$GEARMAN_USER" "$dir/check_tcpport" >&2
 		return 1
 	}
@@ -761,8 +774,8 @@ gearman_run() {
 	# A sanitizer build keeps its exit codes for findings.
 	[[ -z ${ASAN_OPTIONS:-} ]] || env+=("ASAN_OPTIONS=$ASAN_OPTIONS")
 	[[ -z ${UBSAN_OPTIONS:-} ]] || env+=("UBSAN_OPTIONS=$UBSAN_OPTIONS")
-	run --separate-stderr setpriv --reuid="$GEARMAN_USER" --regid=nogroup --clear-groups \
-		-- env -i "${env[@]}" setsid -w /bin/sh -c "$gearman_line" </dev/null
+	run --separate-stderr as_gearman_user env -i "${env[@]}" setsid -w /bin/sh -c "$gearman_line" \
+		</dev/null
 }
 
 # ---------------------------------------------------------------------------
