@@ -31,6 +31,7 @@ static void failure_message(struct outbuf *o, const struct run *run, const struc
 static void shown_reply(struct outbuf *o, const struct run *run, const struct target *t);
 static void reply_text(struct outbuf *o, const struct converse *c);
 static void summary_message(struct outbuf *o, const struct run *run);
+static void unchecked_words(struct outbuf *o, const struct run *run);
 static void short_words(struct outbuf *o, const struct run *run, const struct target *t);
 static const char *targets_noun(const struct run *run);
 static void perf_items(struct description *d, const struct run *run);
@@ -295,6 +296,7 @@ summary_message(struct outbuf *o, const struct run *run)
 	size_t failed = s->total - s->ok, named = 0;
 	const struct target *slowest = NULL;
 
+	unchecked_words(o, run);
 	if (failed == 0) {
 		out_fmt(o, "%zu of %zu %s OK", s->ok, s->total, targets_noun(run));
 		if (s->needed > s->ok)
@@ -335,6 +337,27 @@ summary_message(struct outbuf *o, const struct run *run)
 	}
 	if (failed > named)
 		out_fmt(o, ", and %zu more", failed - named);
+}
+
+/* --addresses=all with a name past the cap: which addresses were never checked, first,
+ * as they are why the run cannot be OK. "8 of 40 addresses of big not checked: at most
+ * 32 per name; " */
+static void
+unchecked_words(struct outbuf *o, const struct run *run)
+{
+	size_t named = 0;
+
+	if (run->summary.unchecked == 0)
+		return;
+	for (size_t h = 0; h < run->opts.nhosts && h < RESOLVE_MAX_HOSTS; h++) {
+		const struct resolution *res = &run->resolutions[h];
+		if (res->unused == 0 || res->unix_socket)
+			continue;
+		out_fmt(o, "%s%zu of %zu addresses of ", named++ > 0 ? ", " : "", res->unused,
+			res->count + res->unused);
+		out_escaped(o, run->opts.hosts[h], HOST_SHOW_MAX);
+	}
+	out_fmt(o, " not checked: at most %d per name; ", RESOLVE_MAX_ADDRESSES);
 }
 
 /* A failed target's outcome in a word or two, for the summary. */

@@ -16,6 +16,7 @@ struct summary {
 	size_t total;	/* targets */
 	size_t ok;	/* targets whose state is OK */
 	size_t needed;	/* targets that must be OK: all, or --min-ok */
+	size_t unchecked; /* --addresses=all: targets of the addresses past the cap per name */
 };
 
 struct summary evaluate(const struct options *opts, const struct resolution *resolutions,
