@@ -91,3 +91,91 @@ setup() {
 	run -3 lab_exec "$PLUGIN" -H 127.0.0.1 -p 80 -b 192.0.2.1
 	[ "$output" = "TCP UNKNOWN - cannot bind to source address 192.0.2.1: Cannot assign requested address" ]
 }
+
+# big_name PORT: big.test gets 40 IPv4 addresses (127.0.0.1 to .40, in that order), more
+# than the 32 a name keeps, and nft counts the SYNs to PORT of the first 32 and of the
+# other 8 apart, so the tests compare what the plugin says with what the kernel saw.
+big_name() {
+	local lines=('127.0.0.1 localhost') i
+	for i in $(seq 1 40); do
+		lines+=("127.0.0.$i big.test")
+	done
+	lab_hosts "${lines[@]}"
+	lab_nft "add rule inet lab input ip daddr 127.0.0.1-127.0.0.32 tcp dport $1 tcp flags & (syn | ack) == syn counter comment \"kept\"" \
+		"add rule inet lab input ip daddr 127.0.0.33-127.0.0.40 tcp dport $1 tcp flags & (syn | ack) == syn counter comment \"past\""
+}
+
+# syns COMMENT: the SYNs counted by big_name's rule COMMENT (kept or past).
+syns() {
+	lab_exec nft list chain inet lab input |
+		sed -n -E "s/.*counter packets ([0-9]+) bytes.*comment \"$1\".*/\\1/p"
+}
+
+# The perfdata of the first line: one time per address tried, then dns.
+big_perfdata() {
+	local re="" i
+	for i in $(seq 1 32); do
+		re+="'time_127\\.0\\.0\\.$i:$1'=[0-9.]+s;;;0;10 "
+	done
+	printf '%s' "\\|${re}dns=[0-9.]+s;;;0;10\$"
+}
+
+@test "--addresses=all: a name with 40 addresses, the 40th refusing, is never OK and says 8 were not checked" {
+	port=$(lab_server accept 0.0.0.0 big)
+	big_name "$port"
+	lab_reject_reset "$port" 127.0.0.40
+	run -3 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all
+	assert_first_line "^TCP UNKNOWN - 8 of 40 addresses of big\.test not checked: at most 32 per name; 32 of 32 addresses OK, slowest [0-9.]+ s \(127\.0\.0\.[0-9]+:$port\)$(big_perfdata "$port")"
+	[ "$(syns kept)" = 32 ]
+	[ "$(syns past)" = 0 ]
+	# the refusing address alone is CRITICAL: it is the one the cap hid
+	run -2 lab_exec "$PLUGIN" -H 127.0.0.40 -p "$port"
+	[ "$output" = "TCP CRITICAL - connect to address 127.0.0.40 and port $port: Connection refused" ]
+}
+
+@test "--addresses=all: 40 open addresses are UNKNOWN, and the first line, perfdata and JSON count what the kernel saw" {
+	port=$(lab_server accept 0.0.0.0 big)
+	big_name "$port"
+	run -3 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all
+	assert_first_line "^TCP UNKNOWN - 8 of 40 addresses of big\.test not checked: at most 32 per name; 32 of 32 addresses OK, slowest [0-9.]+ s \(127\.0\.0\.[0-9]+:$port\)$(big_perfdata "$port")"
+	[ "${#lines[@]}" -eq 33 ]
+	[ "$(syns kept)" = 32 ]
+	[ "$(syns past)" = 0 ]
+	run -3 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all --output json
+	printf '%s' "$output" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["state"] == "UNKNOWN" and d["code"] == 3, d["state"]
+assert d["message"].startswith("8 of 40 addresses of big.test not checked: at most 32 per name; 32 of 32 addresses OK"), d["message"]
+addrs = [t["address"] for t in d["targets"]]
+assert addrs == ["127.0.0.%d" % i for i in range(1, 33)], addrs
+assert all(t["state"] == "OK" for t in d["targets"])
+assert d["perfdata"].count("time_") == 32, d["perfdata"]
+'
+	[ "$(syns kept)" = 64 ]
+	[ "$(syns past)" = 0 ]
+	# -v still names them on its resolve line
+	run -3 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all -v
+	assert_output_has "resolve: 8 more addresses not tried: at most 32 per name"
+}
+
+@test "--addresses=all: a --min-ok percentage counts the addresses not checked" {
+	port=$(lab_server accept 0.0.0.0 big)
+	big_name "$port"
+	# 80% of 40 is 32: the 32 checked suffice
+	run -0 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all --min-ok 80%
+	assert_first_line "^TCP OK - 8 of 40 addresses of big\.test not checked: at most 32 per name; 32 of 32 addresses OK, slowest [0-9.]+ s \(127\.0\.0\.[0-9]+:$port\)$(big_perfdata "$port")"
+	# 81% is 33: only an unchecked address could have made it
+	run -3 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all --min-ok 81%
+	assert_first_line "^TCP UNKNOWN - 8 of 40 addresses of big\.test not checked: at most 32 per name; 32 of 32 addresses OK, but --min-ok needs 33, slowest [0-9.]+ s \(127\.0\.0\.[0-9]+:$port\)$(big_perfdata "$port")"
+	[ "$(syns past)" = 0 ]
+}
+
+@test "--addresses=first (the default): the cap is documented and one address suffices, OK without the count" {
+	port=$(lab_server accept 0.0.0.0 big)
+	big_name "$port"
+	run -0 lab_exec "$PLUGIN" -H big.test -p "$port"
+	assert_first_line "^TCP OK - [0-9.]+ second response time on big\.test \(127\.0\.0\.1\) port $port\|time=[0-9.]+s;;;0;10 dns=[0-9.]+s;;;0;10$"
+	[ "$(syns kept)" = 1 ]
+	[ "$(syns past)" = 0 ]
+}
