@@ -340,8 +340,8 @@ summary_message(struct outbuf *o, const struct run *run)
 }
 
 /* --addresses=all with a name past the cap: which addresses were never checked, first,
- * as they are why the run cannot be OK. "8 of 40 addresses of big not checked: at most
- * 32 per name; " */
+ * as they are why the run cannot be OK. "45 of 300 addresses of big not checked: at most
+ * 255 per name; " */
 static void
 unchecked_words(struct outbuf *o, const struct run *run)
 {
@@ -357,7 +357,7 @@ unchecked_words(struct outbuf *o, const struct run *run)
 			res->count + res->unused);
 		out_escaped(o, run->opts.hosts[h], HOST_SHOW_MAX);
 	}
-	out_fmt(o, " not checked: at most %d per name; ", RESOLVE_MAX_ADDRESSES);
+	out_fmt(o, " not checked: at most %d per name; ", RESOLVE_MAX_ALL_ADDRESSES);
 }
 
 /* A failed target's outcome in a word or two, for the summary. */

@@ -217,7 +217,9 @@ main(int argc, char *argv[])
 		run.ping.stop = &stop_asked;
 		run.ping.write_mask = &wait_mask;
 	}
-	resolve_begin(&run.resolver, opts->hosts, opts->nhosts, opts->family, run.resolutions);
+	resolve_begin(&run.resolver, opts->hosts, opts->nhosts, opts->family,
+		      opts->all_addresses ? RESOLVE_MAX_ALL_ADDRESSES : RESOLVE_MAX_ADDRESSES,
+		      run.resolutions);
 
 	struct probe_config cfg = {
 		.opts = opts,
@@ -267,6 +269,8 @@ main(int argc, char *argv[])
 	report_run(&run);
 	ping_free(&run.ping);
 	plan_free(&run.plan);
+	resolve_free(run.resolutions, opts->nhosts < RESOLVE_MAX_HOSTS ? opts->nhosts
+								   : RESOLVE_MAX_HOSTS);
 	options_free(&run.opts);
 
 	/* A resolver thread still blocked in getaddrinfo may hold libc locks that exit()'s

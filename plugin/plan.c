@@ -218,28 +218,25 @@ plan_free(struct plan *plan)
 	plan->count = 0;
 }
 
-/* Reorders the addresses: families alternate, each family in its own order. */
+/* Reorders the addresses: families alternate, each family in its own order. In place,
+ * by moving the next address of the wanted family forward: a name may have 255
+ * addresses, and a copy of them on the stack would be 34 KiB. */
 static void
 interleave_families(struct resolution *res)
 {
-	struct address sorted[RESOLVE_MAX_ADDRESSES];
-	bool used[RESOLVE_MAX_ADDRESSES] = {false};
-
 	if (res->count < 2)
 		return;
 	int family = res->addresses[0].sa.ss_family;
 	for (size_t n = 0; n < res->count; n++) {
-		size_t pick = res->count;
-		for (size_t i = 0; i < res->count && pick == res->count; i++)
-			if (!used[i] && res->addresses[i].sa.ss_family == family)
-				pick = i;
-		for (size_t i = 0; i < res->count && pick == res->count; i++)
-			if (!used[i])
-				pick = i;
-		used[pick] = true;
-		sorted[n] = res->addresses[pick];
-		family = sorted[n].sa.ss_family == AF_INET6 ? AF_INET : AF_INET6;
+		size_t pick = n;
+		while (pick < res->count && res->addresses[pick].sa.ss_family != family)
+			pick++;
+		if (pick < res->count && pick > n) {
+			struct address moved = res->addresses[pick];
+			memmove(&res->addresses[n + 1], &res->addresses[n],
+				(pick - n) * sizeof moved);
+			res->addresses[n] = moved;
+		}
+		family = res->addresses[n].sa.ss_family == AF_INET6 ? AF_INET : AF_INET6;
 	}
-	for (size_t n = 0; n < res->count; n++)
-		res->addresses[n] = sorted[n];
 }

@@ -285,7 +285,7 @@ close_connecting(struct engine *e, struct attempt *a)
 }
 
 /* How many sockets may be in flight: no more than can be needed (a name not resolved
- * yet may bring RESOLVE_MAX_ADDRESSES addresses), --max-parallel, and what RLIMIT_NOFILE
+ * yet may bring as many addresses as its resolution keeps), --max-parallel, and what RLIMIT_NOFILE
  * allows once its soft limit is raised to the hard one. */
 static size_t
 socket_budget(const struct probe_config *cfg)
@@ -295,7 +295,7 @@ socket_budget(const struct probe_config *cfg)
 
 	for (size_t h = 0; h < opts->nhosts && h < RESOLVE_MAX_HOSTS; h++) {
 		const struct resolution *res = &cfg->resolutions[h];
-		size_t addresses = res->done ? res->count : RESOLVE_MAX_ADDRESSES;
+		size_t addresses = res->done ? res->count : res->max;
 		need += addresses * (res->unix_socket ? 1 : options_port_count(opts, h));
 	}
 	if (cfg->max_parallel > 0 && need > cfg->max_parallel)

@@ -51,22 +51,25 @@ static int wake_pipe(struct resolver *r);
 static void resolve_end(struct resolver *r);
 static bool parse_literal(const char *host, int family, struct resolution *res);
 static void take_addresses(const struct addrinfo *list, struct resolution *res);
+static bool grow_addresses(struct resolution *res);
 static void fail_with(struct resolution *res, int gai_error, int sys_error);
 static int local_failure(int gai_error, int sys_error);
 static void lookup_release(struct lookup *lk);
 static void *lookup_run(void *arg);
 static int lookup_start(struct lookup *lk);
 
-/* Starts resolving every host: res[i] for hosts[i], of `family` (or both for AF_UNSPEC).
- * A literal, and a name whose thread could not start, is done at once; a name is done
- * when resolve_collect() has taken its thread's answer, or resolve_abandon() its
- * silence. */
+/* Starts resolving every host: res[i] for hosts[i], of `family` (or both for AF_UNSPEC),
+ * keeping at most `max_addresses` of each (a RESOLVE_MAX_*). A literal, and a name whose
+ * thread could not start, is done at once; a name is done when resolve_collect() has
+ * taken its thread's answer, or resolve_abandon() its silence. The caller gives the
+ * addresses back with resolve_free(). */
 void
 resolve_begin(struct resolver *r, const char *const *hosts, size_t count, int family,
-	      struct resolution *res)
+	      size_t max_addresses, struct resolution *res)
 {
 	memset(r, 0, sizeof *r);
 	r->wake[0] = r->wake[1] = -1;
+	r->max_addresses = max_addresses;
 	if (count > RESOLVE_MAX_HOSTS)
 		count = RESOLVE_MAX_HOSTS;
 	r->count = count;
@@ -164,6 +167,8 @@ resolve_start(struct resolver *r, const char *host, int family, struct resolutio
 	size_t len = strlen(host);
 
 	memset(res, 0, sizeof *res);
+	res->addresses = res->room;
+	res->max = r->max_addresses;
 	res->outcome = OUTCOME_CONNECTED;
 	res->started = clock_now();
 	if (parse_literal(host, family, res))
@@ -225,7 +230,8 @@ resolve_finish(struct lookup *lk, struct resolution *res)
 		fail_with(res, lk->error, lk->sys_error);
 	} else {
 		take_addresses(lk->result, res);
-		if (res->count == 0)
+		/* no TCP address at all, unless taking them failed for want of memory */
+		if (res->count == 0 && res->gai_error == 0)
 			fail_with(res, EAI_NONAME, 0);
 	}
 	res->done = true;
@@ -337,7 +343,9 @@ parse_literal(const char *host, int family, struct resolution *res)
 }
 
 /* Copies the TCP addresses of `list`, in getaddrinfo's order (RFC 6724), without
- * duplicates, up to RESOLVE_MAX_ADDRESSES; counts those past it, which -v names. */
+ * duplicates, up to res->max; counts those past it, which -v names (and the first line
+ * of --addresses=all). Out of memory for more than `room` holds, the resolution fails
+ * as a local error. */
 static void
 take_addresses(const struct addrinfo *list, struct resolution *res)
 {
@@ -351,18 +359,48 @@ take_addresses(const struct addrinfo *list, struct resolution *res)
 			       memcmp(&res->addresses[i].sa, ai->ai_addr, ai->ai_addrlen) == 0;
 		for (const struct addrinfo *before = list; before != ai && !seen;
 		     before = before->ai_next)
-			seen = res->count == RESOLVE_MAX_ADDRESSES &&
-			       before->ai_addrlen == ai->ai_addrlen &&
+			seen = res->count == res->max && before->ai_addrlen == ai->ai_addrlen &&
 			       memcmp(before->ai_addr, ai->ai_addr, ai->ai_addrlen) == 0;
 		if (seen)
 			continue;
-		if (res->count == RESOLVE_MAX_ADDRESSES) {
+		if (res->count == res->max) {
 			res->unused++;
 			continue;
+		}
+		if (res->count == RESOLVE_MAX_ADDRESSES && res->addresses == res->room &&
+		    !grow_addresses(res)) {
+			fail_with(res, EAI_SYSTEM, ENOMEM);
+			return;
 		}
 		struct address *a = &res->addresses[res->count++];
 		memcpy(&a->sa, ai->ai_addr, ai->ai_addrlen);
 		a->len = ai->ai_addrlen;
+	}
+}
+
+/* Moves the addresses out of `room` into a block of res->max. Returns false without
+ * memory. */
+static bool
+grow_addresses(struct resolution *res)
+{
+	struct address *block = calloc(res->max, sizeof *block);
+
+	if (block == NULL)
+		return false;
+	memcpy(block, res->room, res->count * sizeof *block);
+	res->addresses = block;
+	return true;
+}
+
+/* Gives back the addresses of `count` resolutions that did not fit their room. */
+void
+resolve_free(struct resolution *res, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (res[i].addresses != res[i].room)
+			free(res[i].addresses);
+		res[i].addresses = res[i].room;
+		res[i].count = 0;
 	}
 }
 
@@ -394,6 +432,7 @@ fail_with(struct resolution *res, int gai_error, int sys_error)
 	res->sys_error = sys_error;
 	res->outcome = outcome_from_gai(gai_error);
 	res->count = 0;
+	res->unused = 0;
 }
 
 /* Drops one reference; the last one frees the lookup and its result. */

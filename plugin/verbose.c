@@ -293,8 +293,8 @@ resolution(struct outbuf *o, const struct run *run, size_t host)
 		out_fixed(o, clock_seconds(res->elapsed), 6);
 		out_str(o, " s\n");
 		if (res->unused > 0)
-			out_fmt(o, "resolve: %zu more addresses not tried: at most %d per name\n",
-				res->unused, RESOLVE_MAX_ADDRESSES);
+			out_fmt(o, "resolve: %zu more addresses not tried: at most %zu per name\n",
+				res->unused, res->max);
 	}
 }
 
