@@ -92,17 +92,22 @@ setup() {
 	[ "$output" = "TCP UNKNOWN - cannot bind to source address 192.0.2.1: Cannot assign requested address" ]
 }
 
-# big_name PORT: big.test gets 40 IPv4 addresses (127.0.0.1 to .40, in that order), more
-# than the 32 a name keeps, and nft counts the SYNs to PORT of the first 32 and of the
-# other 8 apart, so the tests compare what the plugin says with what the kernel saw.
+# big_name PORT N: big.test gets N IPv4 addresses in this order: 127.0.0.1 to
+# 127.0.0.255, then 127.0.1.1 on. nft counts the SYNs to PORT of the first 255 (kept) and
+# of the others (past) apart, so the tests compare what the plugin says with what the
+# kernel saw.
 big_name() {
 	local lines=('127.0.0.1 localhost') i
-	for i in $(seq 1 40); do
-		lines+=("127.0.0.$i big.test")
+	for ((i = 1; i <= $2; i++)); do
+		if ((i <= 255)); then
+			lines+=("127.0.0.$i big.test")
+		else
+			lines+=("127.0.1.$((i - 255)) big.test")
+		fi
 	done
 	lab_hosts "${lines[@]}"
-	lab_nft "add rule inet lab input ip daddr 127.0.0.1-127.0.0.32 tcp dport $1 tcp flags & (syn | ack) == syn counter comment \"kept\"" \
-		"add rule inet lab input ip daddr 127.0.0.33-127.0.0.40 tcp dport $1 tcp flags & (syn | ack) == syn counter comment \"past\""
+	lab_nft "add rule inet lab input ip daddr 127.0.0.1-127.0.0.255 tcp dport $1 tcp flags & (syn | ack) == syn counter comment \"kept\"" \
+		"add rule inet lab input ip daddr 127.0.1.0-127.0.1.255 tcp dport $1 tcp flags & (syn | ack) == syn counter comment \"past\""
 }
 
 # syns COMMENT: the SYNs counted by big_name's rule COMMENT (kept or past).
@@ -111,71 +116,103 @@ syns() {
 		sed -n -E "s/.*counter packets ([0-9]+) bytes.*comment \"$1\".*/\\1/p"
 }
 
-# The perfdata of the first line: one time per address tried, then dns.
+# big_perfdata PORT N: the perfdata of the first line, one time for each of 127.0.0.1 to
+# 127.0.0.N, then dns; the time of FAILED (an address) is left out.
 big_perfdata() {
 	local re="" i
-	for i in $(seq 1 32); do
-		re+="'time_127\\.0\\.0\\.$i:$1'=[0-9.]+s;;;0;10 "
+	for ((i = 1; i <= $2; i++)); do
+		[ "127.0.0.$i" = "${3:-}" ] ||
+			re+="'time_127\\.0\\.0\\.$i:$1'=[0-9.]+s;;;0;10 "
 	done
 	printf '%s' "\\|${re}dns=[0-9.]+s;;;0;10\$"
 }
 
-@test "--addresses=all: a name with 40 addresses, the 40th refusing, is never OK and says 8 were not checked" {
-	port=$(lab_server accept 0.0.0.0 big)
-	big_name "$port"
-	lab_reject_reset "$port" 127.0.0.40
-	run -3 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all
-	assert_first_line "^TCP UNKNOWN - 8 of 40 addresses of big\.test not checked: at most 32 per name; 32 of 32 addresses OK, slowest [0-9.]+ s \(127\.0\.0\.[0-9]+:$port\)$(big_perfdata "$port")"
-	[ "$(syns kept)" = 32 ]
-	[ "$(syns past)" = 0 ]
-	# the refusing address alone is CRITICAL: it is the one the cap hid
-	run -2 lab_exec "$PLUGIN" -H 127.0.0.40 -p "$port"
-	[ "$output" = "TCP CRITICAL - connect to address 127.0.0.40 and port $port: Connection refused" ]
+# The fixture listens on every loopback address with room for all the SYNs at once.
+big_server() {
+	lab_server accept 0.0.0.0 big -b 1024
 }
 
-@test "--addresses=all: 40 open addresses are UNKNOWN, and the first line, perfdata and JSON count what the kernel saw" {
-	port=$(lab_server accept 0.0.0.0 big)
-	big_name "$port"
+@test "--addresses=all: a name with 40 addresses checks all 40, the 40th refusing is CRITICAL" {
+	port=$(big_server)
+	big_name "$port" 40
+	lab_reject_reset "$port" 127.0.0.40
+	run -2 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all
+	assert_first_line "^TCP CRITICAL - 1 of 40 addresses failed: 127\.0\.0\.40:$port refused$(big_perfdata "$port" 40 127.0.0.40)"
+	[ "${lines[40]}" = "127.0.0.40:$port: CRITICAL - connect to address big.test (127.0.0.40) and port $port: Connection refused" ]
+	[ "$(syns kept)" = 40 ]
+	[ "$(syns past)" = 0 ]
+}
+
+@test "--addresses=all: 40 open addresses are OK, and the first line, perfdata and JSON count the 40 SYNs the kernel saw" {
+	port=$(big_server)
+	big_name "$port" 40
+	run -0 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all
+	assert_first_line "^TCP OK - 40 of 40 addresses OK, slowest [0-9.]+ s \(127\.0\.0\.[0-9]+:$port\)$(big_perfdata "$port" 40)"
+	[ "${#lines[@]}" -eq 41 ]
+	[ "$(syns kept)" = 40 ]
+	run -0 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all --output json
+	printf '%s' "$output" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["state"] == "OK" and d["code"] == 0, d["state"]
+assert d["message"].startswith("40 of 40 addresses OK, slowest "), d["message"]
+addrs = [t["address"] for t in d["targets"]]
+assert addrs == ["127.0.0.%d" % i for i in range(1, 41)], addrs
+assert all(t["state"] == "OK" and t["outcome"] == "connected" for t in d["targets"])
+assert d["perfdata"].count("time_") == 40, d["perfdata"]
+'
+	[ "$(syns kept)" = 80 ]
+	[ "$(syns past)" = 0 ]
+}
+
+@test "--addresses=all: past 255 addresses of a name the run is never OK and says how many were not checked" {
+	port=$(big_server)
+	big_name "$port" 300
 	run -3 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all
-	assert_first_line "^TCP UNKNOWN - 8 of 40 addresses of big\.test not checked: at most 32 per name; 32 of 32 addresses OK, slowest [0-9.]+ s \(127\.0\.0\.[0-9]+:$port\)$(big_perfdata "$port")"
-	[ "${#lines[@]}" -eq 33 ]
-	[ "$(syns kept)" = 32 ]
+	assert_first_line "^TCP UNKNOWN - 45 of 300 addresses of big\.test not checked: at most 255 per name; 255 of 255 addresses OK, slowest [0-9.]+ s \(127\.0\.0\.[0-9]+:$port\)$(big_perfdata "$port" 255)"
+	[ "${#lines[@]}" -eq 256 ]
+	[ "$(syns kept)" = 255 ]
 	[ "$(syns past)" = 0 ]
 	run -3 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all --output json
 	printf '%s' "$output" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 assert d["state"] == "UNKNOWN" and d["code"] == 3, d["state"]
-assert d["message"].startswith("8 of 40 addresses of big.test not checked: at most 32 per name; 32 of 32 addresses OK"), d["message"]
-addrs = [t["address"] for t in d["targets"]]
-assert addrs == ["127.0.0.%d" % i for i in range(1, 33)], addrs
-assert all(t["state"] == "OK" for t in d["targets"])
-assert d["perfdata"].count("time_") == 32, d["perfdata"]
+assert d["message"].startswith("45 of 300 addresses of big.test not checked: at most 255 per name; 255 of 255 addresses OK"), d["message"]
+assert len(d["targets"]) == 255 and all(t["state"] == "OK" for t in d["targets"])
+assert d["perfdata"].count("time_") == 255, d["perfdata"]
 '
-	[ "$(syns kept)" = 64 ]
+	[ "$(syns kept)" = 510 ]
 	[ "$(syns past)" = 0 ]
-	# -v still names them on its resolve line
+	# an unchecked address that refuses changes nothing: it was not checked
+	lab_reject_reset "$port" 127.0.1.45
 	run -3 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all -v
-	assert_output_has "resolve: 8 more addresses not tried: at most 32 per name"
+	assert_output_has "resolve: 45 more addresses not tried: at most 255 per name"
+	# a checked address that fails is known: CRITICAL, and the count is still there
+	lab_reject_reset "$port" 127.0.0.7
+	run -2 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all
+	assert_first_line "^TCP CRITICAL - 45 of 300 addresses of big\.test not checked: at most 255 per name; 1 of 255 addresses failed: 127\.0\.0\.7:$port refused$(big_perfdata "$port" 255 127.0.0.7)"
+	[ "$(syns past)" = 0 ]
 }
 
 @test "--addresses=all: a --min-ok percentage counts the addresses not checked" {
-	port=$(lab_server accept 0.0.0.0 big)
-	big_name "$port"
-	# 80% of 40 is 32: the 32 checked suffice
-	run -0 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all --min-ok 80%
-	assert_first_line "^TCP OK - 8 of 40 addresses of big\.test not checked: at most 32 per name; 32 of 32 addresses OK, slowest [0-9.]+ s \(127\.0\.0\.[0-9]+:$port\)$(big_perfdata "$port")"
-	# 81% is 33: only an unchecked address could have made it
-	run -3 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all --min-ok 81%
-	assert_first_line "^TCP UNKNOWN - 8 of 40 addresses of big\.test not checked: at most 32 per name; 32 of 32 addresses OK, but --min-ok needs 33, slowest [0-9.]+ s \(127\.0\.0\.[0-9]+:$port\)$(big_perfdata "$port")"
+	port=$(big_server)
+	big_name "$port" 300
+	# 85% of 300 is 255: the 255 checked suffice
+	run -0 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all --min-ok 85%
+	assert_first_line "^TCP OK - 45 of 300 addresses of big\.test not checked: at most 255 per name; 255 of 255 addresses OK, slowest [0-9.]+ s \(127\.0\.0\.[0-9]+:$port\)$(big_perfdata "$port" 255)"
+	# 86% is 258: only an unchecked address could have made it
+	run -3 lab_exec "$PLUGIN" -H big.test -p "$port" --addresses=all --min-ok 86%
+	assert_first_line "^TCP UNKNOWN - 45 of 300 addresses of big\.test not checked: at most 255 per name; 255 of 255 addresses OK, but --min-ok needs 258, slowest [0-9.]+ s \(127\.0\.0\.[0-9]+:$port\)$(big_perfdata "$port" 255)"
 	[ "$(syns past)" = 0 ]
 }
 
-@test "--addresses=first (the default): the cap is documented and one address suffices, OK without the count" {
-	port=$(lab_server accept 0.0.0.0 big)
-	big_name "$port"
+@test "--addresses=first (the default) keeps 32 addresses of a name: one connected suffices, -v names the rest" {
+	port=$(big_server)
+	big_name "$port" 40
 	run -0 lab_exec "$PLUGIN" -H big.test -p "$port"
 	assert_first_line "^TCP OK - [0-9.]+ second response time on big\.test \(127\.0\.0\.1\) port $port\|time=[0-9.]+s;;;0;10 dns=[0-9.]+s;;;0;10$"
 	[ "$(syns kept)" = 1 ]
-	[ "$(syns past)" = 0 ]
+	run -0 lab_exec "$PLUGIN" -H big.test -p "$port" -v
+	assert_output_has "resolve: 8 more addresses not tried: at most 32 per name"
 }
