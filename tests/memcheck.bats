@@ -166,6 +166,19 @@ memcheck_clean() {
 	assert_first_line "^TCP CRITICAL - cannot resolve nosuch.test: Temporary failure in name resolution$"
 }
 
+@test "memcheck: --addresses=all with 300 addresses of a name, 255 kept in a block of their own" {
+	lab_require_root
+	in_lab=(lab_exec)
+	local lines=() i
+	for ((i = 1; i <= 300; i++)); do
+		lines+=("127.$((i / 256)).$((i % 256)).1 big.test")
+	done
+	lab_hosts "${lines[@]}"
+	lab_reject_reset 8082
+	memcheck 2 -H big.test -p 8082 --addresses=all -t 3 -v
+	assert_first_line "^TCP CRITICAL - 45 of 300 addresses of big\.test not checked: at most 255 per name; 255 of 255 addresses failed: "
+}
+
 @test "memcheck: a resolver that hangs is abandoned at the deadline" {
 	lab_require_root
 	in_lab=(lab_exec)
