@@ -7,8 +7,6 @@
 #include "clock.h"
 #include "number.h"
 
-static size_t unchecked_targets(const struct options *opts,
-				const struct resolution *resolutions);
 static enum state thresholds_state(const struct range *warning, const struct range *critical,
 			double value);
 
@@ -16,11 +14,11 @@ static enum state thresholds_state(const struct range *warning, const struct ran
  * and the run takes the worst state; with --min-ok it is OK when enough targets are, and
  * otherwise takes the worst state of those that are not. A run with no target checked
  * nothing and is UNKNOWN, whatever led to it: "0 of 0 OK" must never read as OK. So is
- * a run of --addresses=all that left addresses unchecked (past the cap per name) and
- * found nothing wrong: "every address must connect" was not verified. */
+ * a run of --addresses=all that left `unchecked` targets (addresses past the cap per
+ * name) and found nothing wrong: "every address must connect" was not verified. */
 struct summary
 evaluate(const struct options *opts, const struct resolution *resolutions,
-	 struct target *targets, const struct detail *details, size_t count)
+	 struct target *targets, const struct detail *details, size_t count, size_t unchecked)
 {
 	struct summary sum = {.state = STATE_OK, .total = count, .needed = count};
 	enum state worst = STATE_OK;
@@ -35,9 +33,9 @@ evaluate(const struct options *opts, const struct resolution *resolutions,
 			sum.ok++;
 	}
 	/* --min-ok 5 of a pool that has shrunk to 3 targets is not met, even when all 3
-	 * are OK: CRITICAL, as the pool is short. */
-	sum.unchecked = unchecked_targets(opts, resolutions);
-	/* a percentage is of every target, the unchecked ones included */
+	 * are OK: CRITICAL, as the pool is short. A percentage is of every target, the
+	 * unchecked ones included. */
+	sum.unchecked = unchecked;
 	size_t pool = count + sum.unchecked;
 	if (opts->min_ok > 0)
 		sum.needed = opts->min_ok_percent ? (pool * opts->min_ok + 99) / 100 : opts->min_ok;
@@ -51,19 +49,6 @@ evaluate(const struct options *opts, const struct resolution *resolutions,
 	else
 		sum.state = worst != STATE_OK ? worst : STATE_CRITICAL;
 	return sum;
-}
-
-/* With --addresses=all, the targets that were never planned because their name had
- * more addresses than a resolution keeps: each such address, once per port. */
-static size_t
-unchecked_targets(const struct options *opts, const struct resolution *resolutions)
-{
-	size_t n = 0;
-
-	for (size_t h = 0; h < opts->nhosts && h < RESOLVE_MAX_HOSTS && opts->all_addresses; h++)
-		if (!resolutions[h].unix_socket)
-			n += resolutions[h].unused * options_port_count(opts, h);
-	return n;
 }
 
 /* One target: a connection is judged by its (average) time and its loss; a target that

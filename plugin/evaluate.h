@@ -20,7 +20,8 @@ struct summary {
 };
 
 struct summary evaluate(const struct options *opts, const struct resolution *resolutions,
-			struct target *targets, const struct detail *details, size_t count);
+			struct target *targets, const struct detail *details, size_t count,
+			size_t unchecked);
 struct verdict target_verdict(const struct options *opts, const struct resolution *res,
 			      const struct target *t, const struct detail *d);
 

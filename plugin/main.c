@@ -253,7 +253,7 @@ main(int argc, char *argv[])
 		run.error = ECANCELED;
 	if (run.error == 0)
 		run.summary = evaluate(opts, run.resolutions, run.plan.targets, run.plan.details,
-				       run.plan.count);
+				       run.plan.count, run.plan.unchecked);
 	/* If the handler answered first (in another thread), it is ending the process. */
 	if (atomic_flag_test_and_set(&answered))
 		for (;;)

@@ -110,6 +110,8 @@ plan_host(struct plan *plan, const struct options *opts, struct resolution *res,
 	}
 	seg->planned = true;
 	plan->count += n;
+	if (opts->all_addresses)
+		plan->unchecked += res->unused * ports_of(opts, res, host);
 	return 0;
 }
 
@@ -216,6 +218,7 @@ plan_free(struct plan *plan)
 	plan->targets = NULL;
 	plan->details = NULL;
 	plan->count = 0;
+	plan->unchecked = 0;
 }
 
 /* Reorders the addresses: families alternate, each family in its own order. In place,

@@ -28,6 +28,7 @@ struct plan {
 	struct segment hosts[RESOLVE_MAX_HOSTS];
 	size_t nhosts;
 	size_t count;		    /* targets planned so far */
+	size_t unchecked;	    /* --addresses=all: targets of addresses past a name's cap */
 	/* Every target in order (hosts as given, then ports, then addresses), and their
 	 * details (NULL when the run keeps none): from plan_reserve() when the number of
 	 * each host's targets is known before its name resolves, else from plan_join(). */

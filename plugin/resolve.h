@@ -16,9 +16,9 @@
 /* Addresses kept of one name: those --addresses=first tries in turn, and those
  * --addresses=all checks, each a target of its own whose index is 8 bits (target.h). A
  * name with more has the rest counted as unused. */
-#define RESOLVE_MAX_ADDRESSES	  32
+#define RESOLVE_MAX_ADDRESSES     32
 #define RESOLVE_MAX_ALL_ADDRESSES 255
-#define RESOLVE_MAX_HOSTS     64
+#define RESOLVE_MAX_HOSTS         64
 /* Room for any address as text: a Unix socket path (sun_path, 108 bytes) or an IPv6
  * address with its zone ("fe80::1%eth0"). */
 #define ADDRESS_TEXT_MAX      128

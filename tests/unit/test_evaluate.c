@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* plugin/evaluate.c: the state of each target and of the run, from tallies made by hand:
  * thresholds on the time and the loss, the outcome-to-state mapping, the failure that
- * speaks for a target, --min-ok, and the run with no target at all. */
+ * speaks for a target, --min-ok, the run with no target at all, and the run of
+ * --addresses=all that left addresses unchecked. */
 #include "config.h"
 
 #include <string.h>
@@ -151,6 +152,32 @@ static const struct {
 	{"refused mapped to ok", {NULL, NULL, NULL, NULL, 0, false, OUTCOME_REFUSED, STATE_OK}},
 };
 
+/* --addresses=all with addresses past the cap per name: two targets checked, `unchecked`
+ * never were. Nothing wrong found is never OK; a failure found keeps its state; --min-ok
+ * can be met by the checked ones, and a percentage is of all of them. */
+static const struct {
+	const char *name;
+	struct ospec opts;
+	struct tspec targets[2];
+	size_t unchecked;
+	enum state state;
+	size_t needed;
+} unchecked_runs[] = {
+	{"both OK, 8 unchecked", DEFAULTS, {CONNECTS(0.01), CONNECTS(0.01)}, 8, STATE_UNKNOWN,
+	 2},
+	{"one refused, 8 unchecked", DEFAULTS, {CONNECTS(0.01), FAILS(OUTCOME_REFUSED)}, 8,
+	 STATE_CRITICAL, 2},
+	{"one slower than -w, 8 unchecked",
+	 {"0.005", NULL, NULL, NULL, 0, false, NO_FAILURE, STATE_OK},
+	 {CONNECTS(0.01), CONNECTS(0.001)}, 8, STATE_WARNING, 2},
+	{"--min-ok 2 met, 8 unchecked", {NULL, NULL, NULL, NULL, 2, false, NO_FAILURE, STATE_OK},
+	 {CONNECTS(0.01), CONNECTS(0.01)}, 8, STATE_OK, 2},
+	{"--min-ok 20% of 10 met", {NULL, NULL, NULL, NULL, 20, true, NO_FAILURE, STATE_OK},
+	 {CONNECTS(0.01), CONNECTS(0.01)}, 8, STATE_OK, 2},
+	{"--min-ok 30% of 10 not met", {NULL, NULL, NULL, NULL, 30, true, NO_FAILURE, STATE_OK},
+	 {CONNECTS(0.01), CONNECTS(0.01)}, 8, STATE_UNKNOWN, 3},
+};
+
 /* Static: the options hold a 136 KiB port list, the resolutions 4 KiB per host. */
 static struct options opts;
 static struct resolution resolutions[CASE_TARGETS];
@@ -216,13 +243,14 @@ near(double a, double b)
 int
 main(void)
 {
-	plan((int)(TAP_COUNT(runs) + TAP_COUNT(empty_runs)));
+	plan((int)(TAP_COUNT(runs) + TAP_COUNT(empty_runs) + TAP_COUNT(unchecked_runs)));
 
 	for (size_t i = 0; i < TAP_COUNT(runs); i++) {
 		bool good = set_options(&runs[i].opts);
 		for (unsigned k = 0; k < runs[i].count; k++)
 			set_target(k, &runs[i].targets[k]);
-		struct summary sum = evaluate(&opts, resolutions, targets, details, runs[i].count);
+		struct summary sum =
+			evaluate(&opts, resolutions, targets, details, runs[i].count, 0);
 		good = good && sum.state == runs[i].state && sum.total == runs[i].count &&
 		       sum.ok == runs[i].ok && sum.needed == runs[i].needed;
 		for (unsigned k = 0; k < runs[i].count; k++) {
@@ -247,9 +275,22 @@ main(void)
 
 	for (size_t i = 0; i < TAP_COUNT(empty_runs); i++) {
 		bool good = set_options(&empty_runs[i].opts);
-		struct summary sum = evaluate(&opts, resolutions, targets, details, 0);
+		struct summary sum = evaluate(&opts, resolutions, targets, details, 0, 0);
 		if (!ok(good && sum.state == STATE_UNKNOWN && sum.total == 0 && sum.ok == 0,
 			"no target at all, %s: UNKNOWN, never OK", empty_runs[i].name))
+			diag("got %s, %zu of %zu ok, %zu needed", state_name(sum.state), sum.ok,
+			     sum.total, sum.needed);
+	}
+	for (size_t i = 0; i < TAP_COUNT(unchecked_runs); i++) {
+		bool good = set_options(&unchecked_runs[i].opts);
+		for (unsigned k = 0; k < 2; k++)
+			set_target(k, &unchecked_runs[i].targets[k]);
+		struct summary sum = evaluate(&opts, resolutions, targets, details, 2,
+					      unchecked_runs[i].unchecked);
+		if (!ok(good && sum.state == unchecked_runs[i].state && sum.total == 2 &&
+				sum.needed == unchecked_runs[i].needed &&
+				sum.unchecked == unchecked_runs[i].unchecked,
+			"%s: %s", unchecked_runs[i].name, state_name(unchecked_runs[i].state)))
 			diag("got %s, %zu of %zu ok, %zu needed", state_name(sum.state), sum.ok,
 			     sum.total, sum.needed);
 	}
