@@ -280,6 +280,9 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 	else if (run->opts.count != 1 && v->sent > 0)
 		out_fmt(o, " (%u of %u probes failed)", v->sent - t->tally.connected,
 			v->sent);
+	else if (t->naddr > 1 && t->tally.tried == t->naddr && res->unused > 0)
+		out_fmt(o, " (%u addresses tried, %zu more not: at most %zu per name)", t->naddr,
+			res->unused, res->max);
 	else if (t->naddr > 1 && t->tally.tried == t->naddr)
 		out_fmt(o, " (%u addresses tried)", t->naddr);
 	else if (t->naddr > 1)

@@ -111,10 +111,12 @@ target_verdict(const struct options *opts, const struct resolution *res,
 	 * failure after it maps to. */
 	if (tl->handshakes > 0)
 		v->state = state_worst(v->state, opts->states[OUTCOME_CONNECTED]);
-	/* Nothing was sent, or an address was never tried: what would have happened is
-	 * not known, so it is never OK (timeout=ok must not make a port that was never
-	 * tried look closed). */
-	if ((sent == 0 || tl->untried > 0) && v->state == STATE_OK)
+	/* Nothing was sent, or an address was never tried (the deadline came first, or
+	 * the name had more addresses than --addresses=first tries): what would have
+	 * happened is not known, so it is never OK (timeout=ok must not make a port that
+	 * was never tried look closed). */
+	bool untried = tl->untried > 0 || (!opts->all_addresses && res->unused > 0);
+	if ((sent == 0 || untried) && v->state == STATE_OK)
 		v->state = STATE_UNKNOWN;
 	return verdict;
 }

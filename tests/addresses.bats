@@ -216,3 +216,28 @@ assert d["perfdata"].count("time_") == 255, d["perfdata"]
 	run -0 lab_exec "$PLUGIN" -H big.test -p "$port" -v
 	assert_output_has "resolve: 8 more addresses not tried: at most 32 per name"
 }
+
+@test "--addresses=first, must stay closed: 32 refused while an untried 40th address listens is UNKNOWN, not OK" {
+	port=$(big_server)
+	big_name "$port" 40
+	lab_nft "add rule inet lab input ip daddr != 127.0.0.40 tcp dport $port reject with tcp reset"
+	run -3 lab_exec "$PLUGIN" -H big.test -p "$port" --state connected=critical,refused=ok,timeout=ok
+	[ "$output" = "TCP UNKNOWN - connect to address big.test (127.0.0.1) and port $port: Connection refused (32 addresses tried, 8 more not: at most 32 per name)|dns=${output##*|dns=}" ]
+	assert_first_line "\|dns=[0-9.]+s;;;0;10$"
+	[ "$(syns kept)" = 32 ]
+	[ "$(syns past)" = 0 ]
+	run -3 lab_exec "$PLUGIN" -H big.test -p "$port" --state connected=critical,refused=ok,timeout=ok --output json
+	printf '%s' "$output" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["state"] == "UNKNOWN" and d["code"] == 3, d["state"]
+assert d["message"].endswith("Connection refused (32 addresses tried, 8 more not: at most 32 per name)"), d["message"]
+assert [(t["state"], t["outcome"]) for t in d["targets"]] == [("UNKNOWN", "refused")]
+'
+	# by default the refusals are CRITICAL, and the same words say what was left out
+	run -2 lab_exec "$PLUGIN" -H big.test -p "$port"
+	assert_first_line "^TCP CRITICAL - connect to address big\.test \(127\.0\.0\.1\) and port $port: Connection refused \(32 addresses tried, 8 more not: at most 32 per name\)\|dns=[0-9.]+s;;;0;10$"
+	# the address that was never tried is the one that connects
+	run -0 lab_exec "$PLUGIN" -H 127.0.0.40 -p "$port"
+	assert_first_line "^TCP OK - [0-9.]+ second response time on 127\.0\.0\.40 port $port\|time="
+}
