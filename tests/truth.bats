@@ -210,15 +210,19 @@ connects() {
 	[ "$(connects 53)" -ge 1 ]
 }
 
-@test "a name with more than 32 addresses: -v says how many were not tried" {
+@test "a name with 40 addresses: the default tries 32 and says so, --addresses=all tries all 40" {
 	local hosts=()
 	for i in $(seq 1 40); do hosts+=("127.0.1.$i many.test"); done
 	lab_hosts "${hosts[@]}"
-	traced -H many.test -p 9 -t 1 --addresses=all -v
+	traced -H many.test -p 9 -t 1 -v
 	[ "$status" -eq 2 ]
-	[[ ${lines[0]} =~ ^TCP\ CRITICAL\ -\ 32\ of\ 32\ addresses\ failed: ]]
+	[[ ${lines[0]} == "TCP CRITICAL - connect to address many.test (127.0.1.1) and port 9: Connection refused (32 addresses tried, 8 more not: at most 32 per name)|dns="* ]]
 	assert_output_has "resolve: 8 more addresses not tried: at most 32 per name"
 	[ "$(connects 9)" -eq 32 ]
+	traced -H many.test -p 9 -t 1 --addresses=all -v
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} =~ ^TCP\ CRITICAL\ -\ 40\ of\ 40\ addresses\ failed: ]]
+	[ "$(connects 9)" -eq 40 ]
 }
 
 @test "a port never tried is never OK: not when the deadline comes first, nor behind --max-parallel" {
