@@ -177,8 +177,11 @@ probe_words(struct outbuf *o, bool connected, const struct attempt *a,
 		out_str(o, "timed out");
 	} else {
 		out_str(o, outcome_key(a->outcome));
-		if (a->err != 0)
-			out_fmt(o, " (%s%s)", a->at_bind ? "bind: " : "", strerror(a->err));
+		if (a->err != 0) {
+			out_str(o, a->at_bind ? " (bind: " : " (");
+			errno_words(o, a->outcome, a->err);
+			out_str(o, ")");
+		}
 	}
 }
 

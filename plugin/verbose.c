@@ -349,6 +349,9 @@ attempt_result(struct outbuf *o, const struct attempt *a)
 		out_str(o, "no room in ");
 	else if (a->status == ATTEMPT_CANCELLED || (a->outcome == OUTCOME_TIMEOUT && a->err == 0))
 		out_str(o, "no answer in ");
+	else if (outcome_errno_note(a->outcome, a->err) != NULL)
+		out_fmt(o, "%s (%s: %s) after ", errno_name(a->err), strerror(a->err),
+			outcome_errno_note(a->outcome, a->err));
 	else
 		out_fmt(o, "%s (%s) after ", errno_name(a->err), strerror(a->err));
 	out_fixed(o, took, 6);
@@ -422,6 +425,10 @@ hints(struct outbuf *o, const struct run *run)
 				   "it sends (-v shows the reply)\n");
 		else
 			out_fmt(o, "hint: %s\n", outcome_hint(v->outcome));
+		if (v->failure != NULL && v->outcome == OUTCOME_TIMEOUT &&
+		    v->failure->err == ETIMEDOUT)
+			out_str(o, "hint: the kernel gave up before -t: its SYN retries "
+				   "(sysctl net.ipv4.tcp_syn_retries) last less than -t\n");
 		return;
 	}
 	for (size_t i = 0; i < plan->count; i++) {
