@@ -433,6 +433,18 @@ errno_words(struct outbuf *o, enum outcome outcome, int err)
 		out_fmt(o, " (%s)", note);
 }
 
+/* The same words for a place already in parentheses: "Permission denied: administratively
+ * prohibited". */
+void
+errno_words_inner(struct outbuf *o, enum outcome outcome, int err)
+{
+	const char *note = outcome_errno_note(outcome, err);
+
+	out_str(o, strerror(err));
+	if (note != NULL)
+		out_fmt(o, ": %s", note);
+}
+
 /* An unreachable in a word or two, for the summary. */
 static const char *
 unreachable_words(int err)

@@ -349,11 +349,11 @@ attempt_result(struct outbuf *o, const struct attempt *a)
 		out_str(o, "no room in ");
 	else if (a->status == ATTEMPT_CANCELLED || (a->outcome == OUTCOME_TIMEOUT && a->err == 0))
 		out_str(o, "no answer in ");
-	else if (outcome_errno_note(a->outcome, a->err) != NULL)
-		out_fmt(o, "%s (%s: %s) after ", errno_name(a->err), strerror(a->err),
-			outcome_errno_note(a->outcome, a->err));
-	else
-		out_fmt(o, "%s (%s) after ", errno_name(a->err), strerror(a->err));
+	else {
+		out_fmt(o, "%s (", errno_name(a->err));
+		errno_words_inner(o, a->outcome, a->err);
+		out_str(o, ") after ");
+	}
 	out_fixed(o, took, 6);
 	out_str(o, " s");
 	if (a->status == ATTEMPT_CANCELLED)
