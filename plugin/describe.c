@@ -297,8 +297,8 @@ timeout_words(struct outbuf *o, const struct run *run, const struct failure *f)
 {
 	double seconds = clock_seconds(f->at_deadline ? run->opts.timeout_ns
 						      : run->opts.probe_timeout_ns);
-
-	bool kernel = f->err == ETIMEDOUT; /* ours are kept as 0 */
+	/* this program's own timeouts keep no errno */
+	bool kernel = !f->in_conversation && f->err == ETIMEDOUT;
 
 	if (kernel || (f->at_deadline && f->late))
 		seconds = (double)f->waited_ms / 1000;
