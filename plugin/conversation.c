@@ -12,7 +12,8 @@
 #include "tally.h"
 
 static void conversation_end(struct engine *e, struct flight *f, int64_t now);
-static void tally_conversation(struct engine *e, struct flight *f, const struct attempt *a);
+static void tally_conversation(struct engine *e, struct flight *f, const struct attempt *a,
+			       int64_t now);
 
 /* Starts the conversation of a probe whose attempt `a` connected at `now`: with
  * --proxy-protocol, the header of this connection goes out first. */
@@ -82,19 +83,21 @@ conversation_end(struct engine *e, struct flight *f, int64_t now)
 		end_probe(e, f, now, (long)(a - f->attempts), true);
 		return;
 	}
-	tally_conversation(e, f, a);
+	tally_conversation(e, f, a, now);
 	end_probe(e, f, now, (long)(a - f->attempts), false);
 }
 
 /* Counts a conversation that failed after the handshake. */
 static void
-tally_conversation(struct engine *e, struct flight *f, const struct attempt *a)
+tally_conversation(struct engine *e, struct flight *f, const struct attempt *a, int64_t now)
 {
 	enum outcome outcome = f->conv->outcome;
 
 	tally_failure(&f->t->tally, f->d, e->cfg->states, outcome,
-		      (struct failure){.addr = (uint8_t)a->addr,
-				       .err = f->conv->err,
+		      (struct failure){.waited_ms = waited_ms(now - a->started),
+				       .addr = (uint8_t)a->addr,
+				       .err = (int16_t)f->conv->err,
+				       .late = probe_late(f),
 				       .at_deadline = outcome == OUTCOME_TIMEOUT && a->at_deadline,
 				       .in_conversation = true});
 }

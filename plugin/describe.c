@@ -33,6 +33,8 @@ static void reply_text(struct outbuf *o, const struct converse *c);
 static void summary_message(struct outbuf *o, const struct run *run);
 static void unchecked_words(struct outbuf *o, const struct run *run);
 static void short_words(struct outbuf *o, const struct run *run, const struct target *t);
+static void timeout_words(struct outbuf *o, const struct run *run, const struct failure *f);
+static const char *unreachable_words(int err);
 static const char *targets_noun(const struct run *run);
 static void perf_items(struct description *d, const struct run *run);
 static void perf_target(struct description *d, const struct run *run, const struct target *t,
@@ -212,11 +214,9 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 	}
 	switch (v->outcome) {
 	case OUTCOME_TIMEOUT:
-		out_str(o, "Socket timeout after ");
-		out_seconds(o, clock_seconds(f->at_deadline ? run->opts.timeout_ns
-							     : run->opts.probe_timeout_ns));
-		out_str(o, f->in_conversation ? " seconds while waiting for the reply of "
-					      : " seconds while connecting to ");
+		timeout_words(o, run, f);
+		out_str(o, f->in_conversation ? " while waiting for the reply of "
+					      : " while connecting to ");
 		target_endpoint(o, run, t, f->addr);
 		break;
 	case OUTCOME_LOCAL_ERROR:
@@ -266,12 +266,14 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		if (res->unix_socket) {
 			out_str(o, "connect to socket ");
 			out_escaped(o, host, HOST_SHOW_MAX);
-			out_fmt(o, ": %s", strerror(f->err));
+			out_str(o, ": ");
+			errno_words(o, v->outcome, f->err);
 			break;
 		}
 		out_str(o, "connect to address ");
 		target_host(o, run, t, f->addr);
-		out_fmt(o, " and port %u: %s", t->port, strerror(f->err));
+		out_fmt(o, " and port %u: ", t->port);
+		errno_words(o, v->outcome, f->err);
 		break;
 	}
 	if (run->opts.count != 1 && t->tally.not_run > 0 && v->sent > 0)
@@ -288,6 +290,31 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 	else if (t->naddr > 1)
 		out_fmt(o, " (%u of %u addresses tried, the deadline came first)", t->tally.tried,
 			t->naddr);
+}
+
+/* "Socket timeout after 10 seconds", as check_tcp says it, when this program gave up
+ * after -t or --probe-timeout; the time really waited when the deadline cut a probe
+ * that started after the run (-n's later probes, a target held back by --max-parallel);
+ * and the kernel's own timeout, its SYN retries spent, with its time. */
+static void
+timeout_words(struct outbuf *o, const struct run *run, const struct failure *f)
+{
+	double seconds = clock_seconds(f->at_deadline ? run->opts.timeout_ns
+						      : run->opts.probe_timeout_ns);
+	/* this program's own timeouts keep no errno */
+	bool kernel = !f->in_conversation && f->err == ETIMEDOUT;
+
+	if (kernel || (f->at_deadline && f->late))
+		seconds = (double)f->waited_ms / 1000;
+	if (kernel) {
+		out_fmt(o, "%s after ", strerror(f->err));
+		out_seconds(o, seconds);
+		out_fmt(o, " seconds (%s)", outcome_errno_note(OUTCOME_TIMEOUT, f->err));
+		return;
+	}
+	out_str(o, "Socket timeout after ");
+	out_seconds(o, seconds);
+	out_str(o, " seconds");
 }
 
 /* The first line for several targets: how many failed and which, or how many are OK. */
@@ -390,7 +417,7 @@ short_words(struct outbuf *o, const struct run *run, const struct target *t)
 		out_str(o, t->tally.not_run == t->tally.probes ? "not tried" : "timed out");
 		return;
 	case OUTCOME_UNREACHABLE:
-		out_str(o, v->failure->err == ENETUNREACH ? "network unreachable" : "no route");
+		out_str(o, unreachable_words(v->failure->err));
 		return;
 	case OUTCOME_NAME_UNKNOWN:
 		out_str(o, "name not known");
@@ -417,6 +444,50 @@ short_words(struct outbuf *o, const struct run *run, const struct target *t)
 		else
 			out_fmt(o, "local error (%s)", strerror(v->failure->err));
 		return;
+	}
+}
+
+/* The system's text of an error, and what it means when the network sent it: "Permission
+ * denied (administratively prohibited)". */
+void
+errno_words(struct outbuf *o, enum outcome outcome, int err)
+{
+	const char *note = outcome_errno_note(outcome, err);
+
+	out_str(o, strerror(err));
+	if (note != NULL)
+		out_fmt(o, " (%s)", note);
+}
+
+/* The same words for a place already in parentheses: "Permission denied: administratively
+ * prohibited". */
+void
+errno_words_inner(struct outbuf *o, enum outcome outcome, int err)
+{
+	const char *note = outcome_errno_note(outcome, err);
+
+	out_str(o, strerror(err));
+	if (note != NULL)
+		out_fmt(o, ": %s", note);
+}
+
+/* An unreachable in a word or two, for the summary. */
+static const char *
+unreachable_words(int err)
+{
+	const char *note = outcome_errno_note(OUTCOME_UNREACHABLE, err);
+
+	if (note != NULL)
+		return note;
+	switch (err) {
+	case ENETUNREACH:
+		return "network unreachable";
+#ifdef EHOSTDOWN
+	case EHOSTDOWN:
+		return "host down";
+#endif
+	default:
+		return "no route";
 	}
 }
 

@@ -19,6 +19,8 @@ struct flight {
 	struct detail *d;	    /* the target's detail, or NULL */
 	unsigned started;	    /* probes started */
 	bool in_probe;
+	bool held;		    /* the target waited for a socket (--max-parallel, the
+				     * descriptor limit): its first probe started late */
 	unsigned next;		    /* the next attempt of the probe to start */
 	int64_t probe_started;
 	int64_t probe_end;	    /* when the probe gives up */
@@ -55,6 +57,8 @@ struct engine {
 	struct flight *active_first[16]; /* `active` until more are in progress at once */
 	struct flight *pool;	    /* flights to reuse */
 	size_t cursor[RESOLVE_MAX_HOSTS]; /* each host's next target to start */
+	/* a target of the host waited for a socket: those from the cursor on start late */
+	bool held_back[RESOLVE_MAX_HOSTS];
 	int64_t close_ns;	    /* what closing a connecting socket costs, measured */
 	size_t teardown_next;	    /* the next flight the teardown looks at */
 	bool tearing_down;	    /* no new probe nor attempt: the deadline is near */
@@ -68,6 +72,8 @@ struct engine {
 void slot_add(struct engine *e, struct flight *f, struct attempt *a, short events);
 void slot_drop(struct engine *e, struct attempt *a);
 void end_probe(struct engine *e, struct flight *f, int64_t now, long answered, bool success);
+uint32_t waited_ms(int64_t ns);
+bool probe_late(const struct flight *f);
 
 /* conversation.c */
 void conversation_start(struct engine *e, struct flight *f, struct attempt *a, int64_t now);

@@ -24,8 +24,10 @@ static const struct {
 		"no answer at all: the host is down, or a firewall on the path silently drops "
 		"the packets; try 'ping' and 'traceroute -T -p PORT'"},
 	[OUTCOME_UNREACHABLE] = {"unreachable", STATE_CRITICAL,
-		"a router or firewall said the host cannot be reached: check the local routes "
-		"('ip route get ADDRESS') and firewalls on the path"},
+		"a router or firewall answered that the host cannot be reached, or that it "
+		"forbids the connection (a reject rule, 'administratively prohibited'): check "
+		"the local routes ('ip route get ADDRESS') and the firewalls on the path, this "
+		"machine's included ('nft list ruleset')"},
 	[OUTCOME_NAME_UNKNOWN] = {"name-unknown", STATE_CRITICAL,
 		"the name does not exist: check its spelling, then 'getent hosts NAME' here and "
 		"'nslookup NAME' against the DNS server"},
@@ -82,9 +84,12 @@ outcome_hint(enum outcome outcome)
 	return outcomes[outcome].hint;
 }
 
-/* Classifies the error of a failed connect(). */
+/* Classifies the error of a failed connect(). `from_network` says the error came later,
+ * through SO_ERROR after connect() said EINPROGRESS: the kernel then learnt it from the
+ * network (an ICMP error, a reset) or from its own retransmissions, never from this
+ * machine's limits, so it is no local error whatever its errno. */
 enum outcome
-outcome_from_errno(int err)
+outcome_from_errno(int err, bool from_network)
 {
 	switch (err) {
 	case 0:
@@ -109,7 +114,37 @@ outcome_from_errno(int err)
 #endif
 		return OUTCOME_UNREACHABLE;
 	default:
-		return OUTCOME_LOCAL_ERROR;
+		/* Linux turns an ICMPv6 administratively prohibited, policy fail or reject
+		 * route into EACCES, a parameter problem into EPROTO, a failed source route
+		 * into EOPNOTSUPP: a router or firewall on the path answered. The same errno
+		 * from connect() itself (EACCES from a security module) is this machine's. */
+		return from_network ? OUTCOME_UNREACHABLE : OUTCOME_LOCAL_ERROR;
+	}
+}
+
+/* What the errno of a failure from the network means, in a few words, where the
+ * system's text does not say it ("Permission denied" for an ICMPv6 reject, "Connection
+ * timed out" when the kernel, not this program, gave up); NULL where the text is plain
+ * ("No route to host"). */
+const char *
+outcome_errno_note(enum outcome outcome, int err)
+{
+	if (outcome == OUTCOME_TIMEOUT && err == ETIMEDOUT)
+		return "the kernel gave up retrying the SYN";
+	if (outcome != OUTCOME_UNREACHABLE)
+		return NULL;
+	switch (err) {
+	case EACCES:
+	case EPERM:
+		return "administratively prohibited";
+	case EPROTO:
+		return "ICMP parameter problem";
+	case ENOPROTOOPT:
+		return "ICMP protocol unreachable";
+	case EOPNOTSUPP:
+		return "ICMP source route failed";
+	default:
+		return NULL;
 	}
 }
 

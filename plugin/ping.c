@@ -175,10 +175,15 @@ probe_words(struct outbuf *o, bool connected, const struct attempt *a,
 		out_str(o, "refused");
 	} else if (a->outcome == OUTCOME_TIMEOUT) {
 		out_str(o, "timed out");
+		if (a->err != 0) /* the kernel's, not -t */
+			out_fmt(o, " (%s)", outcome_errno_note(a->outcome, a->err));
 	} else {
 		out_str(o, outcome_key(a->outcome));
-		if (a->err != 0)
-			out_fmt(o, " (%s%s)", a->at_bind ? "bind: " : "", strerror(a->err));
+		if (a->err != 0) {
+			out_str(o, a->at_bind ? " (bind: " : " (");
+			errno_words_inner(o, a->outcome, a->err);
+			out_str(o, ")");
+		}
 	}
 }
 

@@ -372,14 +372,17 @@ start_targets(struct engine *e, int64_t *now, int64_t *end, int64_t *wake)
 				e->cursor[h]++;
 				continue;
 			}
-			if (e->live >= e->cap)
+			if (e->live >= e->cap) {
+				e->held_back[h] = true;
 				break;
+			}
 			e->cursor[h]++;
 			struct flight *f = flight_take(e, t, segment_detail(seg, k));
 			if (f == NULL) {
 				e->error = ENOMEM;
 				return;
 			}
+			f->held = e->held_back[h];
 			step_flight(e, f, *now, wake);
 			if (++started % STEP_BATCH == 0) {
 				*now = clock_now();
@@ -697,6 +700,7 @@ expire_probe(struct engine *e, struct flight *f, int64_t now)
 		struct attempt *a = &f->attempts[i];
 		if (a->status == ATTEMPT_CONNECTING) {
 			a->at_deadline = f->probe_end >= e->dl->end;
+			a->expired = true;
 			attempt_finish(e, f, a, ETIMEDOUT, now);
 		}
 	}
@@ -909,6 +913,7 @@ attempt_connect(struct engine *e, struct flight *f, struct attempt *a, int64_t n
 		(void)record_answer(e, f, a, 0, clock_now());
 	} else if (errno == EINPROGRESS || errno == EINTR) {
 		a->retry_at = 0;
+		a->in_progress = true;
 		e->fds[a->slot].fd = a->fd;
 	} else if (errno == EAGAIN && to.sa.ss_family == AF_UNIX) {
 		/* A stuck service, not this machine's fault: wait for room, as a blocking
@@ -965,23 +970,45 @@ attempt_finish(struct engine *e, struct flight *f, struct attempt *a, int err, i
 		slot_drop(e, a);
 	a->status = ATTEMPT_DONE;
 	a->err = err;
-	a->outcome = outcome_from_errno(err);
+	a->outcome = outcome_from_errno(err, a->in_progress);
 	a->finished = now;
 	if (err == 0)
 		return;
-	if (a->fd >= 0 && err == ETIMEDOUT) {
+	if (a->fd >= 0 && a->expired) {
 		close_connecting(e, a);
 	} else if (a->fd >= 0) {
 		close(a->fd);
 		a->fd = -1;
 	}
-	if (err == ETIMEDOUT)
-		a->err = 0; /* our deadline, not the kernel's: there is no error to show */
+	/* Our deadline, not the kernel's: there is no error to show. An ETIMEDOUT that
+	 * SO_ERROR gave is the kernel's, its SYN retries spent, and is shown. */
+	if (a->expired)
+		a->err = 0;
 	tally_failure(&f->t->tally, f->d, e->cfg->states, a->outcome,
-		      (struct failure){.addr = (uint8_t)a->addr,
-				       .err = a->err,
+		      (struct failure){.waited_ms = waited_ms(now - a->started),
+				       .err = (int16_t)a->err,
+				       .addr = (uint8_t)a->addr,
 				       .at_bind = a->at_bind,
-				       .at_deadline = a->at_deadline});
+				       .at_deadline = a->at_deadline,
+				       .late = probe_late(f)});
+}
+
+/* Nanoseconds waited, as a failure keeps them: rounded to the millisecond that the
+ * report prints, and never past what the field holds. */
+uint32_t
+waited_ms(int64_t ns)
+{
+	int64_t ms = (ns + NS_PER_MSEC / 2) / NS_PER_MSEC;
+
+	return ms < 0 ? 0 : ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+/* True when the flight's probe did not start with the run, so that a deadline that cut
+ * it cut a shorter wait than -t: a later probe of -n, or one held back for a socket. */
+bool
+probe_late(const struct flight *f)
+{
+	return f->started > 1 || f->held;
 }
 
 /* True when the poll set has a slot free for one more socket, growing it if it must.

@@ -45,7 +45,10 @@ struct attempt {
 	enum outcome outcome;
 	int err;		    /* errno of a failure, 0 otherwise */
 	bool at_bind;		    /* err came from bind() to the -b address */
+	bool in_progress;	    /* connect() said EINPROGRESS: an error comes from the
+				     * network now (outcome_from_errno()) */
 	bool at_deadline;	    /* a timeout cut short by the run's deadline */
+	bool expired;		    /* this program gave up waiting (not the kernel) */
 	bool self_connect;	    /* the socket connected to itself: nothing listens */
 	bool reset_at_once;	    /* connected, and reset before the plugin looked */
 	unsigned busy;		    /* a Unix listener's queue was full (EAGAIN) this often */
@@ -54,15 +57,21 @@ struct attempt {
 	int64_t finished;	    /* clock_now() when the outcome was seen */
 };
 
-/* The failure that speaks for a target that never connected. */
+/* The failure that speaks for a target that never connected. Packed in 8 bytes: a
+ * target has one, and a run may have a million targets. */
 struct failure {
-	uint8_t outcome;	    /* enum outcome; OUTCOME_CONNECTED: no failure yet */
+	uint32_t waited_ms;	    /* from its connect() to the failure, rounded */
+	int16_t err;		    /* errno, 0 for a timeout of this program's own */
 	uint8_t addr;
+	uint8_t outcome : 4;	    /* enum outcome; OUTCOME_CONNECTED: no failure yet */
 	bool at_bind : 1;
 	bool at_deadline : 1;	    /* a timeout of the run's deadline, not the probe's own */
 	bool in_conversation : 1;   /* it happened after the handshake */
-	int32_t err;
+	bool late : 1;		    /* its probe did not start with the run: -n's later
+				     * probes, or held back by --max-parallel */
 };
+_Static_assert(OUTCOME_COUNT <= 16, "struct failure keeps an outcome in 4 bits");
+_Static_assert(sizeof(struct failure) == 8, "struct failure is 8 bytes");
 
 /* All probes of a target, counted: -n is at most MAX_COUNT, 10,000, but -n 0 runs until
  * a signal (2^32 probes are 50 days at -i 0.001). */

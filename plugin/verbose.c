@@ -349,8 +349,11 @@ attempt_result(struct outbuf *o, const struct attempt *a)
 		out_str(o, "no room in ");
 	else if (a->status == ATTEMPT_CANCELLED || (a->outcome == OUTCOME_TIMEOUT && a->err == 0))
 		out_str(o, "no answer in ");
-	else
-		out_fmt(o, "%s (%s) after ", errno_name(a->err), strerror(a->err));
+	else {
+		out_fmt(o, "%s (", errno_name(a->err));
+		errno_words_inner(o, a->outcome, a->err);
+		out_str(o, ") after ");
+	}
 	out_fixed(o, took, 6);
 	out_str(o, " s");
 	if (a->status == ATTEMPT_CANCELLED)
@@ -422,6 +425,10 @@ hints(struct outbuf *o, const struct run *run)
 				   "it sends (-v shows the reply)\n");
 		else
 			out_fmt(o, "hint: %s\n", outcome_hint(v->outcome));
+		if (v->failure != NULL && v->outcome == OUTCOME_TIMEOUT &&
+		    v->failure->err == ETIMEDOUT)
+			out_str(o, "hint: the kernel gave up before -t: its SYN retries "
+				   "(sysctl net.ipv4.tcp_syn_retries) last less than -t\n");
 		return;
 	}
 	for (size_t i = 0; i < plan->count; i++) {

@@ -228,6 +228,16 @@ usage() {
 	same_state -H 127.0.0.1 -p "$port" -t 2 -r ok
 }
 
+@test "an ICMPv6 administratively prohibited (firewalld's IPv6 reject) is CRITICAL, as check_tcp says" {
+	lab_require_root
+	needs_check_tcp
+	lab_nft 'add rule inet lab input ip6 daddr ::1 tcp dport 8086 reject with icmpv6 type admin-prohibited'
+	run -2 lab_exec "$CHECK_TCP" -H ::1 -p 8086 -t 3
+	[ "$output" = "connect to address ::1 and port 8086: Permission denied" ]
+	run -2 lab_exec "$PLUGIN" -H ::1 -p 8086 -t 3
+	[ "$output" = "TCP CRITICAL - connect to address ::1 and port 8086: Permission denied (administratively prohibited)" ]
+}
+
 @test "differs: a reply without the -e text is a mismatch once it pauses, where check_tcp times out" {
 	local line="Unexpected response from host/socket 127\\.0\\.0\\.1 port $banner: 220 mail\\.test ESMTP ready$"
 	differs 2 1 "^TCP WARNING - $line" -H 127.0.0.1 -p "$banner" -e 250 -t 2

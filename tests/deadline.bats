@@ -118,3 +118,28 @@ load helpers/lab_hooks
 	run -2 "$PLUGIN" -H '[::1%nosuch0]:80' -H '[::1%nosuch1]:81' -t 5
 	assert_below_ms "$start" 2000
 }
+
+# waited_in_trace PORT: seconds from the connect() to PORT to the close() of its socket,
+# in the strace -ttt output $trace: how long the plugin really waited for that port.
+waited_in_trace() {
+	awk -v port="htons($1)" '
+		index($0, port) && $3 ~ /^connect\(/ { fd = $3; sub(/^connect\(/, "", fd); sub(/,$/, "", fd); start = $2 }
+		start != "" && $3 == "close(" fd ")" { print $2 - start; start = "" }' "$trace"
+}
+
+@test "ports held back by --max-parallel say what each waited before the deadline cut it, not -t" {
+	lab_require_root
+	lab_nft 'add rule inet lab input tcp dport { 6000, 6001 } drop'
+	trace=$BATS_TEST_TMPDIR/trace
+	# -t 1 shared by -n 2: 0.5 s a probe; 6001 waits for 6000's socket, starts 0.5 s in,
+	# and the deadline cuts it after 0.5 s, not 1 s
+	run -2 lab_exec strace -f -ttt -o "$trace" -e trace=connect,close \
+		"$PLUGIN" -H 127.0.0.1 -p 6000,6001 --max-parallel 1 -n 2 -t 1
+	assert_first_line "^TCP CRITICAL - 2 of 2 ports failed: 6000 timed out, 6001 timed out\|'loss_6000'=100%;;;0;100 'loss_6001'=100%;;;0;100$"
+	for p in 6000 6001; do
+		said=$(sed -n "s/^$p: CRITICAL - Socket timeout after \([0-9.]*\) seconds while connecting to 127\.0\.0\.1 port $p (1 of 1 probes sent failed, 1 not run: the deadline came first)$/\1/p" <<<"$output")
+		seen=$(waited_in_trace "$p")
+		printf '# %s: said %s s, strace saw %s s\n' "$p" "$said" "$seen" >&3
+		awk -v s="$said" -v k="$seen" 'BEGIN { d = s - k; exit !(s != "" && k > 0.4 && k < 0.6 && d < 0.005 && d > -0.005) }'
+	done
+}

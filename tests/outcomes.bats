@@ -121,6 +121,57 @@ load helpers/lab_hooks
 	assert_first_line "^TCP WARNING - .*Network is unreachable$"
 }
 
+@test "an ICMPv6 reject that forbids (firewalld's admin-prohibited) is unreachable, CRITICAL: not a local error" {
+	lab_require_root
+	# Linux turns ICMPv6 admin-prohibited, policy-fail and reject-route into EACCES, which
+	# comes through SO_ERROR after connect() said EINPROGRESS: the network's answer
+	for type in admin-prohibited policy-fail reject-route; do
+		lab_reset
+		lab_nft "add rule inet lab input ip6 daddr ::1 tcp dport 8085 reject with icmpv6 type $type"
+		run -2 lab_exec "$PLUGIN" -H ::1 -p 8085 -t 3
+		[ "$output" = "TCP CRITICAL - connect to address ::1 and port 8085: Permission denied (administratively prohibited)" ]
+	done
+	run -1 lab_exec "$PLUGIN" -H ::1 -p 8085 -t 3 --state unreachable=warning
+	[ "$output" = "TCP WARNING - connect to address ::1 and port 8085: Permission denied (administratively prohibited)" ]
+	run -2 lab_exec "$PLUGIN" -H ::1 -p 8085 -t 3 -v
+	assert_output_has "connect ::1 port 8085: EACCES (Permission denied: administratively prohibited) after "
+	assert_output_has "hint: a router or firewall answered that the host cannot be reached, or that it forbids the connection"
+	assert_output_lacks "ulimit"
+	# beside an open port the summary names it, and the open port keeps its perfdata
+	open=$(lab_server accept ::1 v6open)
+	run -2 lab_exec "$PLUGIN" -H ::1 -p "$open,8085" -t 3
+	assert_first_line "^TCP CRITICAL - 1 of 2 ports failed: 8085 administratively prohibited\|'time_$open'=[0-9]+\.[0-9]{6}s;;;0;3$"
+}
+
+# kernel_gives_up_traced ARGS...: the plugin with ARGS under strace (times in seconds
+# since the epoch, to $trace) in a network namespace of its own, where TCP to port 6000
+# is dropped and the kernel gives up a connect after one SYN retry, about 3 s
+# (tcp_syn_retries belongs to the namespace: no other test sees it).
+kernel_gives_up_traced() {
+	trace=$BATS_TEST_TMPDIR/trace
+	run unshare -n sh -c 'ip link set lo up && sysctl -qw net.ipv4.tcp_syn_retries=1 &&
+		nft add table inet t && nft add chain inet t in "{ type filter hook input priority 0; }" &&
+		nft add rule inet t in tcp dport 6000 drop &&
+		exec strace -f -ttt -o "$0" -e trace=connect,getsockopt "$@"' "$trace" "$PLUGIN" "$@"
+}
+
+@test "a kernel that gives up the SYN before -t is a timeout that says so, with the time it really took" {
+	lab_require_root
+	kernel_gives_up_traced -H 127.0.0.1 -p 6000 -t 10 -v
+	[ "$status" -eq 2 ]
+	said=$(sed -n 's/^TCP CRITICAL - Connection timed out after \([0-9.]*\) seconds (the kernel gave up retrying the SYN) while connecting to 127\.0\.0\.1 port 6000$/\1/p' <<<"${lines[0]}")
+	# the time -v measured, to the millisecond, and what strace saw from connect() to
+	# SO_ERROR's ETIMEDOUT; not the 10 s of -t
+	measured=$(sed -n 's/^connect 127\.0\.0\.1 port 6000: ETIMEDOUT (Connection timed out: the kernel gave up retrying the SYN) after \([0-9.]*\) s, .*/\1/p' <<<"$output")
+	same_ms "$said" "$measured"
+	seen=$(awk '/htons\(6000\)/ { start = $2 } /SO_ERROR, \[ETIMEDOUT\]/ { print $2 - start }' "$trace")
+	awk -v s="$said" -v k="$seen" 'BEGIN { d = s - k; exit !(k > 2.5 && k < 5 && d < 0.005 && d > -0.005) }'
+	assert_output_has "hint: the kernel gave up before -t"
+	kernel_gives_up_traced -H 127.0.0.1 -p 6000 -t 10 --state timeout=warning
+	[ "$status" -eq 1 ]
+	assert_first_line "^TCP WARNING - Connection timed out after [0-9.]+ seconds \(the kernel gave up retrying the SYN\) while connecting to 127\.0\.0\.1 port 6000$"
+}
+
 @test "a firewall that drops is a timeout: CRITICAL after -t" {
 	lab_require_root
 	port=$(lab_server accept 127.0.0.1 dropped)

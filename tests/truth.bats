@@ -253,8 +253,8 @@ connects() {
 @test "an ICMP protocol unreachable is unreachable (CRITICAL), not this machine's error" {
 	lab_nft 'add rule inet lab input tcp dport 9 reject with icmp type prot-unreachable'
 	run -2 lab_exec "$PLUGIN" -H 127.0.0.1 -p 9 -t 3 -v
-	[ "${lines[0]}" = "TCP CRITICAL - connect to address 127.0.0.1 and port 9: Protocol not available" ]
-	assert_output_has "ENOPROTOOPT (Protocol not available)"
+	[ "${lines[0]}" = "TCP CRITICAL - connect to address 127.0.0.1 and port 9: Protocol not available (ICMP protocol unreachable)" ]
+	assert_output_has "ENOPROTOOPT (Protocol not available: ICMP protocol unreachable)"
 }
 
 @test "--min-ok beyond the targets there are is not met; a probe never sent is no loss" {

@@ -57,6 +57,15 @@ assert_below_ms() {
 	fi
 }
 
+# same_ms SAID MEASURED: true when SAID, seconds as the state line prints them (up to
+# three decimals), is MEASURED (seconds from -v or strace) to the millisecond.
+same_ms() {
+	if ! awk -v s="$1" -v m="$2" 'BEGIN { d = s - m; exit !(s != "" && m != "" && d < 0.0006 && d > -0.0006) }'; then
+		printf 'said %s s, measured %s s\n' "$1" "$2" >&2
+		return 1
+	fi
+}
+
 # plugin_sanitized: the plugin under test is a build with --enable-sanitizers, read from
 # the binary itself (an installed plugin has no build tree beside it). Its runtime
 # cannot start under valgrind or an address-space limit, and it reads /proc and /sys.
