@@ -368,13 +368,17 @@ record_outcome(struct converse *c, enum outcome outcome, int err, int64_t now)
 	c->settled = now;
 }
 
-/* The reply is complete: it meets the expectation (its time is when its last byte came,
- * not when its end was known), or nothing at all is "no data", anything else a mismatch
- * (the report shows what came). */
+/* No more of the reply will be read: it meets the expectation (its time is when its last
+ * byte came, not when its end was known), or nothing at all is "no data", anything else a
+ * mismatch (the report shows what came). A reply cut by -m or the full buffer is not
+ * known to be complete: only a match that further bytes could not undo counts there, so
+ * that -m 1 does not make the first byte of an SSH greeting PostgreSQL's whole S. */
 static void
 outcome_of_reply(const struct converse_config *cfg, struct converse *c, int64_t now)
 {
-	if (c->total > 0 && converse_matches(cfg, c->buf, c->len))
+	bool complete = c->eof || c->by_silence;
+
+	if (c->total > 0 && meets_expectation(cfg, c->buf, c->len, complete))
 		record_outcome(c, OUTCOME_CONNECTED, 0, c->last_byte);
 	else if (c->total == 0)
 		record_outcome(c, OUTCOME_NO_DATA, 0, now);

@@ -287,3 +287,16 @@ teardown() {
 	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 2
 	[ "$output" = "TCP WARNING - Unexpected response from host/socket 127.0.0.1 port $port: 2" ]
 }
+
+# -m stops reading, it does not end the reply: what was cut may go on.
+@test "a reply cut by -m is not complete: a rule that more bytes could undo does not pass it" {
+	port=$(server_start trickle 127.0.0.1 -w 0.05 -T 'SSH-2.0-OpenSSH_9.2\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -m 1 -t 5
+	[ "$output" = "TCP WARNING - Unexpected response from host/socket 127.0.0.1 port $port: S" ]
+	port=$(server_start split 127.0.0.1 -T '220 ok' -w 0.2 -U ' but busy\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --expect-regex 'ok$' -m 6 -t 5
+	[ "$output" = "TCP WARNING - Unexpected response from host/socket 127.0.0.1 port $port: 220 ok" ]
+	# what no further byte can undo still counts within -m
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --expect-regex '^220 o' -m 6 -t 5
+	assert_first_line "^TCP OK - [0-9.]+ second response time on 127\.0\.0\.1 port $port \[220 ok\]\|time=[0-9.]+s;;;0;5 connect="
+}

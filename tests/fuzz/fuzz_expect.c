@@ -153,7 +153,9 @@ converse_over_socket(const struct converse_config *cfg, const unsigned char *rep
 			FUZZ_CHECK(match);
 			break;
 		case OUTCOME_MISMATCH:
-			FUZZ_CHECK(!match && c.total > 0);
+			/* a reply cut by -m or the buffer (no end of file) is not complete:
+			 * a match that more bytes could undo does not count there */
+			FUZZ_CHECK(c.total > 0 && (!match || !c.eof));
 			break;
 		case OUTCOME_NO_DATA:
 			FUZZ_CHECK(c.total == 0);
