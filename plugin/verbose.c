@@ -82,6 +82,8 @@ conversation(struct outbuf *o, const struct run *run, const struct target *t)
 				     : "done";
 	if (c->outcome == OUTCOME_CONNECTED && !converse_reads(cc))
 		result = "sent, nothing to expect"; /* -s alone: no reply is read */
+	if (c->outcome == OUTCOME_TIMEOUT && c->total > 0)
+		result = "reply still incomplete in time"; /* it had not paused nor met */
 
 	out_fmt(o, "converse: sent %zu of %zu bytes", c->sent, cc->send.len);
 	if (converse_reads(cc)) {

@@ -260,7 +260,7 @@ teardown() {
 	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 1:warning
 	assert_first_line "^TCP WARNING - Socket timeout after 1 seconds while waiting"
 	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 1 -v
-	assert_output_has ": no reply in time after "
+	assert_output_has ": reply still incomplete in time after "
 	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 1 -j
 	[[ $output =~ ^TCP\ CRITICAL\ -\ Socket\ timeout\ after\ 1\ seconds\ while\ waiting\ for\ the\ reply\ of\ 127\.0\.0\.1\ port\ $port,\ still\ incomplete\ after\ [1-4]\ bytes$ ]]
 }
