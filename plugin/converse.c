@@ -4,7 +4,10 @@
  * socket takes), wait -d, read the reply into a fixed buffer until the expectation is met,
  * the server closes, -m bytes came, the buffer is full, the reply pauses for
  * CONVERSE_SETTLE_NS, or the time is up; then send the quit string and close. A server
- * that sends megabytes costs no more memory than one that sends a banner. */
+ * that sends megabytes costs no more memory than one that sends a banner. A match that
+ * more bytes could undo (a whole reply, a regex's $) counts only on a complete reply:
+ * closed, or silent for CONVERSE_SETTLE_NS; a reply still coming at the deadline is a
+ * timeout. */
 #include "config.h"
 #include "converse.h"
 

@@ -182,13 +182,14 @@ reply_text(struct outbuf *o, const struct converse *c)
 }
 
 /* After a timeout while the reply was still coming: how much came and its start, as
- * for a reset. Nothing when no byte came. */
+ * for a reset. Nothing when no byte came, or when the target's last conversation (the
+ * one kept, with -n) ended otherwise: its bytes would not be the timed-out reply's. */
 static void
 partial_reply_words(struct outbuf *o, const struct run *run, const struct target *t)
 {
 	const struct converse *c = run_reply(run, t);
 
-	if (c->total == 0)
+	if (c->total == 0 || c->outcome != OUTCOME_TIMEOUT)
 		return;
 	out_fmt(o, ", still incomplete after %zu bytes", c->total);
 	if (!run->opts.jail && c->shown_len > 0) {
