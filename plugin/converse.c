@@ -4,7 +4,10 @@
  * socket takes), wait -d, read the reply into a fixed buffer until the expectation is met,
  * the server closes, -m bytes came, the buffer is full, the reply pauses for
  * CONVERSE_SETTLE_NS, or the time is up; then send the quit string and close. A server
- * that sends megabytes costs no more memory than one that sends a banner. */
+ * that sends megabytes costs no more memory than one that sends a banner. A match that
+ * more bytes could undo (a whole reply, a regex's $) counts only on a complete reply:
+ * closed, or silent for CONVERSE_SETTLE_NS; a reply still coming at the deadline is a
+ * timeout. */
 #include "config.h"
 #include "converse.h"
 
@@ -27,6 +30,9 @@ static void record_outcome(struct converse *c, enum outcome outcome, int err, in
 static void outcome_of_reply(const struct converse_config *cfg, struct converse *c,
 			     int64_t now);
 static bool reading_done(const struct converse_config *cfg, const struct converse *c);
+static bool silent_long_enough(const struct converse *c, int64_t now);
+static bool meets_expectation(const struct converse_config *cfg, const unsigned char *data,
+			      size_t len, bool complete);
 static const unsigned char *find_bytes(const unsigned char *hay, size_t hay_len,
 				       const char *needle, size_t needle_len);
 
@@ -176,11 +182,14 @@ converse_step(const struct converse_config *cfg, struct converse *c, int fd, sho
 				return true;
 			}
 		}
-		if (c->total > 0 && converse_matches(cfg, c->buf, c->len)) {
+		/* a match that more bytes could undo (PostgreSQL's whole reply S, a regular
+		 * expression's $) waits until the reply is complete */
+		if (c->total > 0 && meets_expectation(cfg, c->buf, c->len, false)) {
 			record_outcome(c, OUTCOME_CONNECTED, 0, now);
 			return true;
 		}
-		if (reading_done(cfg, c) || (c->total > 0 && now >= c->last_byte + CONVERSE_SETTLE_NS)) {
+		if (reading_done(cfg, c) || silent_long_enough(c, now)) {
+			c->by_silence = !reading_done(cfg, c);
 			outcome_of_reply(cfg, c, now);
 			return true;
 		}
@@ -188,16 +197,22 @@ converse_step(const struct converse_config *cfg, struct converse *c, int fd, sho
 	return c->phase == CONVERSE_DONE;
 }
 
-/* The probe's time is up: what came is judged; nothing at all is a timeout. */
+/* The probe's time is up. A reply that had fallen silent for CONVERSE_SETTLE_NS was
+ * complete and is judged (the loop had not yet woken for it); anything else is a
+ * timeout, as check_tcp's: the bytes that came were only the start of a reply, and a
+ * start that does not match is no proof of a wrong service. (A start that matched
+ * whatever follows ended the conversation when it came.) */
 void
 converse_expire(const struct converse_config *cfg, struct converse *c, int64_t now)
 {
 	if (c->phase == CONVERSE_DONE)
 		return;
-	if (c->total > 0)
+	if (c->total > 0 && silent_long_enough(c, now)) {
+		c->by_silence = true;
 		outcome_of_reply(cfg, c, now);
-	else
-		record_outcome(c, OUTCOME_TIMEOUT, 0, now);
+		return;
+	}
+	record_outcome(c, OUTCOME_TIMEOUT, 0, now);
 }
 
 /* Reads and drops what the server has sent beyond the part that was judged (at most
@@ -249,35 +264,62 @@ is_echo(const struct converse_config *cfg, const unsigned char *data, size_t len
 
 /* One expected string: anywhere in the reply for -e; for a preset, where its protocol
  * puts it (a greeting's first bytes), and with `whole` as the entire reply, so that a
- * one-byte answer (PostgreSQL's S) is not found at the start of another greeting. */
+ * one-byte answer (PostgreSQL's S) is not found at the start of another greeting. The
+ * whole rule is judged only on a `complete` reply: the first byte of an SSH greeting
+ * that arrives alone is an S as well. */
 static bool
 expect_found(const struct converse_config *cfg, const struct bytes *e,
-	     const unsigned char *data, size_t len)
+	     const unsigned char *data, size_t len, bool complete)
 {
 	if (!cfg->anchored)
 		return find_bytes(data, len, e->data, e->len) != NULL;
-	if (len < cfg->expect_at + e->len || (cfg->whole && len != cfg->expect_at + e->len))
+	if (cfg->whole && (!complete || len != cfg->expect_at + e->len))
+		return false;
+	if (len < cfg->expect_at + e->len)
 		return false;
 	return memcmp(data + cfg->expect_at, e->data, e->len) == 0;
 }
 
+/* One regular expression on the reply up to its first NUL byte. On a reply that may
+ * still grow, a match counts only when it ends before the last byte held: an ERE looks
+ * at most one byte past its match ($, and GNU's \>, \b, \'), so that match stays
+ * whatever comes next, while "ok$" on "ok" would not survive "ok then no". A regex
+ * compiled with REG_NOSUB gives no end and waits for the complete reply. */
+static bool
+regex_found(const regex_t *re, const unsigned char *data, size_t len, bool complete)
+{
+	regmatch_t m = {.rm_so = -1, .rm_eo = -1};
+
+	if (regexec(re, (const char *)data, 1, &m, 0) != 0)
+		return false;
+	return complete || (m.rm_eo >= 0 && (size_t)m.rm_eo < len);
+}
+
 /* True when `data` (with data[len] == 0) meets the expectation: any (or with -A every)
- * expected substring and regular expression. A regular expression sees the reply up to
- * its first NUL byte. */
-bool
-converse_matches(const struct converse_config *cfg, const unsigned char *data, size_t len)
+ * expected substring and regular expression. With `complete` false the reply may still
+ * grow, and only a match that no further byte can undo counts. */
+static bool
+meets_expectation(const struct converse_config *cfg, const unsigned char *data, size_t len,
+		  bool complete)
 {
 	size_t met = 0, wanted = cfg->nexpects + cfg->nregexes;
 
 	if (is_echo(cfg, data, len))
 		return false;
 	for (size_t i = 0; i < cfg->nexpects; i++)
-		if (expect_found(cfg, &cfg->expects[i], data, len))
+		if (expect_found(cfg, &cfg->expects[i], data, len, complete))
 			met++;
 	for (size_t i = 0; i < cfg->nregexes; i++)
-		if (regexec(&cfg->regexes[i], (const char *)data, 0, NULL, 0) == 0)
+		if (regex_found(&cfg->regexes[i], data, len, complete))
 			met++;
 	return cfg->all ? met == wanted : met > 0;
+}
+
+/* True when the complete reply `data` (with data[len] == 0) meets the expectation. */
+bool
+converse_matches(const struct converse_config *cfg, const unsigned char *data, size_t len)
+{
+	return meets_expectation(cfg, data, len, true);
 }
 
 /* Writes what is left of the PROXY header and of the send string, in one call: the
@@ -329,13 +371,18 @@ record_outcome(struct converse *c, enum outcome outcome, int err, int64_t now)
 	c->settled = now;
 }
 
-/* The reply is complete without meeting the expectation: nothing at all is "no data",
- * a reset is a reset, anything else a mismatch (the report shows what came). */
+/* No more of the reply will be read: it meets the expectation (its time is when its last
+ * byte came, not when its end was known), or nothing at all is "no data", anything else a
+ * mismatch (the report shows what came). A reply cut by -m or the full buffer is not
+ * known to be complete: only a match that further bytes could not undo counts there, so
+ * that -m 1 does not make the first byte of an SSH greeting PostgreSQL's whole S. */
 static void
 outcome_of_reply(const struct converse_config *cfg, struct converse *c, int64_t now)
 {
-	if (c->total > 0 && converse_matches(cfg, c->buf, c->len))
-		record_outcome(c, OUTCOME_CONNECTED, 0, now);
+	bool complete = c->eof || c->by_silence;
+
+	if (c->total > 0 && meets_expectation(cfg, c->buf, c->len, complete))
+		record_outcome(c, OUTCOME_CONNECTED, 0, c->last_byte);
 	else if (c->total == 0)
 		record_outcome(c, OUTCOME_NO_DATA, 0, now);
 	else
@@ -348,6 +395,14 @@ reading_done(const struct converse_config *cfg, const struct converse *c)
 {
 	return c->eof || c->len == CONVERSE_REPLY_MAX ||
 	       (cfg->maxbytes > 0 && c->total >= cfg->maxbytes);
+}
+
+/* True when a reply has begun and nothing more came for CONVERSE_SETTLE_NS: it counts
+ * as complete. */
+static bool
+silent_long_enough(const struct converse *c, int64_t now)
+{
+	return c->total > 0 && now >= c->last_byte + CONVERSE_SETTLE_NS;
 }
 
 /* memmem(), which is not POSIX. */

@@ -60,7 +60,10 @@ struct converse {
 	int64_t sent_at;	/* when the send string was written (or begun) */
 	int64_t first_byte;	/* when the first byte of the reply came, 0 if none */
 	int64_t last_byte;	/* when the last byte came */
-	int64_t settled;	/* when the outcome was known */
+	int64_t settled;	/* when the outcome was known; for a reply met only once
+				 * complete, when its last byte came (the pause that showed
+				 * it complete is not the service's time) */
+	bool by_silence;	/* judged complete after CONVERSE_SETTLE_NS of silence */
 	unsigned char *buf;	/* the reply while reading, CONVERSE_REPLY_MAX bytes */
 	size_t len;		/* bytes of the reply held */
 	size_t total;		/* bytes received */

@@ -30,6 +30,8 @@ static void describe_target_words(struct outbuf *o, const struct run *run,
 static void failure_message(struct outbuf *o, const struct run *run, const struct target *t);
 static void shown_reply(struct outbuf *o, const struct run *run, const struct target *t);
 static void reply_text(struct outbuf *o, const struct converse *c);
+static void partial_reply_words(struct outbuf *o, const struct run *run,
+				const struct target *t);
 static void summary_message(struct outbuf *o, const struct run *run);
 static void unchecked_words(struct outbuf *o, const struct run *run);
 static void short_words(struct outbuf *o, const struct run *run, const struct target *t);
@@ -182,6 +184,23 @@ reply_text(struct outbuf *o, const struct converse *c)
 	out_str(o, text);
 }
 
+/* After a timeout while the reply was still coming: how much came and its start, as
+ * for a reset. Nothing when no byte came, or when the target's last conversation (the
+ * one kept, with -n) ended otherwise: its bytes would not be the timed-out reply's. */
+static void
+partial_reply_words(struct outbuf *o, const struct run *run, const struct target *t)
+{
+	const struct converse *c = run_reply(run, t);
+
+	if (c->total == 0 || c->outcome != OUTCOME_TIMEOUT)
+		return;
+	out_fmt(o, ", still incomplete after %zu bytes", c->total);
+	if (!run->opts.jail && c->shown_len > 0) {
+		out_str(o, ": ");
+		reply_text(o, c);
+	}
+}
+
 /* The words of a target that did not succeed: check_tcp's where they were right. */
 static void
 failure_message(struct outbuf *o, const struct run *run, const struct target *t)
@@ -218,6 +237,8 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 		out_str(o, f->in_conversation ? " while waiting for the reply of "
 					      : " while connecting to ");
 		target_endpoint(o, run, t, f->addr);
+		if (f->in_conversation)
+			partial_reply_words(o, run, t);
 		break;
 	case OUTCOME_LOCAL_ERROR:
 		if (f->at_bind) {

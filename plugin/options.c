@@ -748,7 +748,8 @@ parse_regex(const char *text, struct options *opts, char *err, size_t size)
 
 	if (cc->nregexes == CONVERSE_MAX_EXPECTS)
 		return fail(err, size, "too many --expect-regex: at most %d", CONVERSE_MAX_EXPECTS);
-	int rc = regcomp(&cc->regexes[cc->nregexes], text, REG_EXTENDED | REG_NOSUB);
+	/* without REG_NOSUB: where a match ends tells whether more bytes could undo it */
+	int rc = regcomp(&cc->regexes[cc->nregexes], text, REG_EXTENDED);
 	if (rc != 0) {
 		char why[128];
 		regerror(rc, &cc->regexes[cc->nregexes], why, sizeof why);

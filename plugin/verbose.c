@@ -82,6 +82,8 @@ conversation(struct outbuf *o, const struct run *run, const struct target *t)
 				     : "done";
 	if (c->outcome == OUTCOME_CONNECTED && !converse_reads(cc))
 		result = "sent, nothing to expect"; /* -s alone: no reply is read */
+	if (c->outcome == OUTCOME_TIMEOUT && c->total > 0)
+		result = "reply still incomplete in time"; /* it had not paused nor met */
 
 	out_fmt(o, "converse: sent %zu of %zu bytes", c->sent, cc->send.len);
 	if (converse_reads(cc)) {
@@ -95,6 +97,12 @@ conversation(struct outbuf *o, const struct run *run, const struct target *t)
 	out_fmt(o, ": %s after ", result);
 	out_fixed(o, clock_seconds(c->settled - c->begun), 6);
 	out_str(o, " s");
+	if (c->by_silence) {
+		/* the wait that cost the check time, though not counted in it */
+		out_str(o, " (judged once nothing more came for ");
+		out_fixed(o, clock_seconds(CONVERSE_SETTLE_NS), 3);
+		out_str(o, " s)");
+	}
 	if (cc->quit.len > 0)
 		out_fmt(o, ", then quit (%zu bytes)", cc->quit.len);
 	out_str(o, "\n");

@@ -198,3 +198,105 @@ teardown() {
 	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e 220
 	[ "$output" = "TCP WARNING - Unexpected response from host/socket 127.0.0.1 port $port: 554 go away (closed by the server)" ]
 }
+
+# A rule that more bytes could undo is judged only on a complete reply (the server closed,
+# or nothing more came for the settle period, 0.5 s): PostgreSQL's whole reply S was judged
+# after each read, and passed an SSH greeting whose first byte came alone (a false OK).
+@test "a preset's whole reply is judged only once complete: an SSH greeting that trickles in is no PostgreSQL" {
+	port=$(server_start trickle 127.0.0.1 -w 0.05 -T 'SSH-2.0-OpenSSH_9.2\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -t 5
+	[ "$output" = "TCP WARNING - Unexpected response from host/socket 127.0.0.1 port $port: SSH-2.0-OpenSSH_9.2" ]
+	port=$(server_start split 127.0.0.1 -T 'N' -w 0.2 -U 'OT A POSTGRES SERVER')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -t 5
+	[ "$output" = "TCP WARNING - Unexpected response from host/socket 127.0.0.1 port $port: NOT A POSTGRES SERVER" ]
+}
+
+@test "a whole reply that pauses is complete: OK after the settle period, timed when it came" {
+	port=$(server_start banner 127.0.0.1 -T 'N')
+	start=$(now_ms)
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -t 5
+	took=$(($(now_ms) - start))
+	((took >= 500))
+	# the time is the reply's, not the pause that showed it complete
+	assert_first_line "^TCP OK - 0\.[0-3][0-9]* second response time on 127\.0\.0\.1 port $port \[N\]\|time=0\.[0-3][0-9]*s;;;0;5 connect=[0-9.]+s;;;0;5 response=0\.[0-3][0-9]*s;;;0;5$"
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -t 5 -v
+	assert_output_has "expectation met after "
+	assert_output_has " s (judged once nothing more came for 0.500 s)"
+	# a server that closes after its reply needs no pause
+	port=$(server_start banner-close 127.0.0.1 -T 'S')
+	start=$(now_ms)
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -t 5
+	assert_below_ms "$start" 450
+	assert_first_line "^TCP OK - [0-9.]+ second response time on 127\.0\.0\.1 port $port \[S\]\|time="
+}
+
+@test "--expect-regex anchored at the end of the reply waits for the complete reply" {
+	port=$(server_start split 127.0.0.1 -T '220 ok' -w 0.2 -U ' but busy\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --expect-regex 'ok$' -t 5
+	[ "$output" = "TCP WARNING - Unexpected response from host/socket 127.0.0.1 port $port: 220 ok but busy" ]
+	# a word's end (GNU's \>) looks past the match as $ does
+	port=$(server_start split 127.0.0.1 -T '220 wor' -w 0.2 -U 'ld\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --expect-regex 'wor\>' -t 5
+	# the reply that does end there is OK
+	port=$(server_start banner 127.0.0.1 -T '220 ok')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --expect-regex 'ok$' -t 5
+	assert_first_line "^TCP OK - 0\.[0-3][0-9]* second response time on 127\.0\.0\.1 port $port \[220 ok\]\|time=0\.[0-3]"
+	# a match that bytes after it already fix counts at once, the rest of the reply unread
+	port=$(server_start split 127.0.0.1 -T '220 ok\r\n' -w 3 -U 'more')
+	start=$(now_ms)
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --expect-regex '^220 ok' -t 5
+	assert_below_ms "$start" 450
+}
+
+# check_tcp says "Socket timeout" there too; the mismatch (WARNING, OK with -M ok) judged
+# the first bytes of a reply that was still coming.
+@test "a reply still coming when the time is up is a timeout, not a mismatch" {
+	port=$(server_start trickle 127.0.0.1 -w 0.3 -T '220 hello world\r\n')
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 1
+	[[ $output =~ ^TCP\ CRITICAL\ -\ Socket\ timeout\ after\ 1\ seconds\ while\ waiting\ for\ the\ reply\ of\ 127\.0\.0\.1\ port\ $port,\ still\ incomplete\ after\ [1-4]\ bytes:\ 2[20\ ]*$ ]]
+	[ "${#lines[@]}" -eq 1 ]
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 1 -M ok
+	assert_first_line "^TCP CRITICAL - Socket timeout after 1 seconds while waiting"
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 1:warning
+	assert_first_line "^TCP WARNING - Socket timeout after 1 seconds while waiting"
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 1 -v
+	assert_output_has ": reply still incomplete in time after "
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 1 -j
+	[[ $output =~ ^TCP\ CRITICAL\ -\ Socket\ timeout\ after\ 1\ seconds\ while\ waiting\ for\ the\ reply\ of\ 127\.0\.0\.1\ port\ $port,\ still\ incomplete\ after\ [1-4]\ bytes$ ]]
+}
+
+@test "a reply still coming at the deadline is a timeout for each port and each probe too" {
+	port=$(server_start trickle 127.0.0.1 -w 0.3 -T '220 hello world\r\n')
+	other=$(server_start banner 127.0.0.1 -T 'hello world\r\n')
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port,$other" -e world -t 1
+	assert_first_line "^TCP CRITICAL - 1 of 2 ports failed: $port timed out\|'time_$other'=[0-9.]+s;;;0;1 'connect_$other'=[0-9.]+s;;;0;1 'response_$other'=[0-9.]+s;;;0;1$"
+	[[ ${lines[1]} == "$port: CRITICAL - Socket timeout after 1 seconds while waiting for the reply of 127.0.0.1 port $port, still incomplete after "*" bytes: 2"* ]]
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 2 -n 3
+	assert_first_line "^TCP CRITICAL - Socket timeout after 0\.667 seconds while waiting for the reply of 127\.0\.0\.1 port $port, still incomplete after [1-3] bytes: 2.* \(3 of 3 probes failed\)\|loss=100%;;;0;100$"
+	# -n 0: each probe's line says it, and the summary's state
+	run -2 timeout --preserve-status -s INT 1.7 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 0.5 -n 0 -i 0.1
+	probes=$(grep -c "^127\.0\.0\.1 port $port: connected, then timeout after 5[0-9][0-9]\.[0-9]* ms (probe [0-9]*)$" <<<"$output")
+	((probes >= 2))
+	[ "$(grep -c '^127\.0\.0\.1 port ' <<<"$output")" -eq "$probes" ]
+	assert_first_line "^127\.0\.0\.1 port $port: connected, then timeout"
+	[[ ${lines[-1]} =~ ^TCP\ CRITICAL\ -\ Socket\ timeout\ after\ 0\.5\ seconds\ while\ waiting\ for\ the\ reply\ of\ 127\.0\.0\.1\ port\ $port,\ still\ incomplete\ after\ [12]\ bytes ]]
+}
+
+@test "a reply that fell silent before the deadline is judged: a mismatch, not a timeout" {
+	port=$(server_start trickle 127.0.0.1 -w 0.9 -T '220 hello world\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 2
+	[ "$output" = "TCP WARNING - Unexpected response from host/socket 127.0.0.1 port $port: 2" ]
+}
+
+# -m stops reading, it does not end the reply: what was cut may go on.
+@test "a reply cut by -m is not complete: a rule that more bytes could undo does not pass it" {
+	port=$(server_start trickle 127.0.0.1 -w 0.05 -T 'SSH-2.0-OpenSSH_9.2\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -m 1 -t 5
+	[ "$output" = "TCP WARNING - Unexpected response from host/socket 127.0.0.1 port $port: S" ]
+	port=$(server_start split 127.0.0.1 -T '220 ok' -w 0.2 -U ' but busy\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --expect-regex 'ok$' -m 6 -t 5
+	[ "$output" = "TCP WARNING - Unexpected response from host/socket 127.0.0.1 port $port: 220 ok" ]
+	# what no further byte can undo still counts within -m
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --expect-regex '^220 o' -m 6 -t 5
+	assert_first_line "^TCP OK - [0-9.]+ second response time on 127\.0\.0\.1 port $port \[220 ok\]\|time=[0-9.]+s;;;0;5 connect="
+}

@@ -126,13 +126,14 @@ load helpers/lab_hooks
 	assert_output_has "check its limits (ulimit -n)"
 }
 
-@test "a server that trickles forever is judged at the deadline: one line, in time" {
+# The reply never completes: a timeout (as check_tcp's), not a mismatch of its start.
+@test "a server that trickles forever times out at the deadline: one line, in time" {
 	port=$(server_start trickle 127.0.0.1 -w 0.1 -T "$(printf 'a%.0s' {1..300})")
 	start=$(now_ms)
-	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e never -t 1
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e never -t 1
 	assert_below_ms "$start" 1500
 	[ "${#lines[@]}" -eq 1 ]
-	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: a+$"
+	assert_first_line "^TCP CRITICAL - Socket timeout after 1 seconds while waiting for the reply of 127\.0\.0\.1 port $port, still incomplete after [0-9]+ bytes: a+$"
 }
 
 @test "a huge host name, newlines and non-UTF-8 bytes in arguments: one UNKNOWN line" {

@@ -65,6 +65,20 @@ preset_ok_at() {
 	preset_ok postgres '[SN]'
 }
 
+# PostgreSQL answers S or N and then waits for the client: the one byte is the whole reply
+# only once nothing more came for the settle period (0.5 s), which the check waits out;
+# the time it reports is the reply's.
+@test "postgres: the one-byte reply is judged after the settle period, timed when it came" {
+	service_require postgres
+	port=$(service_start postgres)
+	start=$(now_ms)
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -v
+	took=$(($(now_ms) - start))
+	((took >= 500))
+	assert_first_line "^TCP OK - 0\.[0-3][0-9]* second response time on 127\.0\.0\.1 port $port \[[SN]\]\|time=0\.[0-3][0-9]*s;;;0;10 connect=[0-9.]+s;;;0;10 response=0\.[0-3][0-9]*s;;;0;10$"
+	assert_output_has " s (judged once nothing more came for 0.500 s)"
+}
+
 @test "mysql: the greeting packet of protocol 10" {
 	preset_ok mysql '.\\x00\\x00\\x00\\n5\.5\.5-'
 }
