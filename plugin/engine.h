@@ -21,6 +21,7 @@ struct flight {
 	bool in_probe;
 	unsigned next;		    /* the next attempt of the probe to start */
 	int64_t probe_started;
+	int64_t probe_due;	    /* when the probe was due: -i counts from this */
 	int64_t probe_end;	    /* when the probe gives up */
 	int64_t next_attempt_at;
 	int64_t next_probe_at;
