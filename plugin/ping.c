@@ -138,7 +138,7 @@ stats_of(struct run *run, const struct target *t)
 	return *block != NULL ? &(*block)[t - seg->targets] : NULL;
 }
 
-/* Counts one probe in the runs of failures. */
+/* Counts one probe: sent, connected, and the runs of failures. */
 static void
 stats_add(struct ping_target *p, bool connected, const struct timespec *now)
 {
