@@ -418,3 +418,40 @@ find_bytes(const unsigned char *hay, size_t hay_len, const char *needle, size_t 
 			return hay + i;
 	return NULL;
 }
+
+/* How long -d held a finished conversation back: from the end of sending until reading
+ * began (the first byte, or the end when none came), at most -d. No time this program
+ * reports counts it, as check_tcp leaves its delay out: it is the plugin's own wait, not
+ * the server's. */
+int64_t
+converse_delay_waited(const struct converse_config *cfg, const struct converse *c)
+{
+	int64_t until = c->first_byte > 0 ? c->first_byte : c->settled;
+	int64_t waited = until - c->sent_at;
+
+	if (cfg->delay <= 0 || c->sent_at == 0 || waited <= 0)
+		return 0;
+	return waited < cfg->delay ? waited : cfg->delay;
+}
+
+/* The response time of a finished conversation: from the end of sending (the end of the
+ * handshake when nothing is sent) to the first byte of the reply, -d left out; -1 when
+ * no byte came. The perfdata's response=, -v and -n 0 all print this one figure. */
+int64_t
+converse_response_ns(const struct converse_config *cfg, const struct converse *c)
+{
+	if (c->first_byte <= 0)
+		return -1;
+	int64_t wait = c->first_byte - c->sent_at - converse_delay_waited(cfg, c);
+	return wait > 0 ? wait : 0;
+}
+
+/* How long a finished conversation took after the handshake, until its outcome was
+ * known, -d left out. */
+int64_t
+converse_talk_ns(const struct converse_config *cfg, const struct converse *c)
+{
+	int64_t talk = c->settled - c->begun - converse_delay_waited(cfg, c);
+
+	return talk > 0 ? talk : 0;
+}

@@ -86,5 +86,8 @@ bool converse_step(const struct converse_config *cfg, struct converse *c, int fd
 void converse_expire(const struct converse_config *cfg, struct converse *c, int64_t now);
 void converse_finish(const struct converse_config *cfg, struct converse *c, int fd);
 bool converse_matches(const struct converse_config *cfg, const unsigned char *data, size_t len);
+int64_t converse_delay_waited(const struct converse_config *cfg, const struct converse *c);
+int64_t converse_response_ns(const struct converse_config *cfg, const struct converse *c);
+int64_t converse_talk_ns(const struct converse_config *cfg, const struct converse *c);
 
 #endif

@@ -140,7 +140,12 @@ describe_target_words(struct outbuf *o, const struct run *run, const struct targ
 	out_fixed(o, v->seconds, 6);
 	out_str(o, " second average response time on ");
 	target_endpoint(o, run, t, tl->last_addr);
-	out_fmt(o, ": %u of %u probes connected, %s%% loss", tl->connected, tl->probes, loss);
+	out_fmt(o, ": %u of %u probes connected, ", tl->connected, tl->probes);
+	/* the probes asked for add up: connected, lost (the loss is of those sent) and
+	 * not run, which the state line must show, not only -v */
+	if (tl->not_run > 0)
+		out_fmt(o, "%u not run (deadline), ", tl->not_run);
+	out_fmt(o, "%s%% loss", loss);
 	shown_reply(o, run, t);
 }
 

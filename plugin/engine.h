@@ -23,6 +23,7 @@ struct flight {
 				     * descriptor limit): its first probe started late */
 	unsigned next;		    /* the next attempt of the probe to start */
 	int64_t probe_started;
+	int64_t probe_due;	    /* when the probe was due: -i counts from this */
 	int64_t probe_end;	    /* when the probe gives up */
 	int64_t next_attempt_at;
 	int64_t next_probe_at;

@@ -97,6 +97,12 @@ target_verdict(const struct options *opts, const struct resolution *res,
 		v->slow = time_state != STATE_OK;
 		v->state = state_worst(state_worst(opts->states[OUTCOME_CONNECTED], time_state),
 				       loss_state);
+		/* Probes the deadline kept from starting are no loss, but the run did not do
+		 * what was asked (-n probes within -t, which the options promised would fit):
+		 * never OK, UNKNOWN as a check that could not run is. A WARNING or CRITICAL the
+		 * probes that ran found stays: that is news about the service. */
+		if (tl->not_run > 0 && v->state == STATE_OK)
+			v->state = STATE_UNKNOWN;
 		return verdict;
 	}
 	/* a probe that ends has an outcome: no failure kept would be a tally not filled */

@@ -161,6 +161,10 @@ json_target(struct outbuf *o, const struct run *run, const struct target *t,
 		out_fmt(o, ",\"loss\":%.2f", v->loss);
 	else
 		out_str(o, ",\"loss\":null");
+	if (t->naddr > 0)
+		out_fmt(o, ",\"not_run\":%u", t->tally.not_run);
+	else
+		out_str(o, ",\"not_run\":null");
 	out_str(o, ",\"message\":");
 	json_string(o, d->text.buf + tw->words.at, tw->words.len);
 	out_str(o, "}");

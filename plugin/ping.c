@@ -23,10 +23,11 @@
 #include "run.h"
 
 static struct ping_target *stats_of(struct run *run, const struct target *t);
-static void stats_add(struct ping_target *p, bool connected, double ms,
-		      const struct timespec *now);
-static void probe_words(struct outbuf *o, bool connected, const struct attempt *a,
-			const struct converse *conv);
+static void stats_add(struct ping_target *p, bool connected, const struct timespec *now);
+static void spread_add(struct spread *s, int64_t ns);
+static void probe_words(struct outbuf *o, const struct run *run, bool connected,
+			const struct attempt *a, const struct converse *conv);
+static void spread_line(struct outbuf *o, const char *what, const struct spread *s);
 static void out_wall_time(struct outbuf *o, const struct timespec *ts);
 static void out_ms(struct outbuf *o, int64_t ns);
 static void line_write(struct run *run, const char *text, size_t len);
@@ -43,9 +44,23 @@ same_run(const struct failure_run *a, const struct failure_run *b)
 	       a->first.tv_nsec == b->first.tv_nsec;
 }
 
+/* The response time of a probe whose handshake completed, -d left out, or -1: no
+ * conversation, or no byte of a reply came. */
+static int64_t
+probe_response(const struct run *run, const struct attempt *a, const struct converse *conv)
+{
+	/* the flight's conversation is this probe's only when its handshake completed */
+	if (conv == NULL || a->outcome != OUTCOME_CONNECTED ||
+	    !converse_wanted(&run->opts.converse))
+		return -1;
+	return converse_response_ns(&run->opts.converse, conv);
+}
+
 /* The probe engine's hook: counts a probe that ended and writes its line, e.g.
- * "127.0.0.1 port 22: connected in 0.214 ms (probe 3)". The line is one write(2): it
- * reaches a pipe as it happens, never held in a stdio buffer. */
+ * "127.0.0.1 port 22: connected in 0.214 ms (probe 3)", or with a conversation
+ * "connected in 0.214 ms, response 1.532 ms". Each time is the one its label names, as
+ * the perfdata's connect= and response= count it. The line is one write(2): it reaches
+ * a pipe as it happens, never held in a stdio buffer. */
 void
 ping_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 	   const struct attempt *a, const struct converse *conv)
@@ -57,14 +72,15 @@ ping_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 	if (a == NULL)
 		return; /* only the deadline keeps a probe from starting, and -n 0 has none */
 	clock_gettime(CLOCK_REALTIME, &now);
-	/* after a handshake with a conversation, the time is until the reply was judged,
-	 * as in the -v lines; otherwise it is the handshake's, or the failure's */
-	int64_t took = a->outcome == OUTCOME_CONNECTED && conv != NULL && conv->settled > 0
-			       ? conv->settled - a->started
-			       : a->finished - a->started;
 	struct ping_target *p = stats_of(run, t);
-	if (p != NULL)
-		stats_add(p, connected, (double)took / (double)NS_PER_MSEC, &now);
+	if (p != NULL) {
+		stats_add(p, connected, &now);
+		if (connected)
+			spread_add(&p->connect, a->finished - a->started);
+		int64_t response = connected ? probe_response(run, a, conv) : -1;
+		if (response >= 0)
+			spread_add(&p->response, response);
+	}
 
 	if (run->opts.timestamp) {
 		out_wall_time(&o, &now);
@@ -72,9 +88,7 @@ ping_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 	}
 	target_endpoint(&o, run, t, a->addr);
 	out_str(&o, ": ");
-	probe_words(&o, connected, a, conv);
-	out_str(&o, connected ? " in " : " after ");
-	out_ms(&o, took);
+	probe_words(&o, run, connected, a, conv);
 	out_fmt(&o, " (probe %u)\n", probe);
 	if (o.truncated)
 		out_cut_to_line(&o);
@@ -124,21 +138,13 @@ stats_of(struct run *run, const struct target *t)
 	return *block != NULL ? &(*block)[t - seg->targets] : NULL;
 }
 
-/* Counts one probe: Welford's update of the mean and spread of the connect times (no
- * sum of squares that would lose the spread of a long run), and the runs of failures. */
+/* Counts one probe: sent, connected, and the runs of failures. */
 static void
-stats_add(struct ping_target *p, bool connected, double ms, const struct timespec *now)
+stats_add(struct ping_target *p, bool connected, const struct timespec *now)
 {
 	p->sent++;
 	if (connected) {
 		p->connected++;
-		double delta = ms - p->mean_ms;
-		p->mean_ms += delta / (double)p->connected;
-		p->m2 += delta * (ms - p->mean_ms);
-		if (p->connected == 1 || ms < p->min_ms)
-			p->min_ms = ms;
-		if (p->connected == 1 || ms > p->max_ms)
-			p->max_ms = ms;
 		if (p->current.probes > 0 && same_run(&p->current, &p->longest)) {
 			p->longest.has_after = true;
 			p->longest.after = *now;
@@ -159,19 +165,47 @@ stats_add(struct ping_target *p, bool connected, double ms, const struct timespe
 		p->longest = p->current;
 }
 
-/* What a probe's answer was: "connected", "refused", "timed out", "connected, then
- * mismatch", or the outcome with the system's words. */
+/* Welford's update of a spread with one time. */
 static void
-probe_words(struct outbuf *o, bool connected, const struct attempt *a,
+spread_add(struct spread *s, int64_t ns)
+{
+	double ms = (double)ns / (double)NS_PER_MSEC;
+	double delta = ms - s->mean_ms;
+
+	s->n++;
+	s->mean_ms += delta / (double)s->n;
+	s->m2 += delta * (ms - s->mean_ms);
+	if (s->n == 1 || ms < s->min_ms)
+		s->min_ms = ms;
+	if (s->n == 1 || ms > s->max_ms)
+		s->max_ms = ms;
+}
+
+/* What a probe's answer was, with its times: "connected in 0.214 ms", with a
+ * conversation ", response 1.532 ms" when a reply began and ", then mismatch" when it
+ * failed; "refused after 0.056 ms", "timed out after 1000.123 ms", or the outcome with
+ * the system's words. */
+static void
+probe_words(struct outbuf *o, const struct run *run, bool connected, const struct attempt *a,
 	    const struct converse *conv)
 {
-	if (connected) {
-		out_str(o, "connected");
-	} else if (a->outcome == OUTCOME_CONNECTED) {
+	int64_t took = a->finished - a->started;
+
+	if (a->outcome == OUTCOME_CONNECTED) {
+		out_str(o, "connected in ");
+		out_ms(o, took);
+		int64_t response = probe_response(run, a, conv);
+		if (response >= 0) {
+			out_str(o, ", response ");
+			out_ms(o, response);
+		}
 		/* only a conversation fails a probe whose handshake completed */
-		out_fmt(o, "connected, then %s",
-			conv != NULL ? outcome_key(conv->outcome) : "failed");
-	} else if (a->outcome == OUTCOME_REFUSED) {
+		if (!connected)
+			out_fmt(o, ", then %s",
+				conv != NULL ? outcome_key(conv->outcome) : "failed");
+		return;
+	}
+	if (a->outcome == OUTCOME_REFUSED) {
 		out_str(o, "refused");
 	} else if (a->outcome == OUTCOME_TIMEOUT) {
 		out_str(o, "timed out");
@@ -185,6 +219,8 @@ probe_words(struct outbuf *o, bool connected, const struct attempt *a,
 			out_str(o, ")");
 		}
 	}
+	out_str(o, " after ");
+	out_ms(o, took);
 }
 
 /* Local wall-clock time to the millisecond: "2026-12-07 08:01:02.345". */
@@ -243,6 +279,7 @@ ping_summary(const struct run *run)
  *   --- 127.0.0.1 port 22 ---
  *   12 probes sent, 9 connected, 25% loss, 11.004 s
  *   connect min/avg/max/mdev = 0.061/0.093/0.214/0.041 ms
+ *   response min/avg/max/mdev = 1.204/1.532/2.018/0.230 ms   (with a conversation)
  *   longest failure run: 3 probes, from 2026-12-07 08:01:02.345 to 2026-12-07
  *   08:01:04.350 (2.005 s) */
 static void
@@ -273,17 +310,8 @@ target_summary(struct outbuf *o, const struct run *run, const struct target *t,
 		p->sent == 1 ? "" : "s", (unsigned long long)p->connected, loss);
 	out_fixed(o, clock_seconds(clock_now() - run->ping.started), 3);
 	out_str(o, " s\n");
-	if (p->connected > 0) {
-		out_str(o, "connect min/avg/max/mdev = ");
-		out_fixed(o, p->min_ms, 3);
-		out_str(o, "/");
-		out_fixed(o, p->mean_ms, 3);
-		out_str(o, "/");
-		out_fixed(o, p->max_ms, 3);
-		out_str(o, "/");
-		out_fixed(o, number_square_root(p->m2 / (double)p->connected), 3);
-		out_str(o, " ms\n");
-	}
+	spread_line(o, "connect", &p->connect);
+	spread_line(o, "response", &p->response);
 	if (p->longest.probes == 0) {
 		out_str(o, "no failed probe\n");
 		return;
@@ -300,6 +328,24 @@ target_summary(struct outbuf *o, const struct run *run, const struct target *t,
 		failure_run_words(o, "failing at the end", &p->current);
 		out_str(o, "\n");
 	}
+}
+
+/* "WHAT min/avg/max/mdev = 0.061/0.093/0.214/0.041 ms", nothing when no time was
+ * counted. mdev is the standard deviation, as ping prints it. */
+static void
+spread_line(struct outbuf *o, const char *what, const struct spread *s)
+{
+	if (s->n == 0)
+		return;
+	out_fmt(o, "%s min/avg/max/mdev = ", what);
+	out_fixed(o, s->min_ms, 3);
+	out_str(o, "/");
+	out_fixed(o, s->mean_ms, 3);
+	out_str(o, "/");
+	out_fixed(o, s->max_ms, 3);
+	out_str(o, "/");
+	out_fixed(o, number_square_root(s->m2 / (double)s->n), 3);
+	out_str(o, " ms\n");
 }
 
 /* "WHAT: 3 probes, from 2026-12-07 08:01:02.345 to 2026-12-07 08:01:04.350 (2.005 s)",

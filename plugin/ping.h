@@ -23,12 +23,21 @@ struct failure_run {
 	struct timespec before, after;
 };
 
+/* The spread of one kind of time, by Welford's method (no sum of squares that would lose
+ * the spread of a long run). */
+struct spread {
+	uint64_t n;
+	double mean_ms, m2;	    /* the mean and the sum of squared deviations */
+	double min_ms, max_ms;
+};
+
 /* What -n 0 keeps of a target beyond its tally, in the same space however long it runs:
- * counts, the spread of the connect times by Welford's method, and the failure runs. */
+ * counts, the spread of the handshake times and of the response times (with a
+ * conversation), and the failure runs. */
 struct ping_target {
 	uint64_t sent, connected;
-	double mean_ms, m2;	    /* Welford: the mean and the sum of squared deviations */
-	double min_ms, max_ms;
+	struct spread connect;	    /* of the probes that connected */
+	struct spread response;	    /* of those of them whose reply began */
 	struct failure_run current; /* the run still going at the last probe, if any */
 	struct failure_run longest; /* the first of the longest runs */
 	bool has_last_ok;

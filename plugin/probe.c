@@ -76,6 +76,7 @@ static void end_if_all_failed(struct engine *e, struct flight *f, int64_t now);
 static void connected(struct engine *e, struct flight *f, struct attempt *a, int64_t now);
 static void give_up_others(struct engine *e, struct flight *f, long keep, int64_t now);
 static void keep_detail(const struct flight *f);
+static int64_t next_probe_due(const struct flight *f, int64_t interval, int64_t now);
 static void expire_probe(struct engine *e, struct flight *f, int64_t now);
 static void drop_probe(struct engine *e, struct flight *f);
 static bool stopped(const struct engine *e);
@@ -545,6 +546,7 @@ start_probe(struct engine *e, struct flight *f, int64_t now)
 	int64_t end = now + e->cfg->probe_timeout;
 
 	f->in_probe = true;
+	f->probe_due = f->started == 0 ? now : f->next_probe_at;
 	f->started++;
 	f->next = 0;
 	f->reached = -1;
@@ -660,13 +662,26 @@ end_probe(struct engine *e, struct flight *f, int64_t now, long answered, bool s
 	f->reached = success ? answered : -1;
 	tl->probes++;
 	f->in_probe = false;
-	f->next_probe_at = f->probe_started + e->cfg->interval;
+	f->next_probe_at = next_probe_due(f, e->cfg->interval, now);
 	keep_detail(f);
 	if (e->cfg->hook != NULL)
 		e->cfg->hook(e->cfg->hook_ctx, f->t, f->started, success,
 			     answered >= 0 ? &f->attempts[answered] : NULL, f->conv);
 	if (flight_done(f, e->cfg))
 		flight_release(e, f);
+}
+
+/* When the next probe of a flight whose probe ended at `now` is due: -i after this one
+ * was due, so that the loop's lateness in starting each probe does not add up over -n
+ * probes (100 probes 5 ms apart started 10 ms late in all, and the last ones no longer
+ * fitted in -t). A probe that ended past that moment breaks the schedule: the next one
+ * is due -i after this one started, and never makes up for it in a burst. */
+static int64_t
+next_probe_due(const struct flight *f, int64_t interval, int64_t now)
+{
+	int64_t due = f->probe_due + interval;
+
+	return due >= now ? due : f->probe_started + interval;
 }
 
 /* What the run keeps of a probe beyond the tally, when it keeps a detail: the attempts

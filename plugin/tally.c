@@ -18,15 +18,10 @@ tally_success(struct tally *tl, struct detail *d, const struct converse_config *
 	int64_t took = handshake;
 
 	if (cc != NULL && converse_wanted(cc)) {
-		int64_t delay = conv->first_byte > 0 || conv->settled > conv->sent_at + cc->delay
-					? cc->delay
-					: 0;
-		took = conv->settled - a->started - delay;
-		if (took < handshake)
-			took = handshake;
-		if (conv->first_byte > 0 && d != NULL) {
-			int64_t wait = conv->first_byte - conv->sent_at - delay;
-			d->response_sum += wait > 0 ? wait : 0;
+		took = handshake + converse_talk_ns(cc, conv);
+		int64_t response = converse_response_ns(cc, conv);
+		if (response >= 0 && d != NULL) {
+			d->response_sum += response;
 			d->responses++;
 		}
 	}

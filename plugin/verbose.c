@@ -88,15 +88,23 @@ conversation(struct outbuf *o, const struct run *run, const struct target *t)
 	out_fmt(o, "converse: sent %zu of %zu bytes", c->sent, cc->send.len);
 	if (converse_reads(cc)) {
 		out_fmt(o, ", received %zu bytes", c->total);
-		if (c->first_byte > 0) {
+		int64_t response = converse_response_ns(cc, c);
+		if (response >= 0) {
 			out_str(o, " (the first ");
-			out_fixed(o, clock_seconds(c->first_byte - c->sent_at), 6);
+			out_fixed(o, clock_seconds(response), 6);
 			out_str(o, " s after sending)");
 		}
 	}
+	/* the times of the perfdata's response= and time=: -d is left out of both */
 	out_fmt(o, ": %s after ", result);
-	out_fixed(o, clock_seconds(c->settled - c->begun), 6);
+	out_fixed(o, clock_seconds(converse_talk_ns(cc, c)), 6);
 	out_str(o, " s");
+	int64_t waited = converse_delay_waited(cc, c);
+	if (waited > 0) {
+		out_str(o, " (-d's wait of ");
+		out_fixed(o, clock_seconds(waited), 6);
+		out_str(o, " s left out)");
+	}
 	if (c->by_silence) {
 		/* the wait that cost the check time, though not counted in it */
 		out_str(o, " (judged once nothing more came for ");
@@ -158,7 +166,11 @@ verbose_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 		out_str(&o, ": ");
 		address_words(&o, addr);
 		out_str(&o, " answered as expected in ");
-		out_fixed(&o, clock_seconds(conv->settled - a->started), 6);
+		/* the probe's time= as the tally counts it: -d left out */
+		out_fixed(&o,
+			  clock_seconds(a->finished - a->started +
+					converse_talk_ns(&run->opts.converse, conv)),
+			  6);
 		out_str(&o, " s");
 	} else if (connected) {
 		out_str(&o, ": connected to ");

@@ -104,7 +104,7 @@ load helpers/lab_hooks
 	assert_output_has '{"host":"127.0.0.1","address":"127.0.0.1","port":'"$port"',"state":"OK","code":0,"outcome":"connected","time":0.'
 	[[ $output =~ \"outcome\":\"connected\",\"time\":([0-9.]+),\"connect\":([0-9.]+),\"response\":null,\"dns\":null, ]]
 	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
-	assert_output_has '{"host":"db.hang.test","address":null,"port":'"$port"',"state":"CRITICAL","code":2,"outcome":"resolver","time":null,"connect":null,"response":null,"dns":null,"loss":null,"message":"Timeout after 2 seconds while resolving db.hang.test: the resolver did not answer"}]}'
+	assert_output_has '{"host":"db.hang.test","address":null,"port":'"$port"',"state":"CRITICAL","code":2,"outcome":"resolver","time":null,"connect":null,"response":null,"dns":null,"loss":null,"not_run":null,"message":"Timeout after 2 seconds while resolving db.hang.test: the resolver did not answer"}]}'
 	assert_output_lacks '"outcome":"timeout"'
 }
 

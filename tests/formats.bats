@@ -34,7 +34,7 @@ teardown() {
 	[ "${#lines[@]}" -eq 1 ]
 	[[ $output == '{"state":"CRITICAL","code":2,"message":"1 of 2 ports failed: '"$closed"' refused","perfdata":"'"'time_$open'"'='* ]]
 	[[ $output == *'"targets":[{"host":"127.0.0.1","address":"127.0.0.1","port":'"$open"',"state":"OK","code":0,"outcome":"connected","time":0.'* ]]
-	[[ $output == *'{"host":"127.0.0.1","address":"127.0.0.1","port":'"$closed"',"state":"CRITICAL","code":2,"outcome":"refused","time":null,"connect":null,"response":null,"dns":null,"loss":null,"message":"connect to address 127.0.0.1 and port '"$closed"': Connection refused"}]}' ]]
+	[[ $output == *'{"host":"127.0.0.1","address":"127.0.0.1","port":'"$closed"',"state":"CRITICAL","code":2,"outcome":"refused","time":null,"connect":null,"response":null,"dns":null,"loss":null,"not_run":0,"message":"connect to address 127.0.0.1 and port '"$closed"': Connection refused"}]}' ]]
 }
 
 @test "--output=json is valid JSON even with hostile bytes from a server" {

@@ -232,6 +232,72 @@ nft_packets() {
 	[[ $(state_line) == "TCP WARNING - "* ]]
 }
 
+# perf VALUE_NAME: the number of the perfdata item VALUE_NAME on the state line, in seconds.
+perf() {
+	state_line | sed -n -E "s/.*[| ]$1=([0-9.]+)s;.*/\\1/p"
+}
+
+# spread FIELD WHAT: FIELD (1 min, 2 avg, 3 max) of the summary's "WHAT min/avg/max/mdev".
+spread() {
+	sed -n -E "s|^$2 min/avg/max/mdev = ([0-9.]+)/([0-9.]+)/([0-9.]+)/([0-9.]+) ms$|\\$1|p" <<<"$output"
+}
+
+# below A B, at_least A B: numeric comparisons of decimals.
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+
+@test "-n 0 -e against a server that answers 200 ms after accepting: connect is the handshake, response the wait, in every line and in perfdata" {
+	port=$(server_start delayed 127.0.0.1 -w 0.2 -T 'hello\r\n')
+	out=$BATS_TEST_TMPDIR/out
+	ping_start "$out" "$PLUGIN" -H 127.0.0.1 -p "$port" -e hello -n 0 -i 0.05
+	wait_probe_lines "$out" 2
+	ping_stop INT "$out"
+	[ "$status" -eq 0 ]
+	n=$(probe_lines "$out")
+	[ "$(probe_lines "$out" ": connected in [0-9.]+ ms, response [0-9.]+ ms \(probe")" -eq "$n" ]
+	# the server's 200 ms are in the response, never in the connect time
+	while read -r c r; do
+		below "$c" 50
+		at_least "$r" 200
+	done < <(sed -n -E 's/.*: connected in ([0-9.]+) ms, response ([0-9.]+) ms .*/\1 \2/p' "$out")
+	assert_output_has "$n probes sent, $n connected, 0% loss, "
+	below "$(spread 3 connect)" 50
+	at_least "$(spread 1 response)" 200
+	[[ $(state_line) =~ ^TCP\ OK\ -\ [0-9.]+\ second\ average\ response\ time\ on\ 127\.0\.0\.1\ port\ $port:\ $n\ of\ $n\ probes\ connected,\ 0%\ loss\ \[hello\]\| ]]
+	# the summary's averages are the perfdata's, in ms
+	below "$(perf connect)" 0.05
+	at_least "$(perf response)" 0.2
+	at_least "$(perf time)" 0.2
+	awk -v a="$(spread 2 connect)" -v b="$(perf connect)" 'BEGIN { d = a - 1000 * b; exit !(d < 0.002 && d > -0.002) }'
+	awk -v a="$(spread 2 response)" -v b="$(perf response)" 'BEGIN { d = a - 1000 * b; exit !(d < 0.002 && d > -0.002) }'
+}
+
+@test "-n 0 -e -d 0.3: -d's wait is in no time it prints, as in the state line's and perfdata's" {
+	port=$(server_start banner 127.0.0.1 -T 'hello\r\n')
+	out=$BATS_TEST_TMPDIR/out
+	ping_start "$out" "$PLUGIN" -H 127.0.0.1 -p "$port" -e hello -d 0.3 -n 0 -i 0.05
+	wait_probe_lines "$out" 2
+	ping_stop INT "$out"
+	[ "$status" -eq 0 ]
+	while read -r c r; do
+		below "$c" 50
+		below "$r" 100
+	done < <(sed -n -E 's/.*: connected in ([0-9.]+) ms, response ([0-9.]+) ms .*/\1 \2/p' "$out")
+	below "$(spread 3 connect)" 50
+	below "$(spread 3 response)" 100
+	below "$(perf time)" 0.1
+	below "$(perf response)" 0.1
+}
+
+@test "-e -d 0.3 -v: the first byte's time leaves -d out, the same figure as response=" {
+	port=$(server_start banner 127.0.0.1 -T 'hello\r\n')
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" -e hello -d 0.3 -v
+	first=$(sed -n -E 's/.*received 7 bytes \(the first ([0-9.]+) s after sending\): expectation met after ([0-9.]+) s \(-d.s wait of 0\.3[0-9]* s left out\)$/\1/p' <<<"$output")
+	[ -n "$first" ]
+	[ "${first}s" = "$(perf response)s" ]
+	below "$first" 0.1
+}
+
 @test "-n 0 with json, value, state or lld output is a usage error" {
 	for format in json value state lld; do
 		run -3 "$PLUGIN" -H 127.0.0.1 -p 1 -n 0 --output "$format"

@@ -31,6 +31,19 @@ perf() {
 	assert_below_ms "$start" 1500
 }
 
+@test "probes keep to the -i grid: the loop's lateness does not add up over -n probes" {
+	command -v strace >/dev/null || { [ "${CI:-}" != true ] || false; skip "strace is not installed"; }
+	port=$(server_start accept 127.0.0.1)
+	trace=$BATS_TEST_TMPDIR/trace
+	# LeakSanitizer cannot run under ptrace
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	# strace makes each start late; 100 probes added that up to 20-40 ms
+	run -0 strace -f -ttt -o "$trace" -e trace=connect "$PLUGIN" -H 127.0.0.1 -p "$port" -n 100 -i 0.01 -t 2
+	assert_first_line ": 100 of 100 probes connected, 0% loss\|"
+	span=$(grep "htons($port)" "$trace" | awk 'NR == 1 { first = $2 } { last = $2 } END { print last - first }')
+	awk -v s="$span" 'BEGIN { exit !(s >= 0.99 && s < 0.998) }'
+}
+
 @test "every probe refused is the refusal's state, with 100% loss" {
 	port=$(server_start bound 127.0.0.1)
 	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -n 3 -i 0.05

@@ -257,13 +257,57 @@ connects() {
 	assert_output_has "ENOPROTOOPT (Protocol not available: ICMP protocol unreachable)"
 }
 
-@test "--min-ok beyond the targets there are is not met; a probe never sent is no loss" {
+@test "--min-ok beyond the targets there are is not met; -n with room to spare runs every probe" {
 	port=$(lab_server accept 127.0.0.1 open)
 	run -2 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" --min-ok 2
 	assert_first_line "^TCP CRITICAL - 1 of 1 targets OK, but --min-ok needs 2, slowest [0-9.]+ s \($port\)\|"
-	# -n 100 in 2 s: the last probe may not fit; then it is "not run", not lost
-	run -0 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -n 100 -t 2 --critical-loss 0
-	assert_first_line "^TCP OK - [0-9.]+ second average response time on 127\.0\.0\.1 port $port: (9[0-9]|100) of 100 probes connected, 0% loss\|"
+	# 20 probes that fit in -t with room to spare all run: none lost, none held back
+	run -0 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -n 20 -i 0.05 -t 2 --critical-loss 0
+	assert_first_line "^TCP OK - [0-9.]+ second average response time on 127\.0\.0\.1 port $port: 20 of 20 probes connected, 0% loss\|"
+}
+
+# not_run_counts: sets connected, not_run and loss from the state line of a -n 100 run
+# that the deadline cut short ("N of 100 probes connected, M not run (deadline), L% loss").
+not_run_counts() {
+	local re="^TCP [A-Z]+ - [0-9.]+ second average response time on 127\.0\.0\.1 port $port: ([0-9]+) of 100 probes connected, ([0-9]+) not run \(deadline\), ([0-9.]+)% loss\|"
+	[[ ${lines[0]} =~ $re ]] || {
+		printf 'first line: %s\nexpected to match: %s\n' "${lines[0]}" "$re" >&2
+		return 1
+	}
+	connected=${BASH_REMATCH[1]} not_run=${BASH_REMATCH[2]} loss=${BASH_REMATCH[3]}
+}
+
+@test "-n 100 -t 0.1: the probes the deadline kept from starting are on the state line, add up to -n with the connects strace saw, and make the run UNKNOWN, not OK" {
+	port=$(lab_server accept 127.0.0.1 web)
+	count_packets "$port"
+	# 1 ms apart, and the last ones no longer fit before the deadline's reserve
+	traced -H 127.0.0.1 -p "$port" -n 100 -t 0.1
+	[ "$status" -eq 3 ]
+	[[ ${lines[0]} == "TCP UNKNOWN - "* ]]
+	not_run_counts
+	sent=$(connects "$port")
+	((not_run >= 1 && sent + not_run == 100))
+	# a connected probe is a handshake the kernel completed; the loss is of those sent
+	((connected <= sent && connected <= $(packets synack)))
+	awk -v l="$loss" -v s="$sent" -v c="$connected" 'BEGIN { d = l - 100 * (s - c) / s; exit !(d < 0.01 && d > -0.01) }'
+	[[ ${lines[0]} =~ \ loss=${loss}%\;\;\;0\;100$ ]]
+	# JSON carries the count too
+	run -3 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -n 100 -t 0.1 --output json
+	[ "$(jq -r '.state' <<<"$output")" = UNKNOWN ]
+	n=$(jq -r '.targets[0].not_run' <<<"$output")
+	((n >= 1))
+	[[ $(jq -r '.targets[0].message' <<<"$output") == *" of 100 probes connected, $n not run (deadline), "* ]]
+	# probes not run are no loss: --critical-loss 0 is not crossed by them
+	run lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -n 100 -t 0.1 --critical-loss 0
+	not_run_counts
+	if [ "$loss" = 0 ]; then
+		[ "$status" -eq 3 ]
+	else
+		[ "$status" -eq 2 ] # one cut by the deadline on a busy machine: that one is lost
+	fi
+	# a WARNING the probes found stays a WARNING: news about the service comes first
+	run -1 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -n 100 -t 0.1 -w 0.000000001
+	[[ ${lines[0]} == "TCP WARNING - "* ]]
 }
 
 @test "-n with probes the deadline kept from starting: counts are of the probes sent, as strace shows them" {
