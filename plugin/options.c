@@ -122,6 +122,8 @@ static bool prepare_strings(struct options *opts, const char *send, const char *
 static bool bad_escape(const char *bad, const char *name, char *err, size_t size);
 static bool wire_bytes(const char *text, const char *name, bool escape, bool quit, char **buf,
 		       struct bytes *bytes, char *err, size_t size);
+static int64_t probe_start_room(const struct options *opts);
+static bool fit_probe_starts(struct options *opts, bool interval_given, char *err, size_t size);
 static bool check_run(struct options *opts, bool interval_given, char *err, size_t size);
 static bool check_family(const struct options *opts, char *err, size_t size);
 static bool check_targets(const struct options *opts, char *err, size_t size);
@@ -947,6 +949,37 @@ bad_escape(const char *bad, const char *name, char *err, size_t size)
 	return fail(err, size, "invalid escape '%s' in %s: %s", bad, name, ESCAPES_HINT);
 }
 
+/* The end of -t that -n's probes leave for closing their sockets and writing the report
+ * (the engine's teardown reserve: about 1 ms and a few microseconds a socket), with
+ * room for the start-up before the first probe and the loop's lateness (a twentieth of
+ * -t): a probe due later would never start. */
+static int64_t
+probe_start_room(const struct options *opts)
+{
+	return 2 * NS_PER_MSEC + (int64_t)opts->count * 2000 + opts->timeout_ns / 20;
+}
+
+/* The last of -n's probes must be due before that room begins: -n 100 -t 0.1 spaced
+ * its probes 1 ms apart, so the last ones were never started and the run was UNKNOWN
+ * every time. Without -i the spacing shrinks to fit; a given -i that cannot is refused. */
+static bool
+fit_probe_starts(struct options *opts, bool interval_given, char *err, size_t size)
+{
+	int64_t last_due = opts->timeout_ns - probe_start_room(opts);
+
+	if (opts->count < 2 || (int64_t)(opts->count - 1) * opts->interval_ns <= last_due)
+		return true;
+	if (!interval_given && last_due > 0) {
+		opts->interval_ns = last_due / (int64_t)(opts->count - 1);
+		return true;
+	}
+	return fail(err, size,
+		    "%u probes %.3g s apart do not all start in -t %.3g s: the last must start "
+		    "%.3g s before the end: raise -t, or lower -n or -i",
+		    opts->count, clock_seconds(opts->interval_ns), clock_seconds(opts->timeout_ns),
+		    clock_seconds(probe_start_room(opts)));
+}
+
 /* What can only be checked once every option is known. */
 static bool
 check_run(struct options *opts, bool interval_given, char *err, size_t size)
@@ -996,7 +1029,7 @@ check_run(struct options *opts, bool interval_given, char *err, size_t size)
 			    "%.3g s: raise -t, or lower -i or --probe-timeout",
 			    opts->count, clock_seconds(opts->interval_ns),
 			    clock_seconds(opts->probe_timeout_ns), clock_seconds(opts->timeout_ns));
-	return true;
+	return fit_probe_starts(opts, interval_given, err, size);
 }
 
 /* -n 0, the ping mode: it runs until a signal, so there is no budget to share. -t is

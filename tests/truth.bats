@@ -266,10 +266,10 @@ connects() {
 	assert_first_line "^TCP OK - [0-9.]+ second average response time on 127\.0\.0\.1 port $port: 20 of 20 probes connected, 0% loss\|"
 }
 
-# not_run_counts: sets connected, not_run and loss from the state line of a -n 100 run
-# that the deadline cut short ("N of 100 probes connected, M not run (deadline), L% loss").
+# not_run_counts: sets connected, not_run and loss from the state line of a -n 10 run
+# that the deadline cut short ("N of 10 probes connected, M not run (deadline), L% loss").
 not_run_counts() {
-	local re="^TCP [A-Z]+ - [0-9.]+ second average response time on 127\.0\.0\.1 port $port: ([0-9]+) of 100 probes connected, ([0-9]+) not run \(deadline\), ([0-9.]+)% loss\|"
+	local re="^TCP [A-Z]+ - [0-9.]+ second average response time on 127\.0\.0\.1 port $port: ([0-9]+) of 10 probes connected, ([0-9]+) not run \(deadline\), ([0-9.]+)% loss\|"
 	[[ ${lines[0]} =~ $re ]] || {
 		printf 'first line: %s\nexpected to match: %s\n' "${lines[0]}" "$re" >&2
 		return 1
@@ -277,37 +277,45 @@ not_run_counts() {
 	connected=${BASH_REMATCH[1]} not_run=${BASH_REMATCH[2]} loss=${BASH_REMATCH[3]}
 }
 
-@test "-n 100 -t 0.1: the probes the deadline kept from starting are on the state line, add up to -n with the connects strace saw, and make the run UNKNOWN, not OK" {
-	port=$(lab_server accept 127.0.0.1 web)
+@test "-n: the probes the deadline kept from starting are on the state line, add up to -n with the connects strace saw, and make the run UNKNOWN, not OK" {
+	# one probe at a time, each answered 0.25 s after the handshake: about four fit
+	# in -t 1, the others never start (the last one started is cut: that one is lost)
+	port=$(lab_server delayed 127.0.0.1 web -w 0.25 -T 'hi\r\n')
 	count_packets "$port"
-	# 1 ms apart, and the last ones no longer fit before the deadline's reserve
-	traced -H 127.0.0.1 -p "$port" -n 100 -t 0.1
+	set -- -H 127.0.0.1 -p "$port" -e hi -n 10 -i 0.01 -t 1 --probe-timeout 0.5 --max-parallel 1
+	traced "$@"
 	[ "$status" -eq 3 ]
 	[[ ${lines[0]} == "TCP UNKNOWN - "* ]]
 	not_run_counts
 	sent=$(connects "$port")
-	((not_run >= 1 && sent + not_run == 100))
+	((not_run >= 1 && sent + not_run == 10))
 	# a connected probe is a handshake the kernel completed; the loss is of those sent
-	((connected <= sent && connected <= $(packets synack)))
+	((connected >= 1 && connected <= sent && connected <= $(packets synack)))
 	awk -v l="$loss" -v s="$sent" -v c="$connected" 'BEGIN { d = l - 100 * (s - c) / s; exit !(d < 0.01 && d > -0.01) }'
 	[[ ${lines[0]} =~ \ loss=${loss}%\;\;\;0\;100$ ]]
 	# JSON carries the count too
-	run -3 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -n 100 -t 0.1 --output json
+	run -3 lab_exec "$PLUGIN" "$@" --output json
 	[ "$(jq -r '.state' <<<"$output")" = UNKNOWN ]
 	n=$(jq -r '.targets[0].not_run' <<<"$output")
 	((n >= 1))
-	[[ $(jq -r '.targets[0].message' <<<"$output") == *" of 100 probes connected, $n not run (deadline), "* ]]
-	# probes not run are no loss: --critical-loss 0 is not crossed by them
-	run lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -n 100 -t 0.1 --critical-loss 0
-	not_run_counts
-	if [ "$loss" = 0 ]; then
-		[ "$status" -eq 3 ]
-	else
-		[ "$status" -eq 2 ] # one cut by the deadline on a busy machine: that one is lost
-	fi
+	[[ $(jq -r '.targets[0].message' <<<"$output") == *" of 10 probes connected, $n not run (deadline), "* ]]
 	# a WARNING the probes found stays a WARNING: news about the service comes first
-	run -1 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -n 100 -t 0.1 -w 0.000000001
+	run -1 lab_exec "$PLUGIN" "$@" -w 0.000000001
 	[[ ${lines[0]} == "TCP WARNING - "* ]]
+}
+
+@test "-n 100 -t 0.1 without -i: the probes are spaced to all start before the deadline, and all run" {
+	port=$(lab_server accept 127.0.0.1 web)
+	count_packets "$port"
+	# -t / -n is 1 ms, which left the last probes no time to start: they are closer now
+	run -0 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port" -n 100 -t 0.1
+	assert_first_line "^TCP OK - [0-9.]+ second average response time on 127\.0\.0\.1 port $port: 100 of 100 probes connected, 0% loss\|"
+	[ "$(packets synack)" -eq 100 ]
+	# a given -i that leaves the last probes no time to start is refused before any connect
+	traced -H 127.0.0.1 -p "$port" -n 100 -i 0.001 -t 0.1
+	[ "$status" -eq 3 ]
+	[ "${lines[0]}" = "TCP UNKNOWN - 100 probes 0.001 s apart do not all start in -t 0.1 s: the last must start 0.0072 s before the end: raise -t, or lower -n or -i (see 'check_tcpport --help')" ]
+	[ "$(connects "$port")" -eq 0 ]
 }
 
 @test "-n with probes the deadline kept from starting: counts are of the probes sent, as strace shows them" {
