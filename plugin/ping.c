@@ -182,8 +182,8 @@ spread_add(struct spread *s, int64_t ns)
 }
 
 /* What a probe's answer was, with its times: "connected in 0.214 ms", with a
- * conversation ", response 1.532 ms" when a reply began and ", then mismatch" when it
- * failed; "refused after 0.056 ms", "timed out after 1000.123 ms", or the outcome with
+ * conversation ", response 1.532 ms" when a reply began and ", then mismatch after
+ * 500.321 ms" when it failed; "refused after 0.056 ms", "timed out after 1000.123 ms", or the outcome with
  * the system's words. */
 static void
 probe_words(struct outbuf *o, const struct run *run, bool connected, const struct attempt *a,
@@ -199,10 +199,16 @@ probe_words(struct outbuf *o, const struct run *run, bool connected, const struc
 			out_str(o, ", response ");
 			out_ms(o, response);
 		}
-		/* only a conversation fails a probe whose handshake completed */
-		if (!connected)
+		/* only a conversation fails a probe whose handshake completed; when it was
+		 * known is told from the probe's start, as every other failure is */
+		if (!connected) {
 			out_fmt(o, ", then %s",
 				conv != NULL ? outcome_key(conv->outcome) : "failed");
+			if (conv != NULL && conv->settled > a->started) {
+				out_str(o, " after ");
+				out_ms(o, conv->settled - a->started);
+			}
+		}
 		return;
 	}
 	if (a->outcome == OUTCOME_REFUSED) {

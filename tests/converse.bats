@@ -275,10 +275,10 @@ teardown() {
 	assert_first_line "^TCP CRITICAL - Socket timeout after 0\.667 seconds while waiting for the reply of 127\.0\.0\.1 port $port, still incomplete after [1-3] bytes: 2.* \(3 of 3 probes failed\)\|loss=100%;;;0;100$"
 	# -n 0: each probe's line says it, and the summary's state
 	run -2 timeout --preserve-status -s INT 1.7 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 0.5 -n 0 -i 0.1
-	probes=$(grep -c "^127\.0\.0\.1 port $port: connected, then timeout after 5[0-9][0-9]\.[0-9]* ms (probe [0-9]*)$" <<<"$output")
+	probes=$(grep -c -E "^127\.0\.0\.1 port $port: connected in [0-9.]+ ms, response [0-9.]+ ms, then timeout after 5[0-9]{2}\.[0-9]{3} ms \(probe [0-9]+\)$" <<<"$output")
 	((probes >= 2))
 	[ "$(grep -c '^127\.0\.0\.1 port ' <<<"$output")" -eq "$probes" ]
-	assert_first_line "^127\.0\.0\.1 port $port: connected, then timeout"
+	assert_first_line "^127\.0\.0\.1 port $port: connected in [0-9.]+ ms, response [0-9.]+ ms, then timeout after "
 	[[ ${lines[-1]} =~ ^TCP\ CRITICAL\ -\ Socket\ timeout\ after\ 0\.5\ seconds\ while\ waiting\ for\ the\ reply\ of\ 127\.0\.0\.1\ port\ $port,\ still\ incomplete\ after\ [12]\ bytes ]]
 }
 
