@@ -464,6 +464,7 @@ static void
 publish_port(const char *path, unsigned short port)
 {
 	char tmp[PATH_MAX], line[16];
+	struct stat st;
 	int fd, n;
 
 	n = snprintf(line, sizeof(line), "%u\n", port);
@@ -473,6 +474,10 @@ publish_port(const char *path, unsigned short port)
 			fail(1, "stdout");
 		return;
 	}
+	/* the rename would replace whatever is there: -f /dev/null once made /dev/null a
+	 * regular file for the whole machine */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		fail(0, "port file %s exists and is not a regular file", path);
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		fail(0, "port file name too long");
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
