@@ -93,6 +93,18 @@ out_fixed(struct outbuf *o, double value, int decimals)
 		out_fmt(o, "%.*f", decimals, value);
 }
 
+/* Appends n numbers joined by '/', each with `decimals` decimals: the min/avg/max
+ * figures of the summaries ("0.078/0.081/0.084/0.002"). */
+void
+out_fixed_list(struct outbuf *o, const double *values, size_t n, int decimals)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			out_str(o, "/");
+		out_fixed(o, values[i], decimals);
+	}
+}
+
 /* Appends a whole number. */
 void
 out_uint(struct outbuf *o, unsigned long value)

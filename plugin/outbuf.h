@@ -33,6 +33,7 @@ void out_fmt(struct outbuf *o, const char *fmt, ...) __attribute__((format(print
 void out_escaped(struct outbuf *o, const char *s, size_t cap);
 void out_seconds(struct outbuf *o, double seconds);
 void out_fixed(struct outbuf *o, double value, int decimals);
+void out_fixed_list(struct outbuf *o, const double *values, size_t n, int decimals);
 void out_uint(struct outbuf *o, unsigned long value);
 void out_cut_to_line(struct outbuf *o);
 void out_flush(struct outbuf *o);

@@ -343,14 +343,11 @@ spread_line(struct outbuf *o, const char *what, const struct spread *s)
 {
 	if (s->n == 0)
 		return;
+	const double figures[] = {s->min_ms, s->mean_ms, s->max_ms,
+				  number_square_root(s->m2 / (double)s->n)};
+
 	out_fmt(o, "%s min/avg/max/mdev = ", what);
-	out_fixed(o, s->min_ms, 3);
-	out_str(o, "/");
-	out_fixed(o, s->mean_ms, 3);
-	out_str(o, "/");
-	out_fixed(o, s->max_ms, 3);
-	out_str(o, "/");
-	out_fixed(o, number_square_root(s->m2 / (double)s->n), 3);
+	out_fixed_list(o, figures, 4, 3);
 	out_str(o, " ms\n");
 }
 

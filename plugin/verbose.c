@@ -408,14 +408,10 @@ probe_stats(struct outbuf *o, const struct run *run, const struct target *t)
 	if (tl->not_run > 0)
 		out_fmt(o, ", %u not run (deadline)", tl->not_run);
 	if (tl->connected > 0) {
+		const double figures[] = {v->min, v->seconds, v->max, v->jitter};
+
 		out_str(o, ", time min/avg/max/jitter ");
-		out_fixed(o, v->min, 6);
-		out_str(o, "/");
-		out_fixed(o, v->seconds, 6);
-		out_str(o, "/");
-		out_fixed(o, v->max, 6);
-		out_str(o, "/");
-		out_fixed(o, v->jitter, 6);
+		out_fixed_list(o, figures, 4, 6);
 		out_str(o, " s");
 	}
 	for (int k = OUTCOME_REFUSED; k < OUTCOME_COUNT; k++) {
