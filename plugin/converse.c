@@ -33,6 +33,10 @@ static bool reading_done(const struct converse_config *cfg, const struct convers
 static bool silent_long_enough(const struct converse *c, int64_t now);
 static bool meets_expectation(const struct converse_config *cfg, const unsigned char *data,
 			      size_t len, bool complete);
+static bool could_still_meet(const struct converse_config *cfg, const unsigned char *data,
+			     size_t len);
+static bool expect_open(const struct converse_config *cfg, const struct bytes *e,
+			const unsigned char *data, size_t len);
 static const unsigned char *find_bytes(const unsigned char *hay, size_t hay_len,
 				       const char *needle, size_t needle_len);
 
@@ -198,10 +202,13 @@ converse_step(const struct converse_config *cfg, struct converse *c, int fd, sho
 }
 
 /* The probe's time is up. A reply that had fallen silent for CONVERSE_SETTLE_NS was
- * complete and is judged (the loop had not yet woken for it); anything else is a
- * timeout, as check_tcp's: the bytes that came were only the start of a reply, and a
- * start that does not match is no proof of a wrong service. (A start that matched
- * whatever follows ended the conversation when it came.) */
+ * complete and is judged (the loop had not yet woken for it). Otherwise no more bytes
+ * can be waited for, and the reply is judged as it stands where that settles it: it
+ * meets the expectation as a whole (PostgreSQL's S, silent since: a probe's 0.5 s of
+ * -n 20 is no shorter than the settle period), or no byte to come could make it meet
+ * it (hello where a preset needs 220 at the start: a wrong service, not a slow one).
+ * Only a reply that more bytes could still turn into a match is a timeout, as
+ * check_tcp's: what came was the start of a reply, no proof of a wrong service. */
 void
 converse_expire(const struct converse_config *cfg, struct converse *c, int64_t now)
 {
@@ -209,6 +216,12 @@ converse_expire(const struct converse_config *cfg, struct converse *c, int64_t n
 		return;
 	if (c->total > 0 && silent_long_enough(c, now)) {
 		c->by_silence = true;
+		outcome_of_reply(cfg, c, now);
+		return;
+	}
+	if (c->total > 0 && (meets_expectation(cfg, c->buf, c->len, true) ||
+			     !could_still_meet(cfg, c->buf, c->len))) {
+		c->by_deadline = true;
 		outcome_of_reply(cfg, c, now);
 		return;
 	}
@@ -315,6 +328,42 @@ meets_expectation(const struct converse_config *cfg, const unsigned char *data, 
 	return cfg->all ? met == wanted : met > 0;
 }
 
+/* True when bytes yet to come could still make the reply (data, len bytes) meet the
+ * expectation: every expectation with -A, any one without. An echo of the preset's
+ * request never will. */
+static bool
+could_still_meet(const struct converse_config *cfg, const unsigned char *data, size_t len)
+{
+	size_t open = cfg->nregexes, wanted = cfg->nexpects + cfg->nregexes;
+
+	if (is_echo(cfg, data, len))
+		return false;
+	/* a regular expression may match what is still to come, whatever came so far */
+	for (size_t i = 0; i < cfg->nexpects; i++)
+		if (expect_open(cfg, &cfg->expects[i], data, len))
+			open++;
+	return cfg->all ? open == wanted : open > 0;
+}
+
+/* True when one expected string is met by the reply so far or may be by what follows:
+ * -e's anywhere always may; a preset's, at its place, only while what came agrees
+ * with it there, and a whole reply only while it is no longer than the string. */
+static bool
+expect_open(const struct converse_config *cfg, const struct bytes *e, const unsigned char *data,
+	    size_t len)
+{
+	size_t end = cfg->expect_at + e->len;
+
+	if (!cfg->anchored)
+		return true;
+	if (cfg->whole && len > end)
+		return false;
+	if (len <= cfg->expect_at)
+		return true;
+	size_t have = len < end ? len - cfg->expect_at : e->len;
+	return memcmp(data + cfg->expect_at, e->data, have) == 0;
+}
+
 /* True when the complete reply `data` (with data[len] == 0) meets the expectation. */
 bool
 converse_matches(const struct converse_config *cfg, const unsigned char *data, size_t len)
@@ -379,7 +428,7 @@ record_outcome(struct converse *c, enum outcome outcome, int err, int64_t now)
 static void
 outcome_of_reply(const struct converse_config *cfg, struct converse *c, int64_t now)
 {
-	bool complete = c->eof || c->by_silence;
+	bool complete = c->eof || c->by_silence || c->by_deadline;
 
 	if (c->total > 0 && meets_expectation(cfg, c->buf, c->len, complete))
 		record_outcome(c, OUTCOME_CONNECTED, 0, c->last_byte);

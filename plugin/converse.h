@@ -64,6 +64,7 @@ struct converse {
 				 * complete, when its last byte came (the pause that showed
 				 * it complete is not the service's time) */
 	bool by_silence;	/* judged complete after CONVERSE_SETTLE_NS of silence */
+	bool by_deadline;	/* judged as it stood when the time was up */
 	unsigned char *buf;	/* the reply while reading, CONVERSE_REPLY_MAX bytes */
 	size_t len;		/* bytes of the reply held */
 	size_t total;		/* bytes received */

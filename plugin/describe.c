@@ -199,7 +199,7 @@ partial_reply_words(struct outbuf *o, const struct run *run, const struct target
 
 	if (c->total == 0 || c->outcome != OUTCOME_TIMEOUT)
 		return;
-	out_fmt(o, ", still incomplete after %zu bytes", c->total);
+	out_fmt(o, ", still incomplete after %zu byte%s", c->total, c->total == 1 ? "" : "s");
 	if (!run->opts.jail && c->shown_len > 0) {
 		out_str(o, ": ");
 		reply_text(o, c);

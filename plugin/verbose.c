@@ -105,6 +105,8 @@ conversation(struct outbuf *o, const struct run *run, const struct target *t)
 		out_fixed(o, clock_seconds(waited), 6);
 		out_str(o, " s left out)");
 	}
+	if (c->by_deadline)
+		out_str(o, " (judged as it stood when the time was up)");
 	if (c->by_silence) {
 		/* the wait that cost the check time, though not counted in it */
 		out_str(o, " (judged once nothing more came for ");

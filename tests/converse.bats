@@ -282,6 +282,37 @@ teardown() {
 	[[ ${lines[-1]} =~ ^TCP\ CRITICAL\ -\ Socket\ timeout\ after\ 0\.5\ seconds\ while\ waiting\ for\ the\ reply\ of\ 127\.0\.0\.1\ port\ $port,\ still\ incomplete\ after\ [12]\ bytes ]]
 }
 
+@test "at the deadline a reply is judged as it stands where that settles it: no byte to come could make it the preset's, or it is the whole answer" {
+	# hello can never become smtp's 220: a wrong service, not a slow one, whatever
+	# -t's state (-t 0.6:ok made it OK)
+	port=$(server_start delayed 127.0.0.1 -w 0.3 -T 'hello\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service smtp -t 0.6:ok
+	[ "$output" = "TCP WARNING - Unexpected response from host/socket 127.0.0.1 port $port: hello" ]
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service smtp -t 0.6 --state timeout=ok
+	[ "$output" = "TCP WARNING - Unexpected response from host/socket 127.0.0.1 port $port: hello" ]
+	# an SSH banner still coming a byte at a time: SSH-2.0 is no 220 either
+	port=$(server_start trickle 127.0.0.1 -w 0.3 -T 'SSH-2.0-OpenSSH_9.6 Debian\r\n')
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service smtp -t 2:ok
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: SSH-2\.0"
+	# ... nor SS PostgreSQL's whole S; while -e may yet come: a timeout, as check_tcp says
+	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -t 2
+	assert_first_line "^TCP WARNING - Unexpected response from host/socket 127\.0\.0\.1 port $port: SSH-2\.0"
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e Debian -t 1
+	assert_first_line "^TCP CRITICAL - Socket timeout after 1 seconds while waiting for the reply of 127\.0\.0\.1 port $port, still incomplete after [2-4] bytes: SS"
+	# a one-byte S, silent since, is PostgreSQL's whole answer when the time is up
+	port=$(server_start reply 127.0.0.1 -T S)
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -t 0.4 -v
+	assert_first_line "^TCP OK - 0\.[0-3][0-9]* second response time on 127\.0\.0\.1 port $port \[S\]\|time=[0-9.]+s;;;0;0\.4 connect=[0-9.]+s;;;0;0\.4 response=[0-9.]+s;;;0;0\.4$"
+	assert_output_has ": expectation met after "
+	assert_output_has " s (judged as it stood when the time was up)"
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -n 5 -t 2 --warning-loss 1
+	assert_first_line "^TCP OK - [0-9.]+ second average response time on 127\.0\.0\.1 port $port: 5 of 5 probes connected, 0% loss \[S\]\|"
+	# one byte is one byte
+	port=$(server_start trickle 127.0.0.1 -w 0.3 -T '220 hello world\r\n')
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 0.2
+	[[ $output =~ ^TCP\ CRITICAL\ -\ Socket\ timeout\ after\ 0\.2\ seconds\ while\ waiting\ for\ the\ reply\ of\ 127\.0\.0\.1\ port\ $port,\ still\ incomplete\ after\ 1\ byte:\ 2$ ]]
+}
+
 @test "a reply that fell silent before the deadline is judged: a mismatch, not a timeout" {
 	port=$(server_start trickle 127.0.0.1 -w 0.9 -T '220 hello world\r\n')
 	run -1 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 2

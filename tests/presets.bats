@@ -77,6 +77,13 @@ preset_ok_at() {
 	((took >= 500))
 	assert_first_line "^TCP OK - 0\.[0-3][0-9]* second response time on 127\.0\.0\.1 port $port \[[SN]\]\|time=0\.[0-3][0-9]*s;;;0;10 connect=[0-9.]+s;;;0;10 response=0\.[0-3][0-9]*s;;;0;10$"
 	assert_output_has " s (judged once nothing more came for 0.500 s)"
+	# a probe's time shorter than the settle period: the S or N is judged as it stands
+	# when the time is up (-n 20's 0.5 s a probe was a loss of 90% on a healthy server)
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -t 0.4 -v
+	assert_first_line "^TCP OK - 0\.[0-3][0-9]* second response time on 127\.0\.0\.1 port $port \[[SN]\]\|time=0\.[0-3][0-9]*s;;;0;0\.4 connect=[0-9.]+s;;;0;0\.4 response=0\.[0-3][0-9]*s;;;0;0\.4$"
+	assert_output_has " s (judged as it stood when the time was up)"
+	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -n 4 -t 1.6 --warning-loss 1
+	assert_first_line "^TCP OK - 0\.[0-3][0-9]* second average response time on 127\.0\.0\.1 port $port: 4 of 4 probes connected, 0% loss \[[SN]\]\|"
 }
 
 @test "mysql: the greeting packet of protocol 10" {
