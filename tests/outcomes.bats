@@ -149,6 +149,7 @@ load helpers/lab_hooks
 # (tcp_syn_retries belongs to the namespace: no other test sees it).
 kernel_gives_up_traced() {
 	trace=$BATS_TEST_TMPDIR/trace
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 # LSan cannot be traced
 	run unshare -n sh -c 'ip link set lo up && sysctl -qw net.ipv4.tcp_syn_retries=1 &&
 		nft add table inet t && nft add chain inet t in "{ type filter hook input priority 0; }" &&
 		nft add rule inet t in tcp dport 6000 drop &&

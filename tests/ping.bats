@@ -255,19 +255,21 @@ at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 	[ "$status" -eq 0 ]
 	n=$(probe_lines "$out")
 	[ "$(probe_lines "$out" ": connected in [0-9.]+ ms, response [0-9.]+ ms \(probe")" -eq "$n" ]
-	# the server's 200 ms are in the response, never in the connect time
+	# the server's 200 ms are in the response, never in the connect time (the plugin
+	# may see its handshake complete a moment after the server's accept started the
+	# 200 ms: a loaded machine measured 199.x)
 	while read -r c r; do
 		below "$c" 50
-		at_least "$r" 200
+		at_least "$r" 150
 	done < <(sed -n -E 's/.*: connected in ([0-9.]+) ms, response ([0-9.]+) ms .*/\1 \2/p' "$out")
 	assert_output_has "$n probes sent, $n connected, 0% loss, "
 	below "$(spread 3 connect)" 50
-	at_least "$(spread 1 response)" 200
+	at_least "$(spread 1 response)" 150
 	[[ $(state_line) =~ ^TCP\ OK\ -\ [0-9.]+\ second\ average\ response\ time\ on\ 127\.0\.0\.1\ port\ $port:\ $n\ of\ $n\ probes\ connected,\ 0%\ loss\ \[hello\]\| ]]
 	# the summary's averages are the perfdata's, in ms
 	below "$(perf connect)" 0.05
-	at_least "$(perf response)" 0.2
-	at_least "$(perf time)" 0.2
+	at_least "$(perf response)" 0.15
+	at_least "$(perf time)" 0.15
 	awk -v a="$(spread 2 connect)" -v b="$(perf connect)" 'BEGIN { d = a - 1000 * b; exit !(d < 0.002 && d > -0.002) }'
 	awk -v a="$(spread 2 response)" -v b="$(perf response)" 'BEGIN { d = a - 1000 * b; exit !(d < 0.002 && d > -0.002) }'
 }
