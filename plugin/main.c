@@ -51,20 +51,18 @@ static const char *terminated_line;
 static const int ping_stops[] = {SIGINT, SIGTERM, SIGHUP};
 #define PING_STOPS (sizeof ping_stops / sizeof ping_stops[0])
 
-/* -n 0, once the probes are over: the stop signals do what they do by default, let
- * through, and PIPE is ignored again (a failed write is told by its errno). */
+/* -n 0, once the probes are over: the stop signals are ignored, pending ones dropped,
+ * and PIPE is ignored again (a failed write is told by its errno). A stop has been
+ * heard; another is the same request. timeout(1) sends its signal twice, to the plugin
+ * and to its process group, and the second one, let through by default, killed the
+ * run after its summary (exit 130 or 143 instead of the state). The summary cannot
+ * hang on a full pipe: it waits PING_WRITE_PATIENCE_MS at most. */
 static void
-stop_signals_default(void)
+stop_signals_ignored(void)
 {
-	sigset_t unblock;
-
-	sigemptyset(&unblock);
-	for (size_t i = 0; i < PING_STOPS; i++) {
-		signal(ping_stops[i], SIG_DFL);
-		sigaddset(&unblock, ping_stops[i]);
-	}
+	for (size_t i = 0; i < PING_STOPS; i++)
+		signal(ping_stops[i], SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
 }
 
 /* The monitoring core's own timeout: Icinga 2 and Nagios send SIGTERM and would turn
@@ -258,10 +256,9 @@ main(int argc, char *argv[])
 	if (atomic_flag_test_and_set(&answered))
 		for (;;)
 			pause();
-		/* The summary may meet a full pipe too: it waits a second at most for the reader,
-	 * and a second signal ends the process at once, as it would end ping. */
+	/* The summary may meet a full pipe too: it waits a second at most for the reader. */
 	if (ping) {
-		stop_signals_default();
+		stop_signals_ignored();
 		out_write_patience(PING_WRITE_PATIENCE_MS);
 	}
 	if (ping && run.error == 0)
