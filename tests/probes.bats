@@ -33,7 +33,6 @@ perf() {
 
 @test "probes keep to the -i grid: the loop's lateness does not add up over -n probes" {
 	command -v strace >/dev/null || { [ "${CI:-}" != true ] || false; skip "strace is not installed"; }
-	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 # LSan cannot be traced
 	port=$(server_start accept 127.0.0.1)
 	trace=$BATS_TEST_TMPDIR/trace
 	# LeakSanitizer cannot run under ptrace
@@ -41,8 +40,15 @@ perf() {
 	# strace makes each start late; 100 probes added that up to 20-40 ms
 	run -0 strace -f -ttt -o "$trace" -e trace=connect "$PLUGIN" -H 127.0.0.1 -p "$port" -n 100 -i 0.01 -t 2
 	assert_first_line ": 100 of 100 probes connected, 0% loss\|"
-	span=$(grep "htons($port)" "$trace" | awk 'NR == 1 { first = $2 } { last = $2 } END { print last - first }')
-	awk -v s="$span" 'BEGIN { exit !(s >= 0.99 && s < 0.998) }'
+	# each start's lateness behind the grid of the first: the median of the last ten
+	# is that of the first ten (one start late under load is noise, not drift)
+	grep "htons($port)" "$trace" |
+		awk 'NR == 1 { first = $2 } { printf "%.6f\n", $2 - first - (NR - 1) * 0.01 }' >"$trace.late"
+	[ "$(wc -l <"$trace.late")" -eq 100 ]
+	early=$(head -n 10 "$trace.late" | sort -g | sed -n 5,6p | awk '{ s += $1 } END { print s / 2 }')
+	late=$(tail -n 10 "$trace.late" | sort -g | sed -n 5,6p | awk '{ s += $1 } END { print s / 2 }')
+	printf '# median lateness: first ten %s s, last ten %s s\n' "$early" "$late" >&3
+	awk -v a="$early" -v b="$late" 'BEGIN { d = b - a; exit !(d < 0.004 && d > -0.004) }'
 }
 
 @test "every probe refused is the refusal's state, with 100% loss" {
