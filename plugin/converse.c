@@ -6,8 +6,8 @@
  * CONVERSE_SETTLE_NS, or the time is up; then send the quit string and close. A server
  * that sends megabytes costs no more memory than one that sends a banner. A match that
  * more bytes could undo (a whole reply, a regex's $) counts only on a complete reply:
- * closed, or silent for CONVERSE_SETTLE_NS; a reply still coming at the deadline is a
- * timeout. */
+ * closed, or silent for CONVERSE_SETTLE_NS. A reply still coming at the deadline is a
+ * timeout, unless it stands as a protocol's whole answer or no byte could mend it. */
 #include "config.h"
 #include "converse.h"
 
@@ -31,8 +31,15 @@ static void outcome_of_reply(const struct converse_config *cfg, struct converse 
 			     int64_t now);
 static bool reading_done(const struct converse_config *cfg, const struct converse *c);
 static bool silent_long_enough(const struct converse *c, int64_t now);
+/* How much of a reply is known when it is judged. */
+enum reply_end {
+	REPLY_GROWING,	/* more may come: only a match that no byte can undo counts */
+	REPLY_TIME_UP,	/* no more will be waited for: a protocol's whole answer counts */
+	REPLY_COMPLETE, /* closed, or silent for the settle period */
+};
+
 static bool meets_expectation(const struct converse_config *cfg, const unsigned char *data,
-			      size_t len, bool complete);
+			      size_t len, enum reply_end end);
 static bool could_still_meet(const struct converse_config *cfg, const unsigned char *data,
 			     size_t len);
 static bool expect_open(const struct converse_config *cfg, const struct bytes *e,
@@ -188,7 +195,7 @@ converse_step(const struct converse_config *cfg, struct converse *c, int fd, sho
 		}
 		/* a match that more bytes could undo (PostgreSQL's whole reply S, a regular
 		 * expression's $) waits until the reply is complete */
-		if (c->total > 0 && meets_expectation(cfg, c->buf, c->len, false)) {
+		if (c->total > 0 && meets_expectation(cfg, c->buf, c->len, REPLY_GROWING)) {
 			record_outcome(c, OUTCOME_CONNECTED, 0, now);
 			return true;
 		}
@@ -204,11 +211,11 @@ converse_step(const struct converse_config *cfg, struct converse *c, int fd, sho
 /* The probe's time is up. A reply that had fallen silent for CONVERSE_SETTLE_NS was
  * complete and is judged (the loop had not yet woken for it). Otherwise no more bytes
  * can be waited for, and the reply is judged as it stands where that settles it: it
- * meets the expectation as a whole (PostgreSQL's S, silent since: a probe's 0.5 s of
- * -n 20 is no shorter than the settle period), or no byte to come could make it meet
- * it (hello where a preset needs 220 at the start: a wrong service, not a slow one).
- * Only a reply that more bytes could still turn into a match is a timeout, as
- * check_tcp's: what came was the start of a reply, no proof of a wrong service. */
+ * is a protocol's whole answer (PostgreSQL's S, silent since: see expect_found()), or
+ * no byte to come could make it meet the expectation (hello where a preset needs 220
+ * at the start: a wrong service, not a slow one). Any other reply is a timeout, as
+ * check_tcp's: what came was the start of a reply (a regex's "ok$" on "220 ok" too),
+ * no proof of a wrong service nor of the right one. */
 void
 converse_expire(const struct converse_config *cfg, struct converse *c, int64_t now)
 {
@@ -219,7 +226,7 @@ converse_expire(const struct converse_config *cfg, struct converse *c, int64_t n
 		outcome_of_reply(cfg, c, now);
 		return;
 	}
-	if (c->total > 0 && (meets_expectation(cfg, c->buf, c->len, true) ||
+	if (c->total > 0 && (meets_expectation(cfg, c->buf, c->len, REPLY_TIME_UP) ||
 			     !could_still_meet(cfg, c->buf, c->len))) {
 		c->by_deadline = true;
 		outcome_of_reply(cfg, c, now);
@@ -278,52 +285,54 @@ is_echo(const struct converse_config *cfg, const unsigned char *data, size_t len
 /* One expected string: anywhere in the reply for -e; for a preset, where its protocol
  * puts it (a greeting's first bytes), and with `whole` as the entire reply, so that a
  * one-byte answer (PostgreSQL's S) is not found at the start of another greeting. The
- * whole rule is judged only on a `complete` reply: the first byte of an SSH greeting
- * that arrives alone is an S as well. */
+ * whole rule is judged only on a reply that will not grow: the first byte of an SSH
+ * greeting that arrives alone is an S as well. When the time is up it is judged as
+ * it stands: PostgreSQL says nothing more, and a probe of 0.5 s (-n 20) is no shorter
+ * than the settle period, so waiting could only fail a healthy server. */
 static bool
 expect_found(const struct converse_config *cfg, const struct bytes *e,
-	     const unsigned char *data, size_t len, bool complete)
+	     const unsigned char *data, size_t len, enum reply_end end)
 {
 	if (!cfg->anchored)
 		return find_bytes(data, len, e->data, e->len) != NULL;
-	if (cfg->whole && (!complete || len != cfg->expect_at + e->len))
+	if (cfg->whole && (end == REPLY_GROWING || len != cfg->expect_at + e->len))
 		return false;
 	if (len < cfg->expect_at + e->len)
 		return false;
 	return memcmp(data + cfg->expect_at, e->data, e->len) == 0;
 }
 
-/* One regular expression on the reply up to its first NUL byte. On a reply that may
- * still grow, a match counts only when it ends before the last byte held: an ERE looks
+/* One regular expression on the reply up to its first NUL byte. On a reply that is not
+ * complete, a match counts only when it ends before the last byte held: an ERE looks
  * at most one byte past its match ($, and GNU's \>, \b, \'), so that match stays
- * whatever comes next, while "ok$" on "ok" would not survive "ok then no". A regex
- * compiled with REG_NOSUB gives no end and waits for the complete reply. */
+ * whatever comes next, while "ok$" on "ok" would not survive "ok then no" (when the
+ * time is up too: "220 ok" may be the start of "220 ok but busy"). A regex compiled
+ * with REG_NOSUB gives no end and waits for the complete reply. */
 static bool
-regex_found(const regex_t *re, const unsigned char *data, size_t len, bool complete)
+regex_found(const regex_t *re, const unsigned char *data, size_t len, enum reply_end end)
 {
 	regmatch_t m = {.rm_so = -1, .rm_eo = -1};
 
 	if (regexec(re, (const char *)data, 1, &m, 0) != 0)
 		return false;
-	return complete || (m.rm_eo >= 0 && (size_t)m.rm_eo < len);
+	return end == REPLY_COMPLETE || (m.rm_eo >= 0 && (size_t)m.rm_eo < len);
 }
 
 /* True when `data` (with data[len] == 0) meets the expectation: any (or with -A every)
- * expected substring and regular expression. With `complete` false the reply may still
- * grow, and only a match that no further byte can undo counts. */
+ * expected substring and regular expression, as far as `end` says the reply is known. */
 static bool
 meets_expectation(const struct converse_config *cfg, const unsigned char *data, size_t len,
-		  bool complete)
+		  enum reply_end end)
 {
 	size_t met = 0, wanted = cfg->nexpects + cfg->nregexes;
 
 	if (is_echo(cfg, data, len))
 		return false;
 	for (size_t i = 0; i < cfg->nexpects; i++)
-		if (expect_found(cfg, &cfg->expects[i], data, len, complete))
+		if (expect_found(cfg, &cfg->expects[i], data, len, end))
 			met++;
 	for (size_t i = 0; i < cfg->nregexes; i++)
-		if (regex_found(&cfg->regexes[i], data, len, complete))
+		if (regex_found(&cfg->regexes[i], data, len, end))
 			met++;
 	return cfg->all ? met == wanted : met > 0;
 }
@@ -368,7 +377,7 @@ expect_open(const struct converse_config *cfg, const struct bytes *e, const unsi
 bool
 converse_matches(const struct converse_config *cfg, const unsigned char *data, size_t len)
 {
-	return meets_expectation(cfg, data, len, true);
+	return meets_expectation(cfg, data, len, REPLY_COMPLETE);
 }
 
 /* Writes what is left of the PROXY header and of the send string, in one call: the
@@ -428,9 +437,11 @@ record_outcome(struct converse *c, enum outcome outcome, int err, int64_t now)
 static void
 outcome_of_reply(const struct converse_config *cfg, struct converse *c, int64_t now)
 {
-	bool complete = c->eof || c->by_silence || c->by_deadline;
+	enum reply_end end = c->eof || c->by_silence ? REPLY_COMPLETE
+			     : c->by_deadline	     ? REPLY_TIME_UP
+						     : REPLY_GROWING;
 
-	if (c->total > 0 && meets_expectation(cfg, c->buf, c->len, complete))
+	if (c->total > 0 && meets_expectation(cfg, c->buf, c->len, end))
 		record_outcome(c, OUTCOME_CONNECTED, 0, c->last_byte);
 	else if (c->total == 0)
 		record_outcome(c, OUTCOME_NO_DATA, 0, now);

@@ -307,6 +307,11 @@ teardown() {
 	assert_output_has " s (judged as it stood when the time was up)"
 	run -0 "$PLUGIN" -H 127.0.0.1 -p "$port" --service postgres -n 5 -t 2 --warning-loss 1
 	assert_first_line "^TCP OK - [0-9.]+ second average response time on 127\.0\.0\.1 port $port: 5 of 5 probes connected, 0% loss \[S\]\|"
+	# a regex's match that reaches the last byte is no whole answer: "220 ok" may be
+	# the start of "220 ok but busy" (it was OK when the time came first)
+	port=$(server_start split 127.0.0.1 -T '220 ok' -U ' but busy' -w 0.4)
+	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" --expect-regex 'ok$' -t 0.3
+	[ "$output" = "TCP CRITICAL - Socket timeout after 0.3 seconds while waiting for the reply of 127.0.0.1 port $port, still incomplete after 6 bytes: 220 ok" ]
 	# one byte is one byte
 	port=$(server_start trickle 127.0.0.1 -w 0.3 -T '220 hello world\r\n')
 	run -2 "$PLUGIN" -H 127.0.0.1 -p "$port" -e world -t 0.2
