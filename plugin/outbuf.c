@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -169,7 +170,10 @@ out_write_patience(int ms)
 }
 
 /* Writes bytes to stdout, going on after a partial write or a signal. A closed or full
- * stdout cannot be reported anywhere; the exit code still carries the state. */
+ * stdout cannot be reported anywhere; the exit code still carries the state. With a
+ * patience set, each write is at most PIPE_BUF bytes: a pipe is writable with one page
+ * free, and a larger write() blocked until the reader read, however long that was (a
+ * paused pager held -n 0's summary of 400 ports, the signals that end it ignored). */
 void
 out_write(const char *text, size_t len)
 {
@@ -181,7 +185,10 @@ out_write(const char *text, size_t len)
 			write_patience_ms = 0; /* one wait in all: later writes try, never wait */
 			break;
 		}
-		ssize_t n = write(STDOUT_FILENO, text + done, len - done);
+		size_t chunk = len - done;
+		if (write_patience_ms >= 0 && chunk > PIPE_BUF)
+			chunk = PIPE_BUF;
+		ssize_t n = write(STDOUT_FILENO, text + done, chunk);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

@@ -207,6 +207,28 @@ nft_packets() {
 	done
 }
 
+@test "-n 0 whose reader stops reading: a signal ends it within the summary's second, however large the summary" {
+	# 400 refused ports with -v: a summary far larger than a pipe, and a reader that
+	# holds the pipe without reading (a paused pager); one write() of it blocked for as
+	# long as the reader did, with the signals that end a run then ignored
+	fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	sleep 15 <"$fifo" &
+	reader=$!
+	"$PLUGIN" -n 0 -H 127.0.0.1 -p 1-400 -v >"$fifo" &
+	pid=$!
+	sleep 0.5
+	start=$(now_ms)
+	kill -INT "$pid"
+	status=0
+	wait "$pid" || status=$?
+	took=$(($(now_ms) - start))
+	kill "$reader" 2>/dev/null || true
+	printf '# ended %s ms after INT, status %s\n' "$took" "$status" >&3
+	[ "$status" -eq 2 ]
+	((took < 2500))
+}
+
 @test "-n 0 ends by itself when its reader goes away (| head)" {
 	port=$(server_start accept 127.0.0.1)
 	start=$(now_ms)
