@@ -432,6 +432,10 @@ short_words(struct outbuf *o, const struct run *run, const struct target *t)
 			out_str(o, " s)");
 		} else if (v->lossy) {
 			out_fmt(o, "%s%% loss", pct);
+		} else if (t->tally.not_run > 0) {
+			/* connected, but the run could not do what was asked: say what */
+			out_fmt(o, "%u probe%s not run (deadline)", (unsigned)t->tally.not_run,
+				t->tally.not_run == 1 ? "" : "s");
 		} else {
 			out_str(o, "connected");
 		}

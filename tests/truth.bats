@@ -302,6 +302,11 @@ not_run_counts() {
 	# a WARNING the probes found stays a WARNING: news about the service comes first
 	run -1 lab_exec "$PLUGIN" "$@" -w 0.000000001
 	[[ ${lines[0]} == "TCP WARNING - "* ]]
+	# with several ports the first line says what each could not do (it said "connected")
+	other=$(lab_server delayed 127.0.0.1 web2 -w 0.25 -T 'hi\r\n')
+	run -3 lab_exec "$PLUGIN" -H 127.0.0.1 -p "$port,$other" -e hi -n 10 -i 0.01 -t 1 --probe-timeout 0.5 --max-parallel 2
+	assert_first_line "^TCP UNKNOWN - 2 of 2 ports failed: $port [0-9]+ probes not run \(deadline\), $other [0-9]+ probes not run \(deadline\)\|"
+	[[ ${lines[1]} =~ ^$port:\ UNKNOWN\ -\ .*\ of\ 10\ probes\ connected,\ [0-9]+\ not\ run\ \(deadline\), ]]
 }
 
 @test "-n 100 -t 0.1 without -i: the probes are spaced to all start before the deadline, and all run" {
