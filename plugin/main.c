@@ -60,9 +60,17 @@ static const int ping_stops[] = {SIGINT, SIGTERM, SIGHUP};
 static void
 stop_signals_ignored(void)
 {
-	for (size_t i = 0; i < PING_STOPS; i++)
+	sigset_t unblock;
+
+	/* let through too: a blocked signal is queued even when ignored, and one left
+	 * pending at exit hung LeakSanitizer's stop of the threads */
+	sigemptyset(&unblock);
+	for (size_t i = 0; i < PING_STOPS; i++) {
 		signal(ping_stops[i], SIG_IGN);
+		sigaddset(&unblock, ping_stops[i]);
+	}
 	signal(SIGPIPE, SIG_IGN);
+	pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
 }
 
 /* The monitoring core's own timeout: Icinga 2 and Nagios send SIGTERM and would turn
