@@ -48,6 +48,18 @@ assert_output_lacks() {
 	fi
 }
 
+# signal_and_wait PID SIGNAL: sends SIGNAL to PID, a job of this shell, and waits for it
+# to end; sets status (its exit status) and took (ms from the signal to its end).
+# shellcheck disable=SC2034 # status and took are read by the caller
+signal_and_wait() {
+	local start
+	start=$(now_ms)
+	kill "-$2" "$1"
+	status=0
+	wait "$1" || status=$?
+	took=$(($(now_ms) - start))
+}
+
 # assert_below_ms START LIMIT: less than LIMIT ms have passed since START (now_ms).
 assert_below_ms() {
 	local took=$(($(now_ms) - $1))
