@@ -293,13 +293,13 @@ failure_message(struct outbuf *o, const struct run *run, const struct target *t)
 			out_str(o, "connect to socket ");
 			out_escaped(o, host, HOST_SHOW_MAX);
 			out_str(o, ": ");
-			errno_words(o, v->outcome, f->err);
+			errno_words(o, v->outcome, f->err, false);
 			break;
 		}
 		out_str(o, "connect to address ");
 		target_host(o, run, t, f->addr);
 		out_fmt(o, " and port %u: ", t->port);
-		errno_words(o, v->outcome, f->err);
+		errno_words(o, v->outcome, f->err, false);
 		break;
 	}
 	if (run->opts.count != 1 && t->tally.not_run > 0 && v->sent > 0)
@@ -478,27 +478,16 @@ short_words(struct outbuf *o, const struct run *run, const struct target *t)
 }
 
 /* The system's text of an error, and what it means when the network sent it: "Permission
- * denied (administratively prohibited)". */
+ * denied (administratively prohibited)", or for a place already in parentheses (`nested`)
+ * "Permission denied: administratively prohibited". */
 void
-errno_words(struct outbuf *o, enum outcome outcome, int err)
+errno_words(struct outbuf *o, enum outcome outcome, int err, bool nested)
 {
 	const char *note = outcome_errno_note(outcome, err);
 
 	out_str(o, strerror(err));
 	if (note != NULL)
-		out_fmt(o, " (%s)", note);
-}
-
-/* The same words for a place already in parentheses: "Permission denied: administratively
- * prohibited". */
-void
-errno_words_inner(struct outbuf *o, enum outcome outcome, int err)
-{
-	const char *note = outcome_errno_note(outcome, err);
-
-	out_str(o, strerror(err));
-	if (note != NULL)
-		out_fmt(o, ": %s", note);
+		out_fmt(o, nested ? ": %s" : " (%s)", note);
 }
 
 /* An unreachable in a word or two, for the summary. */

@@ -53,7 +53,6 @@ void target_host(struct outbuf *o, const struct run *run, const struct target *t
 void target_endpoint(struct outbuf *o, const struct run *run, const struct target *t,
 		     unsigned addr);
 void address_words(struct outbuf *o, const struct address *addr);
-void errno_words(struct outbuf *o, enum outcome outcome, int err);
-void errno_words_inner(struct outbuf *o, enum outcome outcome, int err);
+void errno_words(struct outbuf *o, enum outcome outcome, int err, bool nested);
 
 #endif

@@ -33,6 +33,7 @@
 #define OUTBUF_FIRST 16384 /* the first allocation: one target's report fits many times */
 
 static bool make_room(struct outbuf *o, size_t need);
+static bool write_stdout(const char *text, size_t len, int patience_ms);
 
 /* Appends a string. */
 void
@@ -169,24 +170,23 @@ out_write_patience(int ms)
 	write_patience_ms = ms;
 }
 
-/* Writes bytes to stdout, going on after a partial write or a signal. A closed or full
- * stdout cannot be reported anywhere; the exit code still carries the state. With a
- * patience set, each write is at most PIPE_BUF bytes: a pipe is writable with one page
- * free, and a larger write() blocked until the reader read, however long that was (a
- * paused pager held -n 0's summary of 400 ports, the signals that end it ignored). */
-void
-out_write(const char *text, size_t len)
+/* Writes bytes to stdout, going on after a partial write or a signal; with patience_ms
+ * at 0 or more, each write waits that long at most for stdout to take it and is at most
+ * PIPE_BUF bytes: a pipe is writable with one page free, and a larger write() blocked
+ * until the reader read, however long that was (a paused pager held -n 0's summary of
+ * 400 ports, the signals that end it ignored). Returns false when stdout did not take
+ * the bytes in time. */
+static bool
+write_stdout(const char *text, size_t len, int patience_ms)
 {
 	size_t done = 0;
 
 	while (done < len) {
 		struct pollfd out = {.fd = STDOUT_FILENO, .events = POLLOUT};
-		if (write_patience_ms >= 0 && poll(&out, 1, write_patience_ms) <= 0) {
-			write_patience_ms = 0; /* one wait in all: later writes try, never wait */
-			break;
-		}
+		if (patience_ms >= 0 && poll(&out, 1, patience_ms) <= 0)
+			return false;
 		size_t chunk = len - done;
-		if (write_patience_ms >= 0 && chunk > PIPE_BUF)
+		if (patience_ms >= 0 && chunk > PIPE_BUF)
 			chunk = PIPE_BUF;
 		ssize_t n = write(STDOUT_FILENO, text + done, chunk);
 		if (n < 0 && errno == EINTR)
@@ -195,6 +195,23 @@ out_write(const char *text, size_t len)
 			break;
 		done += (size_t)n;
 	}
+	return true;
+}
+
+/* Writes bytes to stdout, with the patience out_write_patience() set. A closed or full
+ * stdout cannot be reported anywhere; the exit code still carries the state. */
+void
+out_write(const char *text, size_t len)
+{
+	if (!write_stdout(text, len, write_patience_ms))
+		write_patience_ms = 0; /* one wait in all: later writes try, never wait */
+}
+
+/* Writes bytes to stdout only as far as it takes them without waiting. */
+void
+out_write_now(const char *text, size_t len)
+{
+	(void)write_stdout(text, len, 0);
 }
 
 /* Copies at most `cap` bytes of `src` into `dst` (NUL-terminated, never more than `size`

@@ -39,6 +39,7 @@ void out_cut_to_line(struct outbuf *o);
 void out_flush(struct outbuf *o);
 void out_free(struct outbuf *o);
 void out_write(const char *text, size_t len);
+void out_write_now(const char *text, size_t len);
 void out_write_patience(int ms);
 size_t escape_bytes(char *dst, size_t size, const char *src, size_t len, size_t cap);
 

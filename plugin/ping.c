@@ -9,8 +9,6 @@
 #include "ping.h"
 
 #include <errno.h>
-#include <limits.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -33,7 +31,6 @@ static void spread_line(struct outbuf *o, const char *what, const struct spread 
 static void out_wall_time(struct outbuf *o, const struct timespec *ts);
 static void out_ms(struct outbuf *o, int64_t ns);
 static void line_write(struct run *run, const char *text, size_t len);
-static void line_write_if_ready(const char *text, size_t len);
 static void target_summary(struct outbuf *o, const struct run *run, const struct target *t,
 			   const struct ping_target *p);
 static void failure_run_words(struct outbuf *o, const char *what, const struct failure_run *r);
@@ -99,33 +96,13 @@ ping_probe(void *ctx, const struct target *t, unsigned probe, bool connected,
 	out_free(&o);
 }
 
-/* Writes a line only as far as stdout takes it without waiting, PIPE_BUF bytes at a
- * time (a pipe with a page free takes that much whole): the run has been stopped, and
- * nothing may hold it now. */
-static void
-line_write_if_ready(const char *text, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		struct pollfd out = {.fd = STDOUT_FILENO, .events = POLLOUT};
-		if (poll(&out, 1, 0) != 1 || !(out.revents & POLLOUT))
-			return;
-		size_t chunk = len - done < PIPE_BUF ? len - done : PIPE_BUF;
-		ssize_t n = write(STDOUT_FILENO, text + done, chunk);
-		if (n <= 0)
-			return;
-		done += (size_t)n;
-	}
-}
-
 /* A probe line, written with the stop signals let through: a reader that stopped
  * reading (a full pipe, a paused pager, a terminal held by Ctrl-S) must not keep Ctrl-C
  * from ending the run. The signal interrupts the write (its handler has no SA_RESTART),
  * the rest of the line is dropped and the run ends. A stop that came before the line
  * began (pending, it is heard as the signals are let through) still lets the line out
- * when stdout takes it at once: the summary counts that probe, and its line was missing
- * (3013 lines for 3014 probes sent). A write that fails (the reader gone, stdout
+ * as far as stdout takes it at once (out_write_now()): the summary counts that probe,
+ * and its line was missing (3013 lines for 3014 probes sent). A write that fails (the reader gone, stdout
  * closed) ends the run as well: it would go on probing for nobody. */
 static void
 line_write(struct run *run, const char *text, size_t len)
@@ -140,7 +117,7 @@ line_write(struct run *run, const char *text, size_t len)
 	pthread_sigmask(SIG_SETMASK, run->ping.write_mask, &old);
 	if (*run->ping.stop != 0) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		line_write_if_ready(text, len);
+		out_write_now(text, len);
 		return;
 	}
 	while (done < len && *run->ping.stop == 0) {
@@ -252,7 +229,7 @@ probe_words(struct outbuf *o, const struct run *run, bool connected, const struc
 		out_str(o, outcome_key(a->outcome));
 		if (a->err != 0) {
 			out_str(o, a->at_bind ? " (bind: " : " (");
-			errno_words_inner(o, a->outcome, a->err);
+			errno_words(o, a->outcome, a->err, true);
 			out_str(o, ")");
 		}
 	}

@@ -373,7 +373,7 @@ attempt_result(struct outbuf *o, const struct attempt *a)
 		out_str(o, "no answer in ");
 	else {
 		out_fmt(o, "%s (", errno_name(a->err));
-		errno_words_inner(o, a->outcome, a->err);
+		errno_words(o, a->outcome, a->err, true);
 		out_str(o, ") after ");
 	}
 	out_fixed(o, took, 6);
