@@ -115,7 +115,7 @@ check_run(const struct options *o)
 		seen[p / 8] |= (uint8_t)(1u << (p % 8));
 	}
 	FUZZ_CHECK(o->family == AF_UNSPEC || o->family == AF_INET || o->family == AF_INET6);
-	FUZZ_CHECK(o->count >= 1 && o->count <= MAX_COUNT);
+	FUZZ_CHECK(o->count <= MAX_COUNT); /* 0 is -n 0, the ping mode */
 	FUZZ_CHECK(o->timeout_ns >= NS_PER_MSEC && o->timeout_ns <= INT64_C(86400) * NS_PER_SEC);
 	FUZZ_CHECK(o->probe_timeout_ns > 0 && o->probe_timeout_ns <= o->timeout_ns);
 	FUZZ_CHECK(o->interval_ns > 0);
